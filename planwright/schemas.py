@@ -1,0 +1,164 @@
+"""Pydantic schemas shared by the crawler, the pipeline, the exports and the API.
+
+The crawl schemas are what the browser observed (ground truth); the case schemas are what the plan
+says. A case's step targets always point back at a crawled element by its key.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Language = Literal["ru", "en"]
+PlanKind = Literal["ui", "api"]
+PlanStatus = Literal["queued", "crawling", "generating", "verifying", "done", "failed"]
+ElementKind = Literal["link", "button", "input", "textarea", "select", "checkbox", "radio", "form"]
+LocatorStrategy = Literal["role", "testid", "label", "placeholder", "css"]
+StepAction = Literal["open", "click", "fill", "select", "check", "press", "hover", "submit"]
+ExpectationKind = Literal["url", "heading", "text", "visible", "status", "validation", "dialog", "title"]
+CaseSource = Literal["model", "skeleton"]
+VerificationStatus = Literal["pending", "verified", "failed", "not_executable"]
+Priority = Literal["high", "medium", "low"]
+
+
+# ---------------------------------------------------------------- crawl: what the browser saw
+
+
+class Locator(BaseModel):
+    """A robust way to find an element again: role + accessible name first, CSS last."""
+
+    strategy: LocatorStrategy
+    role: str | None = None
+    name: str | None = None
+    value: str | None = None  # test id, label text, placeholder or CSS selector
+
+    def describe(self) -> str:
+        """The Playwright call that finds the element, as a QA engineer would write it."""
+        if self.strategy == "role":
+            return f"get_by_role({json.dumps(self.role)}, name={json.dumps(self.name, ensure_ascii=False)})"
+        if self.strategy == "testid":
+            return f"get_by_test_id({json.dumps(self.value, ensure_ascii=False)})"
+        if self.strategy == "label":
+            return f"get_by_label({json.dumps(self.value, ensure_ascii=False)})"
+        if self.strategy == "placeholder":
+            return f"get_by_placeholder({json.dumps(self.value, ensure_ascii=False)})"
+        return f"locator({json.dumps(self.value, ensure_ascii=False)})"
+
+
+class Outcome(BaseModel):
+    """What activating an element was observed to do (the ground truth for expected results)."""
+
+    kind: Literal["navigation", "dialog", "validation", "same_page", "download", "error"]
+    url: str | None = None
+    status: int | None = None
+    title: str | None = None
+    heading: str | None = None
+    messages: list[str] = Field(default_factory=list)  # validation messages, dialog text
+
+
+class Element(BaseModel):
+    """One interactive element of a page, with the locator that finds it again."""
+
+    key: str  # unique within its page, e.g. "e7"
+    kind: ElementKind
+    role: str
+    name: str  # accessible name ("" when it has none)
+    locator: Locator
+    href: str | None = None  # links: absolute URL
+    input_type: str | None = None  # inputs: text, email, password, search, ...
+    required: bool = False
+    options: list[str] = Field(default_factory=list)  # selects: option labels
+    form_key: str | None = None  # fields: the key of their form
+    field_keys: list[str] = Field(default_factory=list)  # forms: keys of their fields, in order
+    submit_key: str | None = None  # forms: key of their submit button
+    outcome: Outcome | None = None
+
+
+class PageSnapshot(BaseModel):
+    url: str
+    status: int | None = None
+    depth: int = 0
+    title: str = ""
+    headings: list[str] = Field(default_factory=list)
+    screenshot_path: str | None = None
+    aria_snapshot: str | None = None
+    elements: list[Element] = Field(default_factory=list)
+
+    def element(self, key: str) -> Element | None:
+        return next((element for element in self.elements if element.key == key), None)
+
+
+class CrawlOptions(BaseModel):
+    max_pages: int = 10
+    max_depth: int = 2
+    page_timeout_s: float = 15.0
+    total_timeout_s: float = 300.0
+    screenshot_dir: str | None = None
+
+
+class CrawlResult(BaseModel):
+    start_url: str
+    pages: list[PageSnapshot] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # pages skipped and why
+
+
+# ---------------------------------------------------------------- cases: what the plan says
+
+
+class Target(BaseModel):
+    element_key: str
+    page_url: str
+    role: str
+    name: str
+    locator: Locator
+
+
+class Step(BaseModel):
+    n: int
+    action: StepAction
+    text: str  # the human-readable step, in the plan's language
+    target: Target | None = None  # None only for "open"
+    data: str | None = None  # URL for "open", typed value for "fill", key for "press"
+
+
+class Expectation(BaseModel):
+    kind: ExpectationKind
+    value: str
+    text: str = ""  # human-readable, in the plan's language
+
+
+class Verification(BaseModel):
+    status: VerificationStatus = "pending"
+    detail: str | None = None
+
+
+class TestCaseData(BaseModel):
+    __test__ = False  # not a pytest class
+
+    id: int | None = None
+    plan_id: int | None = None
+    page_url: str
+    title: str
+    preconditions: list[str] = Field(default_factory=list)
+    steps: list[Step]
+    expected: list[Expectation]
+    priority: Priority = "medium"
+    tags: list[str] = Field(default_factory=list)
+    source: CaseSource = "skeleton"
+    verification: Verification = Field(default_factory=Verification)
+
+
+class PlanExport(BaseModel):
+    """Everything an export needs: the plan's header and its cases. Exports are pure functions of this."""
+
+    id: int
+    url: str
+    language: Language
+    status: str
+    created_at: datetime
+    model_id: str | None = None
+    device: str | None = None
+    cases: list[TestCaseData] = Field(default_factory=list)

@@ -1,0 +1,52 @@
+"""Every knob is an environment variable; `.env.example` documents them. Built once: `settings`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "planwright"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # storage and queue
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/planwright"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    data_dir: Path = Field(default=DEFAULT_CACHE_DIR / "data", description="screenshots, exports")
+
+    # crawler
+    chromium_path: str | None = Field(
+        default=None, description="Browser binary; default: Playwright's own, else /usr/bin/chromium"
+    )
+    crawl_max_pages_limit: int = 50
+    crawl_max_depth_limit: int = 5
+    crawl_page_timeout_s: float = 15.0
+    crawl_total_timeout_s: float = 300.0
+
+    # model
+    model_path: str | None = Field(default=None, description="Local HF model dir; default: SmolLM2-135M")
+    model_cache_dir: Path = DEFAULT_CACHE_DIR / "models"
+    model_device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    model_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    model_quantization: Literal["none", "8bit", "4bit"] = "none"
+    model_max_batch_size: int = 16
+    model_max_batch_wait_ms: int = 20
+    model_max_new_tokens: int = 160
+    model_seed: int = 0
+    model_threads: int | None = Field(default=None, description="torch CPU threads; default: all cores")
+    model_heartbeat_ttl_s: int = 30
+
+    # plans
+    default_language: Literal["ru", "en"] = "en"
+    plan_generation_timeout_s: float = 900.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
