@@ -1,0 +1,105 @@
+"""One Chromium per process, a fresh context per job.
+
+Playwright's sync API ties every object to the thread that created it, so a `BrowserHolder` must be
+used from a single thread (the Celery solo pool's main thread, the CLI's main thread, a test session).
+Launching takes a fraction of a second, but contexts are cheaper still and keep jobs isolated
+(cookies, storage), which is why the browser is shared and the context is not.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+from planwright.settings import get_settings
+
+SYSTEM_CHROMIUM = "/usr/bin/chromium"
+
+
+class BrowserNotFoundError(RuntimeError):
+    """No Chromium binary to launch; the message says which setting to change."""
+
+
+def find_chromium_executable(playwright: Playwright | None = None) -> str:
+    """CHROMIUM_PATH if set, else Playwright's own Chromium if installed, else Debian's."""
+    configured = get_settings().chromium_path
+    if configured:
+        if not Path(configured).is_file():
+            raise BrowserNotFoundError(
+                f"CHROMIUM_PATH is set to {configured!r}, but there is no file there. "
+                "Point CHROMIUM_PATH at a Chromium binary (e.g. /usr/bin/chromium)."
+            )
+        return configured
+    if playwright is not None:
+        try:
+            bundled = playwright.chromium.executable_path
+        except Exception:  # an unknown platform raises; fall through to the system one
+            bundled = ""
+        if bundled and Path(bundled).is_file():
+            return bundled
+    if Path(SYSTEM_CHROMIUM).is_file() and os.access(SYSTEM_CHROMIUM, os.X_OK):
+        return SYSTEM_CHROMIUM
+    raise BrowserNotFoundError(
+        "No Chromium found: Playwright's browser is not installed and /usr/bin/chromium does not exist. "
+        "Install one (`apt-get install chromium` or `playwright install chromium`) "
+        "or set CHROMIUM_PATH to a Chromium binary."
+    )
+
+
+def launch_browser(playwright: Playwright) -> Browser:
+    """Launch headless Chromium from the executable `find_chromium_executable` picks."""
+    return playwright.chromium.launch(executable_path=find_chromium_executable(playwright), headless=True)
+
+
+class BrowserHolder:
+    """Starts Playwright and Chromium on first use, reuses them across jobs, closes them on exit."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._thread_id: int | None = None
+        self._atexit_registered = False
+
+    def _check_thread(self) -> None:
+        current = threading.get_ident()
+        if self._thread_id is None:
+            self._thread_id = current
+        elif self._thread_id != current:
+            raise RuntimeError(
+                "BrowserHolder used from another thread; Playwright's sync objects are thread-bound"
+            )
+
+    @property
+    def browser(self) -> Browser:
+        """The shared browser, (re)started if it is not running."""
+        self._check_thread()
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        if self._playwright is None:
+            self._playwright = sync_playwright().start()
+        self._browser = launch_browser(self._playwright)
+        if not self._atexit_registered:
+            atexit.register(self.close)
+            self._atexit_registered = True
+        return self._browser
+
+    def new_context(self) -> BrowserContext:
+        """A fresh, isolated context for one job; the caller closes it."""
+        return self.browser.new_context()
+
+    def close(self) -> None:
+        """Close the browser and stop Playwright; safe to call twice."""
+        if self._thread_id is not None and self._thread_id != threading.get_ident():
+            return  # atexit from another thread cannot touch thread-bound objects; the OS cleans up
+        browser, playwright = self._browser, self._playwright
+        self._browser, self._playwright = None, None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
