@@ -1,0 +1,157 @@
+"""Typed ORM models. Postgres is the record of every job; every row belongs to a team from day one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DEFAULT_TEAM_ID = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """Stored as a SHA-256 hash; the key itself is shown once, when it is made."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True, default=DEFAULT_TEAM_ID
+    )
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10), default="ui")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    max_pages: Mapped[int] = mapped_column(Integer, default=10)
+    max_depth: Mapped[int] = mapped_column(Integer, default=2)
+    verify: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(40))
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    model_id: Mapped[str | None] = mapped_column(String(300))
+    device: Mapped[str | None] = mapped_column(String(60))
+    crawl_seconds: Mapped[float | None] = mapped_column(Float)
+    generate_seconds: Mapped[float | None] = mapped_column(Float)
+    verify_seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Page.id"
+    )
+    cases: Mapped[list[TestCase]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="TestCase.position"
+    )
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("plan_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(Text, default="")
+    headings: Mapped[list[Any]] = mapped_column(default=list)
+    screenshot_path: Mapped[str | None] = mapped_column(Text)
+    aria_snapshot: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan] = relationship(back_populates="pages")
+    elements: Mapped[list[Element]] = relationship(
+        back_populates="page", cascade="all, delete-orphan", order_by="Element.id"
+    )
+
+
+class Element(Base):
+    __tablename__ = "elements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(Text, default="")
+    locator: Mapped[dict[str, Any]] = mapped_column()
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # href, input type, form fields...
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    page: Mapped[Page] = relationship(back_populates="elements")
+
+
+class TestCase(Base):
+    __tablename__ = "test_cases"
+    __test__ = False  # not a pytest class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    page_url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    preconditions: Mapped[list[Any]] = mapped_column(default=list)
+    steps: Mapped[list[Any]] = mapped_column(default=list)
+    expected: Mapped[list[Any]] = mapped_column(default=list)
+    priority: Mapped[str] = mapped_column(String(10), default="medium")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str] = mapped_column(String(10), default="skeleton")
+    verification_status: Mapped[str] = mapped_column(String(20), default="pending")
+    verification_detail: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan] = relationship(back_populates="cases")
+
+
+class Generation(Base):
+    """One model call, with the study's measurements: tokens, latency, device, model, seed."""
+
+    __tablename__ = "generations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[str] = mapped_column(String(100), default="")
+    prompt: Mapped[str] = mapped_column(Text)
+    output: Mapped[str] = mapped_column(Text, default="")
+    thinking: Mapped[str | None] = mapped_column(Text)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    latency_s: Mapped[float] = mapped_column(Float, default=0.0)
+    ttft_s: Mapped[float | None] = mapped_column(Float)
+    finish_reason: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    accepted: Mapped[bool] = mapped_column(default=False)
+    model_id: Mapped[str] = mapped_column(String(300), default="")
+    device: Mapped[str] = mapped_column(String(60), default="")
+    dtype: Mapped[str] = mapped_column(String(20), default="")
+    seed: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
