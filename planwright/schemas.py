@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Language = Literal["ru", "en"]
 PlanKind = Literal["ui", "api"]
@@ -162,3 +162,89 @@ class PlanExport(BaseModel):
     model_id: str | None = None
     device: str | None = None
     cases: list[TestCaseData] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- API: requests and answers
+
+
+def check_target_url(value: str) -> str:
+    """Only http(s) URLs with a host: the crawler must never be pointed at file:// or javascript:."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"must be an http:// or https:// URL, got scheme {parts.scheme or 'none'!r}")
+    if not parts.hostname:
+        raise ValueError("must name a host, e.g. https://example.com/")
+    if len(value) > 2000:
+        raise ValueError("is longer than 2000 characters")
+    return value
+
+
+class PlanCreate(BaseModel):
+    url: str = Field(description="The web application to test: an http:// or https:// URL")
+    language: Language = "en"
+    max_pages: int = Field(default=10, ge=1, le=200)
+    max_depth: int = Field(default=2, ge=0, le=10)
+    kind: PlanKind = "ui"
+    verify: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        return check_target_url(value)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_supported(cls, value: str) -> str:
+        if value != "ui":
+            raise ValueError("only 'ui' plans are supported so far; OpenAPI ('api') plans are planned")
+        return value
+
+
+class ProgressPublic(BaseModel):
+    done: int
+    total: int
+    stage: str | None
+
+
+class CaseCounts(BaseModel):
+    total: int = 0
+    model: int = 0
+    skeleton: int = 0
+    verified: int = 0
+    failed: int = 0
+    not_executable: int = 0
+    pending: int = 0
+
+
+class PlanSummaryPublic(BaseModel):
+    id: int
+    url: str
+    language: Language
+    kind: PlanKind
+    status: PlanStatus
+    status_reason: str | None
+    progress: ProgressPublic
+    created_at: datetime
+    finished_at: datetime | None
+    links: dict[str, str]
+
+
+class PlanPublic(PlanSummaryPublic):
+    max_pages: int
+    max_depth: int
+    model_id: str | None
+    device: str | None
+    timings: dict[str, float | None]
+    counts: CaseCounts
+    pages: list[str]
+    cases: list[TestCaseData]
+
+
+class PlansPublic(BaseModel):
+    data: list[PlanSummaryPublic]
+    total: int
+    offset: int
+    limit: int

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     model_threads: int | None = Field(default=None, description="torch CPU threads; default: all cores")
     model_heartbeat_ttl_s: int = 30
 
+    # api
+    require_api_key: bool = Field(
+        default=False,
+        description="When true, every API call needs X-API-Key; else keyless calls act as team 1",
+    )
+
     # plans
     default_language: Literal["ru", "en"] = "en"
     plan_generation_timeout_s: float = 900.0

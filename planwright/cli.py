@@ -1,0 +1,195 @@
+"""`planwright generate URL --out DIR`: the whole pipeline in one process, no services (SQLite, no Redis).
+
+It calls the same stage functions as the Celery workers, so both paths produce the same plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pydantic import ValidationError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migrate(database_url: str) -> None:
+    """Alembic owns the schema here too: the SQLite file is built by the same migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+
+
+class ProgressPrinter(threading.Thread):
+    """Prints the plan's stage and progress as the stages record it."""
+
+    def __init__(self, database_url: str, plan_id: int) -> None:
+        super().__init__(daemon=True)
+        self.database_url = database_url
+        self.plan_id = plan_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from planwright.db.models import Plan
+        from planwright.db.session import session_scope
+
+        last = ""
+        while not self.stopped.wait(0.5):
+            with session_scope(self.database_url) as session:
+                plan = session.get(Plan, self.plan_id)
+                if plan is None:
+                    continue
+                line = f"  {plan.status:<10} {plan.progress_done}/{plan.progress_total}  {plan.stage or ''}"
+            if line != last:
+                print(line, flush=True)
+                last = line
+
+
+def generate(args: argparse.Namespace) -> int:
+    from planwright.schemas import PlanCreate
+
+    try:
+        request = PlanCreate(
+            url=args.url,
+            language=args.language,
+            max_pages=args.max_pages,
+            max_depth=args.max_depth,
+            verify=not args.no_verify,
+        )
+    except ValidationError as error:
+        for item in error.errors():
+            field = ".".join(str(part) for part in item["loc"])
+            print(f"error: {field}: {str(item['msg']).removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+
+    out_dir = Path(args.out).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    database_url = args.db or f"sqlite:///{out_dir / 'planwright.db'}"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DATA_DIR", str(out_dir / "data"))
+
+    from planwright.crawl.browser import BrowserHolder
+    from planwright.db.models import Plan
+    from planwright.db.session import session_scope
+    from planwright.engine import Engine
+    from planwright.exports import render_export
+    from planwright.pipeline import stages, store
+    from planwright.plans import create_plan
+    from planwright.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    migrate(database_url)
+    with session_scope(database_url) as session:
+        plan_id = create_plan(
+            session,
+            team_id=1,
+            url=request.url,
+            language=request.language,
+            max_pages=request.max_pages,
+            max_depth=request.max_depth,
+            verify=request.verify,
+        ).id
+    print(f"plan {plan_id}: {request.url} → {out_dir}", flush=True)
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    engine = Engine.from_settings(settings)
+    engine.start()
+    timings["model load"] = time.perf_counter() - started
+    print(
+        f"model {engine.model_id} on {engine.device} ({engine.dtype}) ready in {timings['model load']:.1f} s"
+    )
+
+    printer = ProgressPrinter(database_url, plan_id)
+    printer.start()
+    holder = BrowserHolder()
+    try:
+        stage_started = time.perf_counter()
+        if stages.crawl_stage(database_url, plan_id, browser=holder.browser, settings=settings):
+            timings["crawl"] = time.perf_counter() - stage_started
+            stage_started = time.perf_counter()
+            stages.generate_stage(
+                database_url,
+                plan_id,
+                generator=engine,
+                max_new_tokens=settings.model_max_new_tokens,
+                seed=settings.model_seed,
+            )
+            timings["generation"] = time.perf_counter() - stage_started
+            if request.verify:
+                stage_started = time.perf_counter()
+                stages.verify_stage(database_url, plan_id, browser=holder.browser, settings=settings)
+                timings["verification"] = time.perf_counter() - stage_started
+    except Exception as error:
+        stages.fail_plan(database_url, plan_id, f"Internal error: {type(error).__name__}: {error}")
+        raise
+    finally:
+        printer.stopped.set()
+        printer.join()
+        holder.close()
+        engine.stop(drain=False)
+
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        if plan.status != "done":
+            print(f"plan {plan_id} failed: {plan.status_reason}", file=sys.stderr)
+            return 1
+        export = store.plan_export(session, plan)
+    stage_started = time.perf_counter()
+    for fmt in ("xlsx", "pdf", "json"):
+        body, _media_type, _filename = render_export(export, fmt)
+        (out_dir / f"plan.{fmt}").write_bytes(body)
+    timings["export"] = time.perf_counter() - stage_started
+
+    cases = export.cases
+    from_model = sum(case.source == "model" for case in cases)
+    verified = sum(case.verification.status == "verified" for case in cases)
+    print(
+        f"done: {len(cases)} cases ({from_model} written by the model, {len(cases) - from_model} from the skeleton; "
+        f"{verified} verified)"
+    )
+    print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
+    print(f"wrote {out_dir / 'plan.xlsx'}, {out_dir / 'plan.pdf'}, {out_dir / 'plan.json'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planwright", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="crawl URL, write a test plan (xlsx, pdf, json) into --out")
+    gen.add_argument("url")
+    gen.add_argument("--out", default="out", help="output folder (default: ./out)")
+    gen.add_argument("--language", choices=["en", "ru"], default="en")
+    gen.add_argument("--max-pages", type=int, default=10)
+    gen.add_argument("--max-depth", type=int, default=2)
+    gen.add_argument("--no-verify", action="store_true", help="do not execute the cases")
+    gen.add_argument("--db", help="database URL (default: a SQLite file in --out)")
+    commands.add_parser(
+        "sizing", help="memory and speed estimates for a model on a device (see --help)", add_help=False
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "sizing":
+        from planwright.sizing import main as sizing_main
+
+        return sizing_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    return generate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

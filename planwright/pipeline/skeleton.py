@@ -1,0 +1,339 @@
+"""Grounded case skeletons: one per observed behaviour, built only from what the crawler saw.
+
+A skeleton is a complete, executable case on its own (targets are crawled elements, expected results
+are observed outcomes). The model later rewrites its human text; if it cannot, the skeleton stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from planwright.schemas import (
+    CrawlResult,
+    Element,
+    Expectation,
+    Language,
+    PageSnapshot,
+    Step,
+    Target,
+    TestCaseData,
+)
+
+SAMPLE_VALUES: dict[str, str] = {
+    "email": "qa@example.com",
+    "password": "Secret-123",
+    "tel": "+1 555 0100",
+    "number": "42",
+    "url": "https://example.com",
+    "date": "2026-01-15",
+    "search": "mug",
+}
+
+TEXTS: dict[Language, dict[str, str]] = {
+    "en": {
+        "open": "Open the page {url}",
+        "click_link": "Click the link “{name}”",
+        "click_button": "Click the button “{name}”",
+        "submit_empty": "Leave the form empty and click “{name}”",
+        "fill": "Type “{value}” into the field “{name}”",
+        "exp_url": "The address becomes {value}",
+        "exp_heading": "The heading “{value}” is shown",
+        "exp_title": "The page title is “{value}”",
+        "exp_status": "The page answers with HTTP {value}",
+        "exp_dialog": "A dialog opens",
+        "exp_dialog_text": "The dialog shows “{value}”",
+        "exp_validation": "The message “{value}” is shown",
+        "exp_visible": "“{value}” is visible",
+        "title_page": "Page “{name}” opens",
+        "title_link": "Link “{name}” leads to {path}",
+        "title_external": "External link “{name}” is shown",
+        "title_dialog": "Button “{name}” opens a dialog",
+        "title_form_empty": "Form “{name}” rejects empty input",
+        "title_form_nav": "Form “{name}” submits",
+        "pre_page": "The site {origin} is reachable",
+    },
+    "ru": {
+        "open": "Открыть страницу {url}",
+        "click_link": "Нажать на ссылку «{name}»",
+        "click_button": "Нажать на кнопку «{name}»",
+        "submit_empty": "Оставить форму пустой и нажать «{name}»",
+        "fill": "Ввести «{value}» в поле «{name}»",
+        "exp_url": "Адрес страницы становится {value}",
+        "exp_heading": "Отображается заголовок «{value}»",
+        "exp_title": "Заголовок вкладки — «{value}»",
+        "exp_status": "Страница отвечает HTTP {value}",
+        "exp_dialog": "Открывается диалоговое окно",
+        "exp_dialog_text": "В диалоге отображается «{value}»",
+        "exp_validation": "Отображается сообщение «{value}»",
+        "exp_visible": "Элемент «{value}» виден",
+        "title_page": "Открытие страницы «{name}»",
+        "title_link": "Переход по ссылке «{name}» на {path}",
+        "title_external": "Внешняя ссылка «{name}» отображается",
+        "title_dialog": "Кнопка «{name}» открывает диалог",
+        "title_form_empty": "Форма «{name}» не принимает пустые поля",
+        "title_form_nav": "Отправка формы «{name}»",
+        "pre_page": "Сайт {origin} доступен",
+    },
+}
+
+
+@dataclass
+class Behaviour:
+    """One observed behaviour and the skeleton case that checks it; `facts` feed the model's prompt."""
+
+    kind: str  # page | link | external_link | dialog | form_validation | form_navigation
+    page: PageSnapshot
+    element: Element | None
+    case: TestCaseData
+    facts: list[str]
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _target(page: PageSnapshot, element: Element) -> Target:
+    return Target(
+        element_key=element.key,
+        page_url=page.url,
+        role=element.role,
+        name=element.name,
+        locator=element.locator,
+    )
+
+
+def _open_step(page: PageSnapshot, texts: dict[str, str]) -> Step:
+    return Step(n=1, action="open", text=texts["open"].format(url=page.url), data=page.url)
+
+
+def _page_label(page: PageSnapshot) -> str:
+    return (page.headings[0] if page.headings else page.title) or _path(page.url)
+
+
+def _element_label(element: Element) -> str:
+    return element.name or element.locator.value or element.key
+
+
+def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
+    texts = TEXTS[language]
+    expected = [Expectation(kind="url", value=page.url, text=texts["exp_url"].format(value=_path(page.url)))]
+    if page.title:
+        expected.append(
+            Expectation(kind="title", value=page.title, text=texts["exp_title"].format(value=page.title))
+        )
+    if page.headings:
+        heading = page.headings[0]
+        expected.append(
+            Expectation(kind="heading", value=heading, text=texts["exp_heading"].format(value=heading))
+        )
+    case = TestCaseData(
+        page_url=page.url,
+        title=texts["title_page"].format(name=_page_label(page)),
+        preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+        steps=[_open_step(page, texts)],
+        expected=expected,
+        priority="high" if page.depth == 0 else "medium",
+        tags=["smoke", "page"],
+    )
+    facts = [f"page address: {page.url}", f"page title: {page.title}"]
+    if page.headings:
+        facts.append(f"main heading: {page.headings[0]}")
+    return Behaviour("page", page, None, case, facts)
+
+
+def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Behaviour | None:
+    texts = TEXTS[language]
+    outcome = link.outcome
+    name = _element_label(link)
+    click = Step(n=2, action="click", text=texts["click_link"].format(name=name), target=_target(page, link))
+    if outcome is None or outcome.kind != "navigation" or not outcome.url:
+        if not link.href or _origin(link.href) == _origin(page.url):
+            return None  # a same-origin link we could not observe: no grounded expectation to offer
+        case = TestCaseData(
+            page_url=page.url,
+            title=texts["title_external"].format(name=name),
+            preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+            steps=[_open_step(page, texts)],
+            expected=[Expectation(kind="visible", value=name, text=texts["exp_visible"].format(value=name))],
+            priority="low",
+            tags=["link", "external"],
+        )
+        return Behaviour("external_link", page, link, case, [f"external link “{name}” to {link.href}"])
+    expected = [
+        Expectation(kind="url", value=outcome.url, text=texts["exp_url"].format(value=_path(outcome.url)))
+    ]
+    if outcome.heading:
+        expected.append(
+            Expectation(
+                kind="heading", value=outcome.heading, text=texts["exp_heading"].format(value=outcome.heading)
+            )
+        )
+    case = TestCaseData(
+        page_url=page.url,
+        title=texts["title_link"].format(name=name, path=_path(outcome.url)),
+        preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+        steps=[_open_step(page, texts), click],
+        expected=expected,
+        priority="medium",
+        tags=["link", "navigation"],
+    )
+    facts = [f"start page: {page.url}", f"link text: {name}", f"after the click the address is {outcome.url}"]
+    if outcome.heading:
+        facts.append(f"the new page shows the heading: {outcome.heading}")
+    return Behaviour("link", page, link, case, facts)
+
+
+def dialog_behaviour(page: PageSnapshot, button: Element, language: Language) -> Behaviour | None:
+    texts = TEXTS[language]
+    if button.outcome is None or button.outcome.kind != "dialog":
+        return None
+    name = _element_label(button)
+    expected = [Expectation(kind="dialog", value=button.outcome.heading or "", text=texts["exp_dialog"])]
+    for message in button.outcome.messages[:2]:
+        expected.append(
+            Expectation(kind="text", value=message, text=texts["exp_dialog_text"].format(value=message))
+        )
+    if button.outcome.heading:
+        expected.append(
+            Expectation(
+                kind="heading",
+                value=button.outcome.heading,
+                text=texts["exp_heading"].format(value=button.outcome.heading),
+            )
+        )
+    case = TestCaseData(
+        page_url=page.url,
+        title=texts["title_dialog"].format(name=name),
+        preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+        steps=[
+            _open_step(page, texts),
+            Step(
+                n=2,
+                action="click",
+                text=texts["click_button"].format(name=name),
+                target=_target(page, button),
+            ),
+        ],
+        expected=expected,
+        priority="medium",
+        tags=["dialog"],
+    )
+    facts = [f"page: {page.url}", f"button text: {name}", "after the click a dialog opens"]
+    if button.outcome.heading:
+        facts.append(f"the dialog heading: {button.outcome.heading}")
+    return Behaviour("dialog", page, button, case, facts)
+
+
+def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Behaviour | None:
+    """The empty-submit case of a form: its observed validation messages, or where it leads."""
+    texts = TEXTS[language]
+    outcome = form.outcome
+    submit = page.element(form.submit_key) if form.submit_key else None
+    if outcome is None or submit is None:
+        return None
+    submit_name = _element_label(submit)
+    form_name = form.name or submit_name
+    steps = [
+        _open_step(page, texts),
+        Step(
+            n=2,
+            action="click",
+            text=texts["submit_empty"].format(name=submit_name),
+            target=_target(page, submit),
+        ),
+    ]
+    fields = [page.element(key) for key in form.field_keys]
+    field_names = [_element_label(field) for field in fields if field is not None]
+    if outcome.kind == "validation" and outcome.messages:
+        expected = [
+            Expectation(kind="validation", value=message, text=texts["exp_validation"].format(value=message))
+            for message in outcome.messages[:3]
+        ]
+        expected.append(
+            Expectation(kind="url", value=page.url, text=texts["exp_url"].format(value=_path(page.url)))
+        )
+        case = TestCaseData(
+            page_url=page.url,
+            title=texts["title_form_empty"].format(name=form_name),
+            preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+            steps=steps,
+            expected=expected,
+            priority="high",
+            tags=["form", "validation", "negative"],
+        )
+        facts = [
+            f"page: {page.url}",
+            f"form fields: {', '.join(field_names)}",
+            f"the submit button: {submit_name}",
+            f"submitting it empty shows: {'; '.join(outcome.messages[:3])}",
+        ]
+        return Behaviour("form_validation", page, form, case, facts)
+    if outcome.kind == "navigation" and outcome.url:
+        expected = [
+            Expectation(kind="url", value=outcome.url, text=texts["exp_url"].format(value=_path(outcome.url)))
+        ]
+        if outcome.heading:
+            expected.append(
+                Expectation(
+                    kind="heading",
+                    value=outcome.heading,
+                    text=texts["exp_heading"].format(value=outcome.heading),
+                )
+            )
+        case = TestCaseData(
+            page_url=page.url,
+            title=texts["title_form_nav"].format(name=form_name),
+            preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+            steps=steps,
+            expected=expected,
+            priority="medium",
+            tags=["form"],
+        )
+        facts = [
+            f"page: {page.url}",
+            f"form fields: {', '.join(field_names)}",
+            f"the submit button: {submit_name}",
+            f"submitting it empty leads to {outcome.url}",
+        ]
+        return Behaviour("form_navigation", page, form, case, facts)
+    return None
+
+
+def build_behaviours(crawl: CrawlResult, language: Language) -> list[Behaviour]:
+    """Every page, link, dialog button and form the crawler observed, once per distinct behaviour.
+
+    The same nav link on every page is one behaviour: it is tested from the first page that shows it.
+    """
+    behaviours: list[Behaviour] = []
+    seen: set[tuple[str, str, str]] = set()
+    for page in crawl.pages:
+        behaviours.append(page_behaviour(page, language))
+        for element in page.elements:
+            if element.kind == "link":
+                destination = (
+                    element.outcome.url if element.outcome and element.outcome.url else element.href or ""
+                )
+                identity = ("link", element.name, destination)
+                builder = link_behaviour
+            elif element.kind == "button" and element.outcome and element.outcome.kind == "dialog":
+                identity = ("dialog", element.name, _path(page.url))
+                builder = dialog_behaviour
+            elif element.kind == "form":
+                identity = ("form", element.name or element.submit_key or "", _path(page.url))
+                builder = form_behaviour
+            else:
+                continue
+            if identity in seen:
+                continue
+            behaviour = builder(page, element, language)
+            if behaviour is not None:
+                seen.add(identity)
+                behaviours.append(behaviour)
+    return behaviours

@@ -1,0 +1,277 @@
+"""The plan's stages as plain functions: crawl → generate → verify. Celery tasks and the embedded command
+are thin shells around these, so the deployed path and the one-command path cannot drift apart.
+
+Each stage is idempotent (it replaces what an earlier, interrupted run of it wrote) and reports
+progress through short sessions of its own, so a reader sees it while the stage runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, as_completed
+from typing import TYPE_CHECKING, Any, Protocol
+
+from planwright.db.models import Generation, Plan, utcnow
+from planwright.db.session import session_scope
+from planwright.pipeline import store
+from planwright.pipeline.parsing import apply_answer
+from planwright.pipeline.prompts import build_messages, render_prompt
+from planwright.pipeline.skeleton import build_behaviours
+from planwright.schemas import CrawlOptions, TestCaseData, Verification
+from planwright.settings import Settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from planwright.engine import GenerationRequest, GenerationResult
+
+log = logging.getLogger(__name__)
+
+TERMINAL_STATUSES = ("done", "failed")
+
+
+class TextGenerator(Protocol):
+    """What the generate stage needs from a model: the engine, or anything shaped like it."""
+
+    model_id: str
+    device: str
+    dtype: str
+    context_length: int
+
+    def submit(self, request: GenerationRequest) -> Future[GenerationResult]: ...
+
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int: ...
+
+
+class StageSkipped(Exception):
+    """The plan is already finished (a redelivered task): nothing to do."""
+
+
+def update_plan(database_url: str, plan_id: int, **fields: Any) -> None:
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            return
+        for name, value in fields.items():
+            setattr(plan, name, value)
+        if fields.get("status") in TERMINAL_STATUSES:
+            plan.finished_at = utcnow()
+
+
+def fail_plan(database_url: str, plan_id: int, reason: str) -> None:
+    log.warning("plan.failed plan_id=%s reason=%s", plan_id, reason)
+    update_plan(database_url, plan_id, status="failed", status_reason=reason, stage=None)
+
+
+def _begin(database_url: str, plan_id: int, status: str, stage: str) -> Plan:
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            raise StageSkipped(f"plan {plan_id} does not exist")
+        if plan.status in TERMINAL_STATUSES:
+            raise StageSkipped(f"plan {plan_id} is already {plan.status}")
+        plan.status = status
+        plan.stage = stage
+        plan.progress_done = 0
+        plan.progress_total = 0
+        if status == "crawling":
+            plan.attempts += 1
+        session.flush()
+        session.expunge(plan)
+        return plan
+
+
+def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: Settings) -> bool:
+    """Crawl the plan's site and store what was seen. False when the plan ended here (failed)."""
+    from planwright.crawl.crawler import CrawlError, crawl_site
+
+    plan = _begin(database_url, plan_id, "crawling", "crawl")
+    options = CrawlOptions(
+        max_pages=plan.max_pages,
+        max_depth=plan.max_depth,
+        page_timeout_s=settings.crawl_page_timeout_s,
+        total_timeout_s=settings.crawl_total_timeout_s,
+        screenshot_dir=str(settings.data_dir / "screenshots" / str(plan_id)),
+    )
+    last_report = [0.0]
+
+    def on_progress(done: int, total: int, url: str) -> None:
+        now = time.monotonic()
+        if now - last_report[0] > 0.5 or done >= total:
+            last_report[0] = now
+            update_plan(
+                database_url, plan_id, progress_done=done, progress_total=total, stage=f"crawl {url}"[:40]
+            )
+
+    started = time.perf_counter()
+    try:
+        crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress)
+    except CrawlError as error:
+        fail_plan(database_url, plan_id, str(error))
+        return False
+    if not crawl.pages:
+        fail_plan(
+            database_url, plan_id, f"No page of {plan.url} could be crawled: {'; '.join(crawl.warnings)}"
+        )
+        return False
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        store.save_crawl(session, row, crawl)
+        row.crawl_seconds = time.perf_counter() - started
+        row.status = "generating"
+        row.stage = "queued for the model"
+        row.progress_done = 0
+        row.progress_total = 0
+    log.info("crawl.plan.completed plan_id=%s pages=%s", plan_id, len(crawl.pages))
+    return True
+
+
+def generate_stage(
+    database_url: str,
+    plan_id: int,
+    *,
+    generator: TextGenerator,
+    max_new_tokens: int = 160,
+    seed: int = 0,
+    verify_next: bool | None = None,
+) -> bool:
+    """Turn the stored crawl into cases: skeletons from observations, text from the model."""
+    from planwright.engine import GenerationRequest, PromptTooLong
+
+    plan = _begin(database_url, plan_id, "generating", "generate")
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        crawl = store.load_crawl(session, row)
+    behaviours = build_behaviours(crawl, plan.language)  # type: ignore[arg-type]
+    update_plan(database_url, plan_id, progress_total=len(behaviours))
+    started = time.perf_counter()
+
+    futures: dict[Future[GenerationResult], int] = {}
+    messages_by_index: dict[int, list[dict[str, str]]] = {}
+    results: dict[int, GenerationResult | BaseException] = {}
+    for index, behaviour in enumerate(behaviours):
+        messages = build_messages(behaviour, plan.language)  # type: ignore[arg-type]
+        messages_by_index[index] = messages
+        request = GenerationRequest(
+            messages=messages,
+            max_new_tokens=max_new_tokens,
+            seed=seed,
+            request_id=f"plan{plan_id}-case{index}",
+        )
+        try:
+            futures[generator.submit(request)] = index
+        except PromptTooLong as error:
+            results[index] = error
+    done = len(results)
+    for future in as_completed(futures):
+        index = futures[future]
+        try:
+            results[index] = future.result()
+        except Exception as error:  # one bad request must not sink the plan: its skeleton stands
+            results[index] = error
+        done += 1
+        if done % 4 == 0 or done == len(behaviours):
+            update_plan(database_url, plan_id, progress_done=done)
+
+    cases: list[TestCaseData] = []
+    generations: list[Generation] = []
+    for index, behaviour in enumerate(behaviours):
+        outcome = results.get(index)
+        prompt_text = render_prompt(messages_by_index[index])
+        if isinstance(outcome, BaseException) or outcome is None:
+            cases.append(behaviour.case)
+            generations.append(
+                Generation(
+                    plan_id=plan_id,
+                    request_id=f"plan{plan_id}-case{index}",
+                    prompt=prompt_text,
+                    error=str(outcome) or type(outcome).__name__,
+                    model_id=generator.model_id,
+                    device=generator.device,
+                    dtype=generator.dtype,
+                    seed=seed,
+                )
+            )
+            continue
+        acceptance = apply_answer(behaviour.case, outcome.text)
+        cases.append(acceptance.case)
+        generations.append(
+            Generation(
+                plan_id=plan_id,
+                request_id=outcome.request_id,
+                prompt=prompt_text,
+                output=outcome.raw_text,
+                thinking=outcome.thinking,
+                prompt_tokens=outcome.prompt_tokens,
+                completion_tokens=outcome.completion_tokens,
+                latency_s=outcome.latency_s,
+                ttft_s=outcome.ttft_s,
+                finish_reason=outcome.finish_reason,
+                error=outcome.error or ("; ".join(acceptance.reasons) or None),
+                accepted=acceptance.accepted,
+                model_id=outcome.model_id,
+                device=outcome.device,
+                dtype=outcome.dtype,
+                seed=outcome.seed,
+            )
+        )
+
+    verify = plan.verify if verify_next is None else verify_next
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        store.replace_cases(session, row, cases)
+        store.delete_generations(session, row)
+        session.add_all(generations)
+        row.model_id = generator.model_id
+        row.device = f"{generator.device} ({generator.dtype})"
+        row.generate_seconds = time.perf_counter() - started
+        row.progress_done = len(behaviours)
+        if verify:
+            row.status, row.stage = "verifying", "queued for verification"
+        else:
+            row.status, row.stage, row.finished_at = "done", None, utcnow()
+    from_model = sum(case.source == "model" for case in cases)
+    log.info("generate.plan.completed plan_id=%s cases=%s from_model=%s", plan_id, len(cases), from_model)
+    return True
+
+
+def verify_stage(
+    database_url: str,
+    plan_id: int,
+    *,
+    browser: Browser,
+    settings: Settings | None = None,
+    timeout_s: float = 10.0,
+) -> None:
+    """Execute every case from a fresh browser context and record verified / failed / not executable."""
+    from planwright.verify.runner import verify_cases
+
+    _begin(database_url, plan_id, "verifying", "verify")
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        cases = store.plan_export(session, row).cases
+    update_plan(database_url, plan_id, progress_total=len(cases))
+    started = time.perf_counter()
+    progress: Callable[[int, int], None] = lambda done, total: update_plan(  # noqa: E731
+        database_url, plan_id, progress_done=done, progress_total=total
+    )
+    verifications: list[Verification] = verify_cases(
+        cases, browser, timeout_s=timeout_s, on_progress=progress
+    )
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        for case_row in row.cases:
+            for case, verification in zip(cases, verifications, strict=True):
+                if case.id == case_row.id:
+                    case_row.verification_status = verification.status
+                    case_row.verification_detail = verification.detail
+        row.verify_seconds = time.perf_counter() - started
+        row.status, row.stage, row.finished_at = "done", None, utcnow()
+        row.progress_done = len(cases)

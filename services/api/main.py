@@ -1,0 +1,57 @@
+"""The api service: JSON API under /api/v1, the web pages, health, OpenAPI docs at /docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from services.api.routes import health, plans, sizing, web
+
+
+def describe_validation_errors(error: RequestValidationError) -> list[str]:
+    """'url: must be an http:// or https:// URL' rather than pydantic's nested structure."""
+    messages = []
+    for item in error.errors():
+        location = ".".join(
+            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
+        )
+        message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
+        messages.append(f"{location}: {message}" if location else message)
+    return messages
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Planwright",
+        description="Turns a web application's URL into a grounded UI test plan written by a local model.",
+        version="0.1.0",
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error_handler(request: Request, error: RequestValidationError) -> JSONResponse:
+        messages = describe_validation_errors(error)
+        return JSONResponse(
+            status_code=422,
+            content={
+                "message": "; ".join(messages),
+                "errors": messages,
+                "detail": [
+                    {key: item[key] for key in ("loc", "msg", "type") if key in item}
+                    for item in error.errors()
+                ],
+            },
+        )
+
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(health.router)
+    app.include_router(plans.router)
+    app.include_router(sizing.router)
+    app.include_router(web.router)
+    return app
+
+
+app = create_app()

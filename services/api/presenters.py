@@ -1,0 +1,54 @@
+"""ORM rows to the API's public shapes; the JSON API and the web pages show the same thing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from planwright.db.models import Page, Plan
+from planwright.exports import EXPORTS
+from planwright.pipeline import store
+from planwright.plans import case_counts
+from planwright.schemas import CaseCounts, PlanPublic, PlanSummaryPublic, ProgressPublic
+
+
+def plan_links(plan: Plan) -> dict[str, str]:
+    links = {"self": f"/api/v1/plans/{plan.id}", "page": f"/plans/{plan.id}"}
+    for name in EXPORTS:
+        links[f"export.{name}"] = f"/api/v1/plans/{plan.id}/export.{name}"
+    return links
+
+
+def plan_summary(plan: Plan) -> PlanSummaryPublic:
+    return PlanSummaryPublic(
+        id=plan.id,
+        url=plan.url,
+        language=plan.language,  # type: ignore[arg-type]
+        kind=plan.kind,  # type: ignore[arg-type]
+        status=plan.status,  # type: ignore[arg-type]
+        status_reason=plan.status_reason,
+        progress=ProgressPublic(done=plan.progress_done, total=plan.progress_total, stage=plan.stage),
+        created_at=plan.created_at,
+        finished_at=plan.finished_at,
+        links=plan_links(plan),
+    )
+
+
+def plan_public(session: Session, plan: Plan) -> PlanPublic:
+    export = store.plan_export(session, plan)
+    pages = session.scalars(select(Page.url).where(Page.plan_id == plan.id).order_by(Page.id)).all()
+    return PlanPublic(
+        **plan_summary(plan).model_dump(),
+        max_pages=plan.max_pages,
+        max_depth=plan.max_depth,
+        model_id=plan.model_id,
+        device=plan.device,
+        timings={
+            "crawl_s": plan.crawl_seconds,
+            "generate_s": plan.generate_seconds,
+            "verify_s": plan.verify_seconds,
+        },
+        counts=CaseCounts(**case_counts(session, plan_id=plan.id)),
+        pages=list(pages),
+        cases=export.cases,
+    )

@@ -1,0 +1,97 @@
+"""The plans API: create, list, read, export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from planwright.exports import EXPORTS, render_export
+from planwright.pipeline import store
+from planwright.plans import create_plan, read_plan, read_plans
+from planwright.queue import CRAWL_TASK, enqueue
+from planwright.schemas import PlanCreate, PlanPublic, PlansPublic, PlanSummaryPublic
+from services.api.deps import SessionDep, TeamDep
+from services.api.presenters import plan_public, plan_summary
+
+router = APIRouter(tags=["plans"])
+
+
+def submit_plan(session: SessionDep, team_id: int, body: PlanCreate) -> PlanSummaryPublic:
+    """Row first, committed; then the job. A lost enqueue leaves a `queued` row, never a lost plan."""
+    plan = create_plan(
+        session,
+        team_id=team_id,
+        url=body.url,
+        language=body.language,
+        max_pages=body.max_pages,
+        max_depth=body.max_depth,
+        kind=body.kind,
+        verify=body.verify,
+    )
+    session.commit()
+    try:
+        enqueue(CRAWL_TASK, plan.id)
+    except Exception as error:
+        plan.status, plan.status_reason = (
+            "failed",
+            f"The job queue (Redis) is unreachable: {error}. Submit it again.",
+        )
+        session.commit()
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, plan.status_reason) from error
+    return plan_summary(plan)
+
+
+@router.post("/api/v1/plans", status_code=status.HTTP_202_ACCEPTED, response_model=PlanSummaryPublic)
+def create_plan_route(
+    body: PlanCreate, session: SessionDep, team_id: TeamDep, response: Response
+) -> PlanSummaryPublic:
+    summary = submit_plan(session, team_id, body)
+    response.headers["Location"] = summary.links["self"]
+    return summary
+
+
+@router.post("/generate-plan", status_code=status.HTTP_202_ACCEPTED, response_model=PlanSummaryPublic)
+def generate_plan_alias(
+    body: PlanCreate, session: SessionDep, team_id: TeamDep, response: Response
+) -> PlanSummaryPublic:
+    """The study's route name, kept as an alias of POST /api/v1/plans."""
+    return create_plan_route(body, session, team_id, response)
+
+
+@router.get("/api/v1/plans", response_model=PlansPublic)
+def read_plans_route(
+    session: SessionDep,
+    team_id: TeamDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PlansPublic:
+    plans, total = read_plans(session, team_id=team_id, offset=offset, limit=limit)
+    return PlansPublic(data=[plan_summary(plan) for plan in plans], total=total, offset=offset, limit=limit)
+
+
+@router.get("/api/v1/plans/{plan_id}", response_model=PlanPublic)
+def read_plan_route(plan_id: int, session: SessionDep, team_id: TeamDep) -> PlanPublic:
+    plan = read_plan(session, team_id=team_id, plan_id=plan_id)
+    if plan is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
+    return plan_public(session, plan)
+
+
+@router.get("/api/v1/plans/{plan_id}/export.{fmt}", response_class=Response)
+def export_plan_route(plan_id: int, fmt: str, session: SessionDep, team_id: TeamDep) -> Response:
+    plan = read_plan(session, team_id=team_id, plan_id=plan_id)
+    if plan is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
+    if fmt not in EXPORTS:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"Unknown export format {fmt!r}; known: {', '.join(sorted(EXPORTS))}."
+        )
+    if plan.status != "done":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"Plan {plan_id} is {plan.status}; exports exist once it is done."
+        )
+    body, media_type, filename = render_export(store.plan_export(session, plan), fmt)
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

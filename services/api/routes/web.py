@@ -1,0 +1,84 @@
+"""The web pages: a form, the list of plans, a plan's cases with live progress. Jinja2 autoescapes
+everything, and crawled or generated text is only ever shown through it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from planwright.exports import EXPORTS
+from planwright.plans import read_plan, read_plans
+from planwright.schemas import PlanCreate
+from services.api.deps import SessionDep, SettingsDep, TeamDep
+from services.api.presenters import plan_public, plan_summary
+from services.api.routes.plans import submit_plan
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+
+def _index(request: Request, session: SessionDep, team_id: int, **context: object) -> Response:
+    plans, total = read_plans(session, team_id=team_id, offset=0, limit=100)
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "plans": [plan_summary(plan) for plan in plans],
+            "total": total,
+            "form": {},
+            "errors": [],
+            **context,
+        },
+        status_code=int(context.pop("status_code", 200)),  # type: ignore[call-overload]
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def index_page(request: Request, session: SessionDep, team_id: TeamDep) -> Response:
+    return _index(request, session, team_id)
+
+
+@router.post("/plans", response_class=HTMLResponse)
+def submit_plan_form(
+    request: Request,
+    session: SessionDep,
+    team_id: TeamDep,
+    settings: SettingsDep,
+    url: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "en",
+    max_pages: Annotated[str, Form()] = "10",
+    max_depth: Annotated[str, Form()] = "2",
+    verify: Annotated[str | None, Form()] = None,
+) -> Response:
+    form = {
+        "url": url,
+        "language": language,
+        "max_pages": max_pages,
+        "max_depth": max_depth,
+        "verify": bool(verify),
+    }
+    try:
+        body = PlanCreate.model_validate(form)
+    except ValidationError as error:
+        errors = [
+            f"{'.'.join(str(p) for p in item['loc'])}: {str(item['msg']).removeprefix('Value error, ')}"
+            for item in error.errors()
+        ]
+        return _index(request, session, team_id, form=form, errors=errors, status_code=422)
+    summary = submit_plan(session, team_id, body)
+    return RedirectResponse(f"/plans/{summary.id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(plan_id: int, request: Request, session: SessionDep, team_id: TeamDep) -> Response:
+    plan = read_plan(session, team_id=team_id, plan_id=plan_id)
+    if plan is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
+    return templates.TemplateResponse(
+        request, "plan.html", {"plan": plan_public(session, plan), "exports": list(EXPORTS.values())}
+    )

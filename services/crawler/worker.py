@@ -1,0 +1,50 @@
+"""Crawler worker: `celery -A services.crawler.worker worker --queues crawl --pool solo`.
+
+One Chromium per worker process, kept open across jobs; every job gets a fresh browser context.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+
+from planwright.crawl.browser import BrowserHolder
+from planwright.pipeline.stages import StageSkipped, crawl_stage, fail_plan, verify_stage
+from planwright.queue import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, celery_app, enqueue
+from planwright.settings import get_settings
+
+app = celery_app
+log = logging.getLogger("planwright.crawler")
+_browser = BrowserHolder()
+atexit.register(_browser.close)
+
+
+@app.task(name=CRAWL_TASK)
+def crawl_plan(plan_id: int) -> None:
+    settings = get_settings()
+    try:
+        if crawl_stage(settings.database_url, plan_id, browser=_browser.browser, settings=settings):
+            enqueue(GENERATE_TASK, plan_id)
+    except StageSkipped as skipped:
+        log.info("crawl.plan.skipped %s", skipped)
+    except Exception as error:  # the plan must end with a reason, whatever broke
+        log.exception("crawl.plan.crashed plan_id=%s", plan_id)
+        fail_plan(
+            settings.database_url, plan_id, f"Internal error while crawling: {type(error).__name__}: {error}"
+        )
+        _browser.close()  # a broken browser is started afresh by the next job
+
+
+@app.task(name=VERIFY_TASK)
+def verify_plan(plan_id: int) -> None:
+    settings = get_settings()
+    try:
+        verify_stage(settings.database_url, plan_id, browser=_browser.browser, settings=settings)
+    except StageSkipped as skipped:
+        log.info("verify.plan.skipped %s", skipped)
+    except Exception as error:
+        log.exception("verify.plan.crashed plan_id=%s", plan_id)
+        fail_plan(
+            settings.database_url, plan_id, f"Internal error while verifying: {type(error).__name__}: {error}"
+        )
+        _browser.close()  # a broken browser is started afresh by the next job

@@ -1,0 +1,114 @@
+"""Model worker: `python -m services.model_worker`.
+
+One long-lived process: the engine loads the model once and keeps it warm; a Celery worker with a
+thread pool takes `generate` jobs, and every job's prompts go into the same engine, so prompts of
+concurrent plans are batched together. SIGTERM: Celery finishes running jobs, then the engine drains.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from planwright.engine import Engine  # noqa: E402
+from planwright.pipeline.stages import StageSkipped, fail_plan, generate_stage  # noqa: E402
+from planwright.queue import GENERATE_QUEUE, GENERATE_TASK, VERIFY_TASK, celery_app, enqueue  # noqa: E402
+from planwright.settings import get_settings  # noqa: E402
+from services.model_worker.heartbeat import Heartbeat  # noqa: E402
+
+log = logging.getLogger("planwright.model_worker")
+_engine: Engine | None = None
+
+
+@celery_app.task(name=GENERATE_TASK)
+def generate_plan(plan_id: int) -> None:
+    settings = get_settings()
+    assert _engine is not None, "the engine starts before the worker takes jobs"
+    try:
+        generate_stage(
+            settings.database_url,
+            plan_id,
+            generator=_engine,
+            max_new_tokens=settings.model_max_new_tokens,
+            seed=settings.model_seed,
+        )
+    except StageSkipped as skipped:
+        log.info("generate.plan.skipped %s", skipped)
+        return
+    except Exception as error:  # the plan must end with a reason, whatever broke
+        log.exception("generate.plan.crashed plan_id=%s", plan_id)
+        fail_plan(
+            settings.database_url,
+            plan_id,
+            f"Internal error while generating: {type(error).__name__}: {error}",
+        )
+        return
+    from planwright.db.models import Plan
+    from planwright.db.session import session_scope
+
+    with session_scope(settings.database_url) as session:
+        plan = session.get(Plan, plan_id)
+        needs_verification = plan is not None and plan.status == "verifying"
+    if needs_verification:
+        enqueue(VERIFY_TASK, plan_id)
+
+
+def main() -> None:
+    global _engine
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    started = time.perf_counter()
+    _engine = Engine.from_settings(settings)
+    _engine.start()
+    ready_s = time.perf_counter() - started
+    log.info(
+        "model_worker.ready model=%s device=%s dtype=%s load_s=%.2f ready_s=%.2f",
+        _engine.model_id,
+        _engine.device,
+        _engine.dtype,
+        _engine.load_seconds,
+        ready_s,
+    )
+    engine = _engine
+
+    def describe() -> dict[str, object]:
+        return {
+            "model_id": engine.model_id,
+            "device": engine.device,
+            "dtype": engine.dtype,
+            "load_seconds": engine.load_seconds,
+            "ready_seconds": ready_s,
+            "pid": os.getpid(),
+            "stats": engine.stats(),
+        }
+
+    heartbeat = Heartbeat(settings.redis_url, settings.model_heartbeat_ttl_s, describe)
+    heartbeat.start()
+    try:
+        celery_app.worker_main(
+            [
+                "worker",
+                "--queues",
+                GENERATE_QUEUE,
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(max(4, settings.model_max_batch_size)),
+                "--hostname",
+                "model@%h",
+                "--loglevel",
+                "INFO",
+            ]
+        )
+    finally:
+        heartbeat.stop()
+        engine.stop(drain=True)
+        log.info("model_worker.stopped")
+
+
+if __name__ == "__main__":
+    main()
