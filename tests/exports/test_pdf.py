@@ -10,10 +10,19 @@ from planwright.exports.pdf import _refusing_fetcher, render_html, to_pdf
 from planwright.schemas import PlanExport
 from tests.exports.conftest import CONTACTS_TITLE, HYPERLINK_TITLE, IMG_TEXT, SCRIPT_TITLE
 
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-    reason="poppler-utils (pdftotext, pdftoppm) not installed",
-)
+def _require_poppler() -> None:
+    """Fail loudly, never skip: scripts/bootstrap.sh installs poppler-utils."""
+    missing = [tool for tool in ("pdftotext", "pdftoppm") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} missing: run scripts/bootstrap.sh (it installs poppler-utils)")
+
+
+needs_poppler = pytest.mark.usefixtures("poppler")
+
+
+@pytest.fixture
+def poppler() -> None:
+    _require_poppler()
 
 
 @pytest.fixture(scope="module")

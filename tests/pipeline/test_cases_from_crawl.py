@@ -1,0 +1,186 @@
+"""Pure parts of plan generation: skeletons from observations, prompts, and the answer checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from planwright.pipeline.parsing import apply_answer, parse_answer
+from planwright.pipeline.prompts import EXAMPLE_ANSWER, build_messages
+from planwright.pipeline.skeleton import build_behaviours
+from planwright.schemas import CrawlResult, Element, Locator, Outcome, PageSnapshot
+
+BASE = "http://127.0.0.1:9999"
+
+
+def role_locator(role: str, name: str) -> Locator:
+    return Locator(strategy="role", role=role, name=name)
+
+
+def fixture_crawl() -> CrawlResult:
+    contacts_link = Element(
+        key="e1",
+        kind="link",
+        role="link",
+        name="Контакты",
+        locator=role_locator("link", "Контакты"),
+        href=f"{BASE}/contacts",
+        outcome=Outcome(
+            kind="navigation", url=f"{BASE}/contacts", status=200, title="Contacts", heading="Контакты"
+        ),
+    )
+    details = Element(
+        key="e2",
+        kind="button",
+        role="button",
+        name="Подробнее",
+        locator=role_locator("button", "Подробнее"),
+        outcome=Outcome(kind="dialog", heading="Details", messages=["Free delivery"]),
+    )
+    external = Element(
+        key="e3",
+        kind="link",
+        role="link",
+        name="GitHub",
+        locator=role_locator("link", "GitHub"),
+        href="https://github.com/example",
+    )
+    home = PageSnapshot(
+        url=f"{BASE}/",
+        status=200,
+        depth=0,
+        title="Fixture Shop",
+        headings=["Fixture Shop — Главная"],
+        elements=[contacts_link, details, external],
+    )
+    email = Element(
+        key="e1",
+        kind="input",
+        role="textbox",
+        name="Email",
+        locator=Locator(strategy="label", value="Email"),
+        input_type="email",
+        required=True,
+        form_key="e3",
+    )
+    password = Element(
+        key="e2",
+        kind="input",
+        role="textbox",
+        name="Password",
+        locator=Locator(strategy="label", value="Password"),
+        required=True,
+        form_key="e3",
+    )
+    sign_in = Element(
+        key="e4",
+        kind="button",
+        role="button",
+        name="Sign in",
+        locator=role_locator("button", "Sign in"),
+        form_key="e3",
+    )
+    form = Element(
+        key="e3",
+        kind="form",
+        role="form",
+        name="",
+        locator=Locator(strategy="css", value="form"),
+        field_keys=["e1", "e2"],
+        submit_key="e4",
+        outcome=Outcome(kind="validation", messages=["Please fill out this field."]),
+    )
+    login = PageSnapshot(
+        url=f"{BASE}/login",
+        status=200,
+        depth=1,
+        title="Login",
+        headings=["Login"],
+        elements=[
+            email,
+            password,
+            form,
+            sign_in,
+            contacts_link.model_copy(update={"key": "e5"}),
+        ],  # the nav link again: one behaviour, not two
+    )
+    return CrawlResult(start_url=f"{BASE}/", pages=[home, login])
+
+
+def test_every_observed_behaviour_has_one_grounded_case() -> None:
+    behaviours = build_behaviours(fixture_crawl(), "en")
+    kinds = [b.kind for b in behaviours]
+    assert kinds == ["page", "link", "dialog", "external_link", "page", "form_validation"]
+    link_case = behaviours[1].case
+    assert [step.action for step in link_case.steps] == ["open", "click"]
+    assert link_case.steps[1].target is not None and link_case.steps[1].target.element_key == "e1"
+    assert {(x.kind, x.value) for x in link_case.expected} == {
+        ("url", f"{BASE}/contacts"),
+        ("heading", "Контакты"),
+    }
+    form_case = behaviours[-1].case
+    assert form_case.steps[1].target is not None and form_case.steps[1].target.name == "Sign in"
+    assert ("validation", "Please fill out this field.") in {(x.kind, x.value) for x in form_case.expected}
+    assert all(b.case.source == "skeleton" for b in behaviours)
+
+
+def test_russian_plans_get_russian_text() -> None:
+    behaviours = build_behaviours(fixture_crawl(), "ru")
+    link_case = behaviours[1].case
+    assert link_case.title == "Переход по ссылке «Контакты» на /contacts"
+    assert link_case.steps[1].text == "Нажать на ссылку «Контакты»"
+
+
+def test_prompt_carries_the_observed_facts_and_step_count() -> None:
+    behaviour = build_behaviours(fixture_crawl(), "en")[1]
+    messages = build_messages(behaviour, "en")
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    request = messages[-1]["content"]
+    assert "Контакты" in request and f"{BASE}/contacts" in request
+    assert "Exactly 2 step(s)" in request and "Step 2: ..." in request
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_grounded_answer_is_accepted_with_its_targets_kept(language: str) -> None:
+    behaviour = build_behaviours(fixture_crawl(), language)[1]  # type: ignore[arg-type]
+    answer = {
+        "en": "Title: Contacts link opens the Контакты page\nStep 1: Open the home page\n"
+        "Step 2: Click the link «Контакты»\nExpected: The heading Контакты is shown",
+        "ru": "Название: Ссылка «Контакты» ведёт на страницу контактов\nШаг 1: Открыть главную страницу\n"
+        "Шаг 2: Нажать «Контакты»\nОжидаемый результат: Отображается заголовок «Контакты»",
+    }[language]
+    acceptance = apply_answer(behaviour.case, answer)
+    assert acceptance.accepted, acceptance.reasons
+    case = acceptance.case
+    assert case.source == "model"
+    assert case.steps[1].target == behaviour.case.steps[1].target
+    assert case.expected[1].kind == "heading" and "Контакты" in case.expected[1].text
+    assert [x.value for x in case.expected] == [x.value for x in behaviour.case.expected]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("The test should have a clear and concise description.", "no title line"),
+        (
+            "Title: Check the page\nStep 1: Open the page\nStep 2: Click the link\nExpected: ok",
+            "title does not name",
+        ),
+        ("Title: Click Контакты\nStep 1: Open the page\nExpected: ok", "expected steps 1..2"),
+        (
+            "Title: Click Контакты\nStep 1: Open the page\nStep 2: Click the button Submit\nExpected: ok",
+            "step 2 does not name",
+        ),
+        (EXAMPLE_ANSWER["en"], "copied from the example"),
+    ],
+)
+def test_ungrounded_answers_leave_the_skeleton(answer: str, reason: str) -> None:
+    behaviour = build_behaviours(fixture_crawl(), "en")[1]
+    acceptance = apply_answer(behaviour.case, answer)
+    assert not acceptance.accepted
+    assert any(reason in r for r in acceptance.reasons), acceptance.reasons
+    assert acceptance.case == behaviour.case.model_copy(update={"source": "skeleton"})
+
+
+def test_parser_takes_first_of_repeated_labels_and_tolerates_markdown() -> None:
+    parsed = parse_answer("**Title:** A\n**Step 1:** x\nStep 1: y\nStep 2) z\nExpected: e\nExpected: f")
+    assert parsed.title == "A" and parsed.steps == {1: "x", 2: "z"} and parsed.expected == "e"
