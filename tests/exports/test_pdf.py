@@ -10,6 +10,7 @@ from planwright.exports.pdf import _refusing_fetcher, render_html, to_pdf
 from planwright.schemas import PlanExport
 from tests.exports.conftest import CONTACTS_TITLE, HYPERLINK_TITLE, IMG_TEXT, SCRIPT_TITLE
 
+
 def _require_poppler() -> None:
     """Fail loudly, never skip: scripts/bootstrap.sh installs poppler-utils."""
     missing = [tool for tool in ("pdftotext", "pdftoppm") if shutil.which(tool) is None]
