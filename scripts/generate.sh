@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command, no services: crawl URL, write the plan with the embedded default model (SQLite, no Redis).
+# Usage: scripts/generate.sh URL [--out DIR] [--language ru|en] [--max-pages N] [--max-depth N] [--no-verify]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+exec .venv/bin/planwright generate "$@"

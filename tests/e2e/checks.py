@@ -1,0 +1,101 @@
+"""What a finished plan of the fixture site must satisfy, whichever path produced it."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from planwright.db.models import Element, Page, Plan
+from planwright.db.session import session_scope
+from planwright.pipeline import store
+from planwright.schemas import PlanExport
+
+FIXTURE_LINKS = ["Главная", "Контакты", "Login", "Search", "About"]
+FIXTURE_FORMS = {"/login": "Sign in", "/search": "Find"}
+
+
+def collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def assert_plan_grounded(database_url: str, plan_id: int) -> PlanExport:
+    """Every link and form has a case; every target is a crawled element; links expect what was seen."""
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None and plan.status == "done", (plan.status, plan.status_reason) if plan else None
+        export = store.plan_export(session, plan)
+        rows = session.execute(
+            select(Page.url, Element.key, Element.name, Element.kind, Element.outcome)
+            .join(Element, Element.page_id == Page.id)
+            .where(Page.plan_id == plan_id)
+        ).all()
+    elements = {(url, key): (name, kind, outcome) for url, key, name, kind, outcome in rows}
+    assert export.cases, "the plan has no cases"
+
+    for case in export.cases:
+        for step in case.steps:
+            if step.action == "open":
+                assert step.data, f"{case.title}: open step without URL"
+                continue
+            assert step.target is not None, f"{case.title}: step {step.n} has no target"
+            key = (step.target.page_url, step.target.element_key)
+            assert key in elements, f"{case.title}: step {step.n} targets {key}, which the crawler never saw"
+            assert elements[key][0] == step.target.name, f"{case.title}: target name differs from the crawl"
+
+    clicked = {
+        (step.target.name, step.target.role)
+        for case in export.cases
+        for step in case.steps
+        if step.target is not None and step.action == "click"
+    }
+    for link in FIXTURE_LINKS:
+        assert (link, "link") in clicked, f"no case clicks the link {link!r}: {sorted(clicked)}"
+    for path, button in FIXTURE_FORMS.items():
+        assert any(
+            case.page_url.endswith(path) and any(s.target and s.target.name == button for s in case.steps)
+            for case in export.cases
+        ), f"no case submits the form on {path}"
+
+    for case in export.cases:
+        if "navigation" not in case.tags:
+            continue
+        click = next(step for step in case.steps if step.action == "click")
+        assert click.target is not None
+        outcome = elements[(click.target.page_url, click.target.element_key)][2]
+        assert outcome and outcome["kind"] == "navigation", f"{case.title}: link without observed outcome"
+        expected_urls = [x.value for x in case.expected if x.kind == "url"]
+        assert expected_urls == [outcome["url"]], (
+            f"{case.title}: expects {expected_urls}, observed {outcome['url']}"
+        )
+        if outcome.get("heading"):
+            assert outcome["heading"] in [x.value for x in case.expected if x.kind == "heading"]
+    contacts = [c for c in export.cases if any(s.target and s.target.name == "Контакты" for s in c.steps)]
+    assert any(x.kind == "heading" and x.value == "Контакты" for x in contacts[0].expected)
+    return export
+
+
+def assert_xlsx_matches(xlsx: bytes, export: PlanExport) -> None:
+    workbook = load_workbook(io.BytesIO(xlsx))
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.freeze_panes is not None
+    title_column = header.index("Title") + 1
+    titles = [sheet.cell(row=row, column=title_column).value for row in range(2, sheet.max_row + 1)]
+    assert [t for t in titles if t] == [case.title for case in export.cases]
+    assert sheet.max_row - 1 == sum(max(1, len(case.steps)) for case in export.cases)
+
+
+def assert_pdf_has_titles(pdf: bytes, export: PlanExport, tmp_path: Path) -> None:
+    path = tmp_path / f"plan-{export.id}.pdf"
+    path.write_bytes(pdf)
+    text = collapse(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    )
+    missing = [case.title for case in export.cases if collapse(case.title) not in text]
+    assert not missing, f"PDF lacks case titles: {missing[:5]}"
+    assert any(re.search("[а-яА-Я]", case.title) for case in export.cases), "expected Cyrillic titles"
