@@ -103,3 +103,15 @@ class BrowserHolder:
         finally:
             if playwright is not None:
                 playwright.stop()
+
+
+_per_thread = threading.local()
+
+
+def default_browser_holder() -> BrowserHolder:
+    """The calling thread's holder: one browser per worker thread, since sync objects cannot move."""
+    holder: BrowserHolder | None = getattr(_per_thread, "holder", None)
+    if holder is None:
+        holder = BrowserHolder()
+        _per_thread.holder = holder
+    return holder

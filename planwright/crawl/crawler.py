@@ -1,0 +1,643 @@
+"""Same-origin, breadth-first crawl that records what each link, button and form really does.
+
+The observed outcomes are the ground truth every generated expectation is checked against, so each
+one comes from actually activating the element in a fresh page, never from guessing. Everything is
+bounded: a per-page timeout, an overall deadline, a page budget and a budget of extra link visits.
+Buttons whose names suggest side effects (delete, pay, log out, ...) are never clicked.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from playwright.sync_api import Browser, BrowserContext, Dialog, Download, Page, Response
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from planwright.crawl.browser import default_browser_holder
+from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
+from planwright.crawl.locators import to_playwright
+from planwright.schemas import CrawlOptions, CrawlResult, Element, Outcome, PageSnapshot
+
+DEFAULT_DENY_NAMES: tuple[str, ...] = (
+    "delete",
+    "remove",
+    "logout",
+    "log out",
+    "sign out",
+    "pay",
+    "buy",
+    "удалить",
+    "выйти",
+    "оплатить",
+)
+MAX_EXTRA_VISITS = 30  # link targets outside the page budget that we still open to learn the outcome
+SETTLE_MS = 150  # after a click: time for handlers to open dialogs or change the DOM
+MAX_MESSAGE_CHARS = 500
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class CrawlError(Exception):
+    """The start URL cannot be crawled; the message says what to fix."""
+
+
+class _OutOfTime(Exception):
+    """The overall deadline passed; the crawl returns what it has."""
+
+
+@dataclass
+class Visit:
+    """Where opening a URL led: the outcome a link to that URL is recorded with."""
+
+    url: str
+    status: int | None = None
+    title: str | None = None
+    heading: str | None = None
+    content_type: str | None = None
+    error: str | None = None
+
+    def outcome(self) -> Outcome:
+        if self.error is not None:
+            return Outcome(kind="error", url=self.url, status=self.status, messages=[self.error])
+        if not is_html(self.content_type):
+            return Outcome(kind="download", url=self.url, status=self.status)
+        return Outcome(
+            kind="navigation", url=self.url, status=self.status, title=self.title, heading=self.heading
+        )
+
+
+# ---------------------------------------------------------------- URLs and small helpers
+
+
+def normalize_url(url: str, base: str | None = None) -> str:
+    """Absolute URL without its fragment (the same page), query kept (a different page)."""
+    absolute = urljoin(base, url) if base else url
+    parts = urlsplit(absolute)
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or ""), parts.port or default_port
+
+
+def is_html(content_type: str | None) -> bool:
+    if not content_type:
+        return True  # the browser rendered it; servers that omit the header usually send HTML
+    mime = content_type.split(";")[0].strip().lower()
+    return mime in ("text/html", "application/xhtml+xml")
+
+
+def mime_of(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower() or "unknown content"
+
+
+def format_seconds(seconds: float) -> str:
+    return f"{seconds:g}"
+
+
+def is_denied(name: str, href: str | None, deny_names: Sequence[str]) -> bool:
+    """Whether activating this element could destroy data, spend money or end the session."""
+    text = name.casefold()
+    terms = [term.casefold().strip() for term in deny_names if term.strip()]
+    if any(re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) for term in terms):
+        return True
+    if href:
+        tokens = set(re.split(r"\W+", urlsplit(href).path.casefold()))
+        if tokens & {term.replace(" ", "") for term in terms}:
+            return True
+    return False
+
+
+_NET_ERRORS = {
+    "ERR_CONNECTION_REFUSED": "connection refused",
+    "ERR_NAME_NOT_RESOLVED": "the host name could not be resolved (DNS)",
+    "ERR_NAME_RESOLUTION_FAILED": "the host name could not be resolved (DNS)",
+    "ERR_ADDRESS_UNREACHABLE": "the address is unreachable",
+    "ERR_CONNECTION_TIMED_OUT": "the connection timed out",
+    "ERR_TIMED_OUT": "the connection timed out",
+    "ERR_CONNECTION_RESET": "the connection was reset",
+    "ERR_CONNECTION_CLOSED": "the server closed the connection",
+    "ERR_EMPTY_RESPONSE": "the server sent an empty response",
+    "ERR_UNSAFE_PORT": "the browser refuses to open this port (an unsafe port)",
+    "ERR_INTERNET_DISCONNECTED": "there is no network",
+    "ERR_TOO_MANY_REDIRECTS": "too many redirects",
+}
+
+
+def describe_load_error(url: str, error: PlaywrightError) -> str:
+    """A sentence a person can act on, from Chromium's net::ERR_* code."""
+    match = re.search(r"net::(ERR_[A-Z_]+)", error.message)
+    code = match.group(1) if match else None
+    if code in _NET_ERRORS:
+        return f"Could not connect to {url}: {_NET_ERRORS[code]}"
+    if code and code.startswith("ERR_CERT"):
+        return f"Could not connect to {url}: its TLS certificate is not valid ({code})"
+    first_line = error.message.splitlines()[0] if error.message else type(error).__name__
+    return f"Could not load {url}: {code or first_line}"
+
+
+# ---------------------------------------------------------------- in-page observations
+
+_FEEDBACK_SELECTOR = (
+    "[role=alert], [role=alertdialog], [role=status], [aria-live=assertive], [aria-live=polite], "
+    ".error, .errors, .invalid-feedback, .field-error"
+)
+
+_FEEDBACK_TEXTS_JS = """
+(selector) => {
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0
+    && getComputedStyle(el).visibility !== 'hidden'; };
+  const lines = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (visible(el)) lines.push(...el.innerText.split('\\n'));
+  }
+  for (const el of document.querySelectorAll('[aria-invalid=true]')) {
+    const ids = ((el.getAttribute('aria-errormessage') || '') + ' ' + (el.getAttribute('aria-describedby') || ''))
+      .split(/\\s+/).filter(Boolean);
+    for (const id of ids) {
+      const described = document.getElementById(id);
+      if (described && visible(described)) lines.push(...described.innerText.split('\\n'));
+    }
+  }
+  return lines.map((line) => line.replace(/\\s+/g, ' ').trim()).filter(Boolean);
+}
+"""
+
+_OPEN_DIALOGS_JS = """
+() => {
+  const found = [];
+  for (const el of document.querySelectorAll('dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]')) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+    let heading = norm(el.getAttribute('aria-label'));
+    const labelledBy = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
+      .map((id) => document.getElementById(id)).filter(Boolean);
+    if (!heading && labelledBy.length) heading = norm(labelledBy.map((e) => e.innerText).join(' '));
+    if (!heading) { const h = el.querySelector('h1, h2, h3, h4, h5, h6'); heading = h ? norm(h.innerText) : ''; }
+    found.push({ heading, text: norm(el.innerText) });
+  }
+  return found;
+}
+"""
+
+_INVALID_FIELDS_JS = """
+(form) => [...form.elements]
+  .filter((el) => el.willValidate && !el.validity.valid)
+  .map((el) => el.validationMessage)
+  .filter(Boolean)
+"""
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+class _PageWatch:
+    """Everything a tab reported while we loaded a page or activated one element."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        self.popups: list[Page] = []
+        self.downloads: list[Download] = []
+        self.navigations: list[Response] = []
+        page.on("dialog", self._on_dialog)
+        page.on("popup", self._on_popup)
+        page.on("download", self._on_download)
+        page.on("response", self._on_response)
+
+    def reset(self) -> None:
+        for popup in self.popups:
+            popup.close()
+        self.dialogs.clear()
+        self.popups.clear()
+        self.downloads.clear()
+        self.navigations.clear()
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()  # alert/confirm/prompt would otherwise block the page
+
+    def _on_popup(self, popup: Page) -> None:
+        self.popups.append(popup)
+
+    def _on_download(self, download: Download) -> None:
+        self.downloads.append(download)
+
+    def _on_response(self, response: Response) -> None:
+        if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+            self.navigations.append(response)
+
+
+# ---------------------------------------------------------------- the crawl
+
+
+class _Crawl:
+    """The state of one crawl; crawl_site() is its only user."""
+
+    def __init__(
+        self,
+        start_url: str,
+        options: CrawlOptions,
+        context: BrowserContext,
+        on_progress: ProgressCallback | None,
+        deny_names: Sequence[str],
+    ) -> None:
+        self.start_url = start_url
+        self.options = options
+        self.context = context
+        self.on_progress = on_progress
+        self.deny_names = deny_names
+        self.deadline = time.monotonic() + options.total_timeout_s
+        self.origin = origin_of(start_url)
+        self.pages: list[PageSnapshot] = []
+        self.extras: dict[str, dict[str, ElementExtras]] = {}  # page url -> element key -> extras
+        self.visits: dict[str, Visit] = {}  # requested URL (normalized) -> where it led
+        self.warnings: list[str] = []
+        self.extra_visits = 0
+        self._tab: _PageWatch | None = None
+
+    # ------------------------------------------------------------ time and the working tab
+
+    def timeout_ms(self) -> float:
+        """The per-page timeout, cut short by the overall deadline."""
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _OutOfTime
+        return min(self.options.page_timeout_s, remaining) * 1000
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def tab(self) -> _PageWatch:
+        """The working tab. Each goto gives a fresh document, at a fraction of a new tab's cost."""
+        if self._tab is None:
+            page = self.context.new_page()
+            page.set_default_timeout(self.options.page_timeout_s * 1000)
+            self._tab = _PageWatch(page)
+        self._tab.reset()
+        return self._tab
+
+    def discard_tab(self) -> None:
+        """Drop a tab left in an unknown state (a failed load, a stuck click); the next use opens one."""
+        if self._tab is not None:
+            tab, self._tab = self._tab, None
+            tab.reset()
+            tab.page.close()
+
+    # ------------------------------------------------------------ loading pages
+
+    def load(self, tab: _PageWatch, url: str) -> Response | None:
+        """Navigate and wait for `load`; failures become `_LoadFailed` with a readable reason."""
+        timeout = self.timeout_ms()
+        try:
+            return tab.page.goto(url, wait_until="load", timeout=timeout)
+        except PlaywrightTimeoutError as exc:
+            self.discard_tab()
+            if time.monotonic() >= self.deadline:
+                raise _OutOfTime from exc
+            raise _LoadFailed(
+                f"{url} did not finish loading within {format_seconds(timeout / 1000)} s"
+            ) from exc
+        except PlaywrightError as exc:
+            self.discard_tab()
+            raise _LoadFailed(describe_load_error(url, exc)) from exc
+
+    def visit_of(self, page: Page, response: Response | None) -> Visit:
+        content_type = response.headers.get("content-type") if response else None
+        visit = Visit(
+            url=normalize_url(page.url),
+            status=response.status if response else None,
+            content_type=content_type,
+        )
+        if is_html(content_type):
+            visit.title = page.title()
+            visit.heading = main_heading(page)
+        return visit
+
+    def load_start(self) -> tuple[_PageWatch, Response | None]:
+        """Open the start URL or raise CrawlError saying why it cannot be crawled."""
+        tab = self.tab()
+        try:
+            response = self.load(tab, self.start_url)
+        except _LoadFailed as exc:
+            raise CrawlError(str(exc)) from None
+        except _OutOfTime:
+            raise CrawlError(
+                f"{self.start_url} did not finish loading within "
+                f"{format_seconds(self.options.total_timeout_s)} s (the crawl's total time limit)"
+            ) from None
+        if response is not None and response.status >= 400:
+            raise CrawlError(f"{self.start_url} returned HTTP {response.status}")
+        content_type = response.headers.get("content-type") if response else None
+        if not is_html(content_type):
+            raise CrawlError(f"{self.start_url} is {mime_of(content_type)}, not an HTML page")
+        self.origin = origin_of(tab.page.url)  # a redirect (http -> https, www) moves the site
+        return tab, response
+
+    # ------------------------------------------------------------ the breadth-first walk
+
+    def run(self) -> None:
+        queue: deque[tuple[str, int]] = deque()
+        seen = {self.start_url}
+        crawled: set[str] = set()
+        loaded: tuple[_PageWatch, Response | None] | None = self.load_start()
+        url, depth = self.start_url, 0
+        while True:
+            if loaded is None:
+                loaded = self.load_for_crawl(url)
+            if loaded is not None:
+                snapshot = self.crawl_loaded(*loaded, url, depth, crawled)
+                if snapshot is not None:
+                    for target in self.links_to_follow(snapshot, depth):
+                        if target not in seen:
+                            seen.add(target)
+                            queue.append((target, depth + 1))
+                    self.observe_page(snapshot)
+                    if self.on_progress is not None:
+                        total = min(self.options.max_pages, len(self.pages) + len(queue))
+                        self.on_progress(len(self.pages), max(total, len(self.pages)), snapshot.url)
+            if not queue or len(self.pages) >= self.options.max_pages:
+                break
+            url, depth = queue.popleft()
+            loaded = None
+        self.record_link_outcomes()
+
+    def load_for_crawl(self, url: str) -> tuple[_PageWatch, Response | None] | None:
+        tab = self.tab()
+        try:
+            return tab, self.load(tab, url)
+        except _LoadFailed as exc:
+            self.visits[url] = Visit(url=url, error=str(exc))
+            self.warn(f"Skipped {url}: {exc}")
+            return None
+
+    def crawl_loaded(
+        self, tab: _PageWatch, response: Response | None, url: str, depth: int, crawled: set[str]
+    ) -> PageSnapshot | None:
+        """Extract a loaded page, or record why it is not part of the crawl."""
+        page = tab.page
+        visit = self.visit_of(page, response)
+        self.visits[url] = visit
+        final = visit.url
+        self.visits.setdefault(final, visit)
+        if origin_of(final) != self.origin:
+            self.warn(f"Skipped {url}: it redirects to another site ({final})")
+            return None
+        if visit.status is not None and visit.status >= 400:
+            self.warn(f"Skipped {url}: it returned HTTP {visit.status}")
+            return None
+        if not is_html(visit.content_type):
+            self.warn(f"Skipped {url}: it is {mime_of(visit.content_type)}, not an HTML page")
+            return None
+        if final in crawled:
+            return None  # a redirect to a page we already have
+        crawled.add(final)
+        page.set_default_timeout(self.timeout_ms())
+        headings, elements, extras = extract_elements(page)
+        screenshot = None
+        if self.options.screenshot_dir:
+            screenshot = Path(self.options.screenshot_dir) / f"page-{len(self.pages) + 1:03d}.png"
+        snapshot = snapshot_from(
+            page, headings, elements, status=visit.status, depth=depth, screenshot_path=screenshot
+        )
+        snapshot.url = final
+        self.pages.append(snapshot)
+        self.extras[final] = extras
+        return snapshot
+
+    def links_to_follow(self, snapshot: PageSnapshot, depth: int) -> list[str]:
+        if depth + 1 > self.options.max_depth:
+            return []
+        targets = []
+        for element in snapshot.elements:
+            target = self.same_origin_target(element)
+            if target is not None and not is_denied(element.name, element.href, self.deny_names):
+                targets.append(target)
+        return targets
+
+    def same_origin_target(self, element: Element) -> str | None:
+        if element.kind != "link" or not element.href:
+            return None
+        target = normalize_url(element.href)
+        return target if origin_of(target) == self.origin else None
+
+    # ------------------------------------------------------------ outcomes of buttons and forms
+
+    def observe_page(self, snapshot: PageSnapshot) -> None:
+        """Click each safe button and submit each form once, each on a freshly loaded copy of the page."""
+        extras = self.extras[snapshot.url]
+        for element in snapshot.elements:
+            if element.kind == "form":
+                self.observe_form(snapshot, element)
+            elif element.kind == "button" and not extras[element.key].is_submit:
+                if extras[element.key].disabled:
+                    continue
+                if is_denied(element.name, None, self.deny_names):
+                    self.warn(f"Did not click {element.name!r} on {snapshot.url}: it may change data")
+                    continue
+                element.outcome = self.activate(snapshot.url, element, submit=None)
+
+    def observe_form(self, snapshot: PageSnapshot, form: Element) -> None:
+        """Submit the form empty: the validation messages are what a negative test checks."""
+        submit = snapshot.element(form.submit_key) if form.submit_key else None
+        if submit is not None and is_denied(submit.name, None, self.deny_names):
+            self.warn(f"Did not submit the form {submit.name!r} on {snapshot.url}: it may change data")
+            return
+        form.outcome = self.activate(snapshot.url, form, submit=submit)
+
+    def activate(self, page_url: str, element: Element, *, submit: Element | None) -> Outcome | None:
+        """Load page_url afresh, click the element (or submit the form), and describe what changed."""
+        is_form = element.kind == "form"
+        tab = self.tab()
+        page = tab.page
+        label = element.name or element.key
+        try:
+            self.load(tab, page_url)
+        except _LoadFailed as exc:
+            self.warn(f"Could not observe {label!r} on {page_url}: {exc}")
+            return None
+        try:
+            url_before = normalize_url(page.url)
+            feedback_before = set(page.evaluate(_FEEDBACK_TEXTS_JS, _FEEDBACK_SELECTOR))
+            dialogs_before = len(page.evaluate(_OPEN_DIALOGS_JS))
+            tab.navigations.clear()
+            if is_form and submit is None:
+                to_playwright(page, element.locator).evaluate("(form) => form.requestSubmit()")
+            else:
+                to_playwright(page, (submit or element).locator).click(timeout=self.timeout_ms())
+            return self.observe_after(
+                tab, url_before, feedback_before, dialogs_before, element if is_form else None
+            )
+        except PlaywrightError as exc:
+            self.discard_tab()
+            if isinstance(exc, PlaywrightTimeoutError):
+                if time.monotonic() >= self.deadline:
+                    raise _OutOfTime from None
+                message = (
+                    f"{(submit or element).locator.describe()} could not be clicked within the page timeout"
+                )
+            else:
+                message = exc.message.splitlines()[0] if exc.message else type(exc).__name__
+            self.warn(f"Could not observe {label!r} on {page_url}: {message}")
+            return Outcome(kind="error", url=page_url, messages=[message])
+
+    def observe_after(
+        self,
+        tab: _PageWatch,
+        url_before: str,
+        feedback_before: set[str],
+        dialogs_before: int,
+        form: Element | None,
+    ) -> Outcome:
+        page = tab.page
+        try:
+            page.wait_for_load_state("load", timeout=self.timeout_ms())
+        except PlaywrightTimeoutError:
+            pass  # a slow next page still tells us where we went
+        page.wait_for_timeout(SETTLE_MS)
+
+        if tab.downloads:
+            return Outcome(kind="download", url=tab.downloads[0].url)
+        if tab.dialogs:
+            return Outcome(kind="dialog", messages=[message[:MAX_MESSAGE_CHARS] for message in tab.dialogs])
+        if tab.popups:
+            popup = tab.popups[0]
+            try:
+                popup.wait_for_load_state("load", timeout=self.timeout_ms())
+            except PlaywrightTimeoutError:
+                pass
+            return Outcome(
+                kind="navigation",
+                url=normalize_url(popup.url),
+                title=popup.title(),
+                heading=main_heading(popup),
+            )
+
+        navigated = bool(tab.navigations) or normalize_url(page.url) != url_before
+        status = tab.navigations[-1].status if tab.navigations else None
+        messages: list[str] = []
+        if form is not None and not navigated:
+            form_handle = to_playwright(page, form.locator)
+            if form_handle.count() == 1:
+                messages.extend(form_handle.evaluate(_INVALID_FIELDS_JS))  # one per invalid field
+        feedback = page.evaluate(_FEEDBACK_TEXTS_JS, _FEEDBACK_SELECTOR)
+        messages.extend(_unique([text for text in feedback if navigated or text not in feedback_before]))
+        messages = [message[:MAX_MESSAGE_CHARS] for message in messages]
+        if form is not None and messages:
+            return Outcome(
+                kind="validation",
+                url=normalize_url(page.url) if navigated else None,
+                status=status,
+                heading=main_heading(page) if navigated else None,
+                messages=messages,
+            )
+        if navigated:
+            return Outcome(
+                kind="navigation",
+                url=normalize_url(page.url),
+                status=status,
+                title=page.title(),
+                heading=main_heading(page),
+                messages=messages,
+            )
+        dialogs = page.evaluate(_OPEN_DIALOGS_JS)
+        if len(dialogs) > dialogs_before:
+            opened = dialogs[-1]
+            text = opened["text"][:MAX_MESSAGE_CHARS]
+            return Outcome(kind="dialog", heading=opened["heading"] or None, messages=[text] if text else [])
+        return Outcome(kind="same_page", url=normalize_url(page.url), messages=messages)
+
+    # ------------------------------------------------------------ outcomes of links
+
+    def record_link_outcomes(self) -> None:
+        """Every same-origin link gets the page it leads to, from the crawl or a lightweight visit."""
+        not_visited = 0
+        for snapshot in self.pages:
+            for element in snapshot.elements:
+                target = self.same_origin_target(element)
+                if target is None:
+                    continue
+                if is_denied(element.name, element.href, self.deny_names):
+                    self.warn(
+                        f"Did not open {element.name!r} ({target}): it may change data or end the session"
+                    )
+                    continue
+                visit = self.visits.get(target)
+                if visit is None:
+                    if self.extra_visits >= MAX_EXTRA_VISITS:
+                        not_visited += 1
+                        continue
+                    visit = self.probe(target)
+                element.outcome = visit.outcome()
+        if not_visited:
+            self.warn(
+                f"{not_visited} links were not opened: the budget of {MAX_EXTRA_VISITS} extra visits is spent"
+            )
+
+    def probe(self, url: str) -> Visit:
+        """Open a link target outside the crawl budget just to see where it leads (no extraction)."""
+        self.extra_visits += 1
+        tab = self.tab()
+        try:
+            visit = self.visit_of(tab.page, self.load(tab, url))
+        except _LoadFailed as exc:
+            visit = Visit(url=url, error=str(exc))
+        self.visits[url] = visit
+        return visit
+
+    def close(self) -> None:
+        self.discard_tab()
+
+
+class _LoadFailed(Exception):
+    """A page did not load; the message is the human-readable reason."""
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def crawl_site(
+    url: str,
+    options: CrawlOptions,
+    *,
+    browser: Browser | None = None,
+    on_progress: ProgressCallback | None = None,
+    deny_names: Sequence[str] = DEFAULT_DENY_NAMES,
+) -> CrawlResult:
+    """Crawl a site from url and return its pages, elements and observed outcomes.
+
+    Raises CrawlError when the start URL cannot be crawled (unreachable, HTTP error, not HTML, too
+    slow); problems with other pages become warnings. Must run in the thread that owns `browser`
+    (Playwright's sync API); without one, the calling thread's shared browser is used.
+    """
+    start_url = normalize_url(url.strip())
+    scheme, host, _ = origin_of(start_url)
+    if scheme not in ("http", "https") or not host:
+        raise CrawlError(f"{url!r} is not an http(s) URL")
+    if browser is None:
+        browser = default_browser_holder().browser
+    context = browser.new_context(accept_downloads=False)
+    crawl = _Crawl(start_url, options, context, on_progress, deny_names)
+    try:
+        crawl.run()
+    except _OutOfTime:
+        crawl.warn(
+            f"Stopped early: the crawl reached its total time limit of "
+            f"{format_seconds(options.total_timeout_s)} s after {len(crawl.pages)} pages"
+        )
+    finally:
+        context.close()
+    return CrawlResult(start_url=start_url, pages=crawl.pages, warnings=crawl.warnings)
