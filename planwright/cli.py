@@ -10,9 +10,15 @@ import os
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from planwright.engine import Engine
+    from planwright.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -54,6 +60,14 @@ class ProgressPrinter(threading.Thread):
                 last = line
 
 
+def _start_engine(settings: Settings) -> Engine:
+    from planwright.engine import Engine
+
+    engine = Engine.from_settings(settings)
+    engine.start()
+    return engine
+
+
 def generate(args: argparse.Namespace) -> int:
     from planwright.schemas import PlanCreate
 
@@ -80,7 +94,6 @@ def generate(args: argparse.Namespace) -> int:
     from planwright.crawl.browser import BrowserHolder
     from planwright.db.models import Plan
     from planwright.db.session import session_scope
-    from planwright.engine import Engine
     from planwright.exports import render_export
     from planwright.pipeline import stages, store
     from planwright.plans import create_plan
@@ -102,21 +115,24 @@ def generate(args: argparse.Namespace) -> int:
     print(f"plan {plan_id}: {request.url} → {out_dir}", flush=True)
 
     timings: dict[str, float] = {}
-    started = time.perf_counter()
-    engine = Engine.from_settings(settings)
-    engine.start()
-    timings["model load"] = time.perf_counter() - started
-    print(
-        f"model {engine.model_id} on {engine.device} ({engine.dtype}) ready in {timings['model load']:.1f} s"
-    )
-
     printer = ProgressPrinter(database_url, plan_id)
     printer.start()
     holder = BrowserHolder()
+    # The model loads on another thread while the browser crawls: neither waits for the other.
+    loader = ThreadPoolExecutor(max_workers=1)
+    load_started = time.perf_counter()
+    engine_future = loader.submit(_start_engine, settings)
+    engine: Engine | None = None
     try:
         stage_started = time.perf_counter()
-        if stages.crawl_stage(database_url, plan_id, browser=holder.browser, settings=settings):
-            timings["crawl"] = time.perf_counter() - stage_started
+        crawled = stages.crawl_stage(database_url, plan_id, browser=holder.browser, settings=settings)
+        timings["crawl"] = time.perf_counter() - stage_started
+        engine = engine_future.result()
+        timings["model load"] = engine.ready_seconds or time.perf_counter() - load_started
+        print(
+            f"model {engine.model_id} on {engine.device} ({engine.dtype}), ready in {timings['model load']:.1f} s"
+        )
+        if crawled:
             stage_started = time.perf_counter()
             stages.generate_stage(
                 database_url,
@@ -137,7 +153,11 @@ def generate(args: argparse.Namespace) -> int:
         printer.stopped.set()
         printer.join()
         holder.close()
-        engine.stop(drain=False)
+        if engine is None and engine_future.done() and engine_future.exception() is None:
+            engine = engine_future.result()
+        if engine is not None:
+            engine.stop(drain=False)
+        loader.shutdown(wait=True)
 
     with session_scope(database_url) as session:
         plan = session.get(Plan, plan_id)
