@@ -47,6 +47,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "exp_visible": "“{value}” is visible",
         "title_page": "Page “{name}” opens",
         "title_link": "Link “{name}” leads to {path}",
+        "title_broken_link": "Link “{name}” leads to {path}, which answers HTTP {status}",
         "title_external": "External link “{name}” is shown",
         "title_dialog": "Button “{name}” opens a dialog",
         "title_form_empty": "Form “{name}” rejects empty input",
@@ -69,6 +70,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "exp_visible": "Элемент «{value}» виден",
         "title_page": "Открытие страницы «{name}»",
         "title_link": "Переход по ссылке «{name}» на {path}",
+        "title_broken_link": "Ссылка «{name}» ведёт на {path}, который отвечает HTTP {status}",
         "title_external": "Внешняя ссылка «{name}» отображается",
         "title_dialog": "Кнопка «{name}» открывает диалог",
         "title_form_empty": "Форма «{name}» не принимает пустые поля",
@@ -175,16 +177,29 @@ def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Beh
                 kind="heading", value=outcome.heading, text=texts["exp_heading"].format(value=outcome.heading)
             )
         )
+    broken = outcome.status is not None and outcome.status >= 400
+    if broken:
+        expected.append(
+            Expectation(
+                kind="status",
+                value=str(outcome.status),
+                text=texts["exp_status"].format(value=outcome.status),
+            )
+        )
     case = TestCaseData(
         page_url=page.url,
-        title=texts["title_link"].format(name=name, path=_path(outcome.url)),
+        title=texts["title_broken_link" if broken else "title_link"].format(
+            name=name, path=_path(outcome.url), status=outcome.status
+        ),
         preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
         steps=[_open_step(page, texts), click],
         expected=expected,
-        priority="medium",
-        tags=["link", "navigation"],
+        priority="high" if broken else "medium",
+        tags=["link", "navigation", "broken"] if broken else ["link", "navigation"],
     )
     facts = [f"start page: {page.url}", f"link text: {name}", f"after the click the address is {outcome.url}"]
+    if broken:
+        facts.append(f"that page answers HTTP {outcome.status}: a broken link")
     if outcome.heading:
         facts.append(f"the new page shows the heading: {outcome.heading}")
     return Behaviour("link", page, link, case, facts)
@@ -195,11 +210,11 @@ def dialog_behaviour(page: PageSnapshot, button: Element, language: Language) ->
     if button.outcome is None or button.outcome.kind != "dialog":
         return None
     name = _element_label(button)
-    expected = [Expectation(kind="dialog", value=button.outcome.heading or "", text=texts["exp_dialog"])]
-    for message in button.outcome.messages[:2]:
-        expected.append(
-            Expectation(kind="text", value=message, text=texts["exp_dialog_text"].format(value=message))
-        )
+    # An HTML dialog is recognised by its heading; a native alert() only by its message.
+    shown = button.outcome.heading or (button.outcome.messages[0] if button.outcome.messages else "")
+    expected = [Expectation(kind="dialog", value=shown, text=texts["exp_dialog_text"].format(value=shown))]
+    if not shown:
+        expected = [Expectation(kind="dialog", value="", text=texts["exp_dialog"])]
     if button.outcome.heading:
         expected.append(
             Expectation(
@@ -252,9 +267,10 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
     fields = [page.element(key) for key in form.field_keys]
     field_names = [_element_label(field) for field in fields if field is not None]
     if outcome.kind == "validation" and outcome.messages:
+        messages = list(dict.fromkeys(outcome.messages))[:3]
         expected = [
             Expectation(kind="validation", value=message, text=texts["exp_validation"].format(value=message))
-            for message in outcome.messages[:3]
+            for message in messages
         ]
         expected.append(
             Expectation(kind="url", value=page.url, text=texts["exp_url"].format(value=_path(page.url)))
