@@ -226,6 +226,9 @@ class _PageWatch:
         self.navigations.clear()
 
     def _on_dialog(self, dialog: Dialog) -> None:
+        if dialog.type == "beforeunload":
+            dialog.accept()  # "leave this page?" when we load the next one: yes
+            return
         self.dialogs.append(dialog.message)
         dialog.dismiss()  # alert/confirm/prompt would otherwise block the page
 
@@ -473,7 +476,7 @@ class _Crawl:
             url_before = normalize_url(page.url)
             feedback_before = set(page.evaluate(_FEEDBACK_TEXTS_JS, _FEEDBACK_SELECTOR))
             dialogs_before = len(page.evaluate(_OPEN_DIALOGS_JS))
-            tab.navigations.clear()
+            tab.reset()  # only what the activation itself causes counts
             if is_form and submit is None:
                 to_playwright(page, element.locator).evaluate("(form) => form.requestSubmit()")
             else:

@@ -9,8 +9,13 @@ def test_pages_render_with_nav_and_headings(fixture_site: str, browser: Browser)
     context = browser.new_context()
     try:
         page = context.new_page()
-        for path, heading in [("/", "Fixture Shop — Главная"), ("/contacts", "Контакты"),
-                              ("/about", "About us"), ("/login", "Login"), ("/search", "Search")]:
+        for path, heading in [
+            ("/", "Fixture Shop — Главная"),
+            ("/contacts", "Контакты"),
+            ("/about", "About us"),
+            ("/login", "Login"),
+            ("/search", "Search"),
+        ]:
             response = page.goto(fixture_site + path)
             assert response is not None and response.status == 200
             assert page.get_by_role("heading", level=1).inner_text() == heading

@@ -1,0 +1,184 @@
+"""Whole crawls of the fixture site in real Chromium: outcomes, limits and the start URL's errors."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from planwright.crawl.crawler import CrawlError, crawl_site
+from planwright.schemas import CrawlOptions, CrawlResult, Element, PageSnapshot
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def progress() -> list[tuple[int, int, str]]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def site(
+    fixture_site: str,
+    browser: Browser,
+    progress: list[tuple[int, int, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> CrawlResult:
+    """One full crawl shared by the outcome tests (a crawl takes seconds; the assertions do not)."""
+    shots = tmp_path_factory.mktemp("shots")
+    options = CrawlOptions(max_pages=10, max_depth=2, screenshot_dir=str(shots))
+    return crawl_site(
+        fixture_site + "/", options, browser=browser, on_progress=lambda *call: progress.append(call)
+    )
+
+
+def page_at(result: CrawlResult, url: str) -> PageSnapshot:
+    return next(page for page in result.pages if page.url == url)
+
+
+def named(page: PageSnapshot, name: str) -> Element:
+    return next(element for element in page.elements if element.name == name)
+
+
+def test_crawls_every_same_origin_page_once(site: CrawlResult, fixture_site: str) -> None:
+    urls = [page.url for page in site.pages]
+    assert urls == [fixture_site + path for path in ["/", "/contacts", "/login", "/search", "/about"]]
+    assert [page.depth for page in site.pages] == [0, 1, 1, 1, 1]
+    assert all(page.status == 200 for page in site.pages)
+    assert all(page.screenshot_path and Path(page.screenshot_path).is_file() for page in site.pages)
+    assert site.start_url == fixture_site + "/"
+
+
+def test_link_outcome_is_the_page_it_leads_to(site: CrawlResult, fixture_site: str) -> None:
+    link = named(page_at(site, fixture_site + "/"), "Контакты")
+    assert link.locator.describe() == 'get_by_role("link", name="Контакты")'
+    assert link.outcome is not None
+    assert (link.outcome.kind, link.outcome.url, link.outcome.status, link.outcome.heading) == (
+        "navigation",
+        fixture_site + "/contacts",
+        200,
+        "Контакты",
+    )
+    assert link.outcome.title == "Контакты — Fixture Shop"
+
+
+def test_broken_pdf_and_external_links(site: CrawlResult, fixture_site: str) -> None:
+    about = page_at(site, fixture_site + "/about")
+    broken = named(about, "Old catalogue").outcome
+    assert broken is not None and (broken.kind, broken.status, broken.heading) == (
+        "navigation",
+        404,
+        "Page not found",
+    )
+    assert named(about, "Our partner").outcome is None  # external: never opened
+    pdf = named(page_at(site, fixture_site + "/contacts"), "Price list (PDF)").outcome
+    assert pdf is not None and (pdf.kind, pdf.url) == ("download", fixture_site + "/file.pdf")
+    assert f"Skipped {fixture_site}/missing: it returned HTTP 404" in site.warnings
+    assert f"Skipped {fixture_site}/file.pdf: it is application/pdf, not an HTML page" in site.warnings
+
+
+def test_button_outcomes_dialog_alert_and_same_page(site: CrawlResult, fixture_site: str) -> None:
+    home = page_at(site, fixture_site + "/")
+    details = named(home, "Подробнее").outcome
+    assert details is not None and (details.kind, details.heading) == ("dialog", "Details")
+    assert "We ship mugs within three days." in details.messages[0]
+    phone = named(page_at(site, fixture_site + "/contacts"), "Show phone").outcome
+    assert phone is not None and (phone.kind, phone.messages) == ("dialog", ["Call us: +7 495 000-00-00"])
+    icon = next(e for e in home.elements if e.kind == "button" and e.name == "")
+    assert icon.outcome is not None and icon.outcome.kind == "same_page"
+
+
+def test_login_form_empty_submit_shows_validation(site: CrawlResult, fixture_site: str) -> None:
+    login = page_at(site, fixture_site + "/login")
+    form = next(e for e in login.elements if e.kind == "form")
+    assert form.outcome is not None
+    assert form.outcome.kind == "validation"
+    assert form.outcome.messages == ["Please fill out this field.", "Please fill out this field."]
+    assert named(login, "Sign in").outcome is None  # the submit button's effect is the form's outcome
+
+
+def test_search_form_empty_submit_navigates(site: CrawlResult, fixture_site: str) -> None:
+    search = page_at(site, fixture_site + "/search")
+    form = next(e for e in search.elements if e.kind == "form")
+    assert form.outcome is not None and form.outcome.kind == "navigation"
+    assert form.outcome.url == fixture_site + "/search?q=&sort=Relevance"
+    assert form.outcome.heading == "Search"
+
+
+def test_progress_is_reported_after_each_page(
+    site: CrawlResult, progress: list[tuple[int, int, str]], fixture_site: str
+) -> None:
+    assert [done for done, _, _ in progress] == [1, 2, 3, 4, 5]
+    assert all(done <= total <= 10 for done, total, _ in progress)
+    assert progress[-1][2] == fixture_site + "/about"
+
+
+def test_page_budget_still_records_link_outcomes(fixture_site: str, browser: Browser) -> None:
+    result = crawl_site(fixture_site + "/about", CrawlOptions(max_pages=1, max_depth=3), browser=browser)
+    assert [page.url for page in result.pages] == [fixture_site + "/about"]
+    contacts = named(result.pages[0], "Контакты").outcome
+    assert contacts is not None and (contacts.kind, contacts.heading) == ("navigation", "Контакты")
+
+
+def test_deny_list_is_configurable(fixture_site: str, browser: Browser) -> None:
+    options = CrawlOptions(max_pages=1, max_depth=0)
+    result = crawl_site(fixture_site + "/", options, browser=browser, deny_names=["add to cart"])
+    carts = [e for e in result.pages[0].elements if e.name == "Add to cart"]
+    assert [e.outcome for e in carts] == [None, None]
+    assert f"Did not click 'Add to cart' on {fixture_site}/: it may change data" in result.warnings
+
+
+def test_total_time_limit_returns_what_it_has(fixture_site: str, browser: Browser) -> None:
+    started = time.monotonic()
+    result = crawl_site(fixture_site + "/", CrawlOptions(total_timeout_s=1.0), browser=browser)
+    assert time.monotonic() - started < 10
+    assert any(
+        w.startswith("Stopped early: the crawl reached its total time limit of 1 s") for w in result.warnings
+    )
+
+
+# ---------------------------------------------------------------- the start URL's errors
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def crawl_error(url: str, browser: Browser, **options: float) -> tuple[str, float]:
+    started = time.monotonic()
+    with pytest.raises(CrawlError) as caught:
+        crawl_site(url, CrawlOptions(**options), browser=browser)
+    return str(caught.value), time.monotonic() - started
+
+
+def test_unreachable_host(browser: Browser) -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    message, elapsed = crawl_error(url, browser)
+    assert message == f"Could not connect to {url}: connection refused"
+    assert elapsed < 10
+
+
+def test_http_error(fixture_site: str, browser: Browser) -> None:
+    message, _ = crawl_error(fixture_site + "/missing", browser)
+    assert message == f"{fixture_site}/missing returned HTTP 404"
+
+
+def test_not_html(fixture_site: str, browser: Browser) -> None:
+    message, _ = crawl_error(fixture_site + "/file.pdf", browser)
+    assert message == f"{fixture_site}/file.pdf is application/pdf, not an HTML page"
+
+
+def test_start_page_that_never_loads(fixture_site: str, browser: Browser) -> None:
+    message, elapsed = crawl_error(fixture_site + "/slow", browser, page_timeout_s=1.0)
+    assert message == f"{fixture_site}/slow did not finish loading within 1 s"
+    assert elapsed < 10
+
+
+def test_not_an_http_url(browser: Browser) -> None:
+    message, _ = crawl_error("ftp://example.org/", browser)
+    assert message == "'ftp://example.org/' is not an http(s) URL"
