@@ -384,7 +384,7 @@ class _Crawl:
             return tab, self.load(tab, url)
         except _LoadFailed as exc:
             self.visits[url] = Visit(url=url, error=str(exc))
-            self.warn(f"Skipped {url}: {exc}")
+            self.warn(f"Skipped: {exc}")
             return None
 
     def crawl_loaded(

@@ -149,10 +149,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def crawl_error(url: str, browser: Browser, **options: float) -> tuple[str, float]:
+def crawl_error(url: str, browser: Browser, options: CrawlOptions | None = None) -> tuple[str, float]:
     started = time.monotonic()
     with pytest.raises(CrawlError) as caught:
-        crawl_site(url, CrawlOptions(**options), browser=browser)
+        crawl_site(url, options or CrawlOptions(), browser=browser)
     return str(caught.value), time.monotonic() - started
 
 
@@ -174,7 +174,7 @@ def test_not_html(fixture_site: str, browser: Browser) -> None:
 
 
 def test_start_page_that_never_loads(fixture_site: str, browser: Browser) -> None:
-    message, elapsed = crawl_error(fixture_site + "/slow", browser, page_timeout_s=1.0)
+    message, elapsed = crawl_error(fixture_site + "/slow", browser, CrawlOptions(page_timeout_s=1.0))
     assert message == f"{fixture_site}/slow did not finish loading within 1 s"
     assert elapsed < 10
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from planwright.crawl.crawler import DEFAULT_DENY_NAMES, is_denied, normalize_url
@@ -27,11 +29,13 @@ def test_test_id_when_there_is_no_name() -> None:
 
 
 def test_label_then_placeholder() -> None:
-    shared = {"role": "textbox", "name": "Qty", "role_name_count": 3, "test_id": "qty", "test_id_count": 3}
-    with_label = ElementInfo(**shared, label="Quantity of red mug", label_count=1, css="#qty-1")
+    shared = ElementInfo(
+        role="textbox", name="Qty", role_name_count=3, test_id="qty", test_id_count=3, css="#q1"
+    )
+    with_label = replace(shared, label="Quantity of red mug", label_count=1)
     assert choose_locator(with_label) == Locator(strategy="label", value="Quantity of red mug")
-    with_placeholder = ElementInfo(
-        **shared, label="Qty", label_count=3, placeholder="Red mugs", placeholder_count=1, css="#qty-1"
+    with_placeholder = replace(
+        shared, label="Qty", label_count=3, placeholder="Red mugs", placeholder_count=1
     )
     assert choose_locator(with_placeholder) == Locator(strategy="placeholder", value="Red mugs")
 
