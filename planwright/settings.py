@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     # plans
     default_language: Literal["ru", "en"] = "en"
     plan_generation_timeout_s: float = 900.0
+    plan_stale_after_s: float = Field(
+        default=900.0, description="An unfinished plan with no progress for this long is re-queued"
+    )
+    plan_max_attempts: int = 3
+    reconcile_interval_s: float = 60.0
 
 
 @lru_cache

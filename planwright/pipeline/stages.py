@@ -89,8 +89,8 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
 
     plan = _begin(database_url, plan_id, "crawling", "crawl")
     options = CrawlOptions(
-        max_pages=plan.max_pages,
-        max_depth=plan.max_depth,
+        max_pages=min(plan.max_pages, settings.crawl_max_pages_limit),
+        max_depth=min(plan.max_depth, settings.crawl_max_depth_limit),
         page_timeout_s=settings.crawl_page_timeout_s,
         total_timeout_s=settings.crawl_total_timeout_s,
         screenshot_dir=str(settings.data_dir / "screenshots" / str(plan_id)),

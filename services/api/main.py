@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -9,7 +11,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from planwright.settings import get_settings
+from services.api.reconciler import ReconcilerThread
 from services.api.routes import health, plans, sizing, web
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    reconciler = ReconcilerThread(get_settings())
+    reconciler.start()
+    yield
+    reconciler.stop()
 
 
 def describe_validation_errors(error: RequestValidationError) -> list[str]:
@@ -29,6 +41,7 @@ def create_app() -> FastAPI:
         title="Planwright",
         description="Turns a web application's URL into a grounded UI test plan written by a local model.",
         version="0.1.0",
+        lifespan=lifespan,
     )
 
     @app.exception_handler(RequestValidationError)

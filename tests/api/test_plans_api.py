@@ -192,3 +192,29 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/v1/plans", "/api/v1/plans/{plan_id}", "/generate-plan", "/readyz"} <= set(paths)
+
+
+def test_plans_lost_by_the_broker_are_requeued_from_postgres(
+    client: TestClient, api_env: dict[str, str]
+) -> None:
+    from planwright.pipeline.reconcile import reconcile
+
+    plan_id = client.post("/api/v1/plans", json={"url": "http://example.com/lost"}).json()["id"]
+    redis.Redis.from_url(api_env["REDIS_URL"]).flushdb()  # the broker loses every queued message
+    assert plan_id not in queued_plan_ids(api_env["REDIS_URL"])
+    assert reconcile(api_env["DATABASE_URL"], stale_after_s=3600) == []  # still fresh: left alone
+    requeued = reconcile(api_env["DATABASE_URL"], stale_after_s=0)
+    assert plan_id in requeued and plan_id in queued_plan_ids(api_env["REDIS_URL"])
+
+
+def test_a_plan_that_keeps_stalling_fails_with_a_reason(client: TestClient, api_env: dict[str, str]) -> None:
+    from planwright.pipeline.reconcile import reconcile
+
+    plan_id = client.post("/api/v1/plans", json={"url": "http://example.com/stuck"}).json()["id"]
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        plan.status, plan.attempts = "crawling", 3
+    reconcile(api_env["DATABASE_URL"], stale_after_s=0, max_attempts=3)
+    plan_json = client.get(f"/api/v1/plans/{plan_id}").json()
+    assert plan_json["status"] == "failed" and "Gave up after 3 attempts" in plan_json["status_reason"]

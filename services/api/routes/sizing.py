@@ -168,12 +168,23 @@ def read_sizing(
             dev = sizing.get_device(device or sizing.DEFAULT_DEVICE)
             if tflops is not None:
                 dev = sizing.DeviceSpec(
-                    name=dev.name, display=dev.display, memory_gb=dev.memory_gb,
-                    bandwidth_gbs=dev.bandwidth_gbs, tflops=dict.fromkeys(("fp32", "bf16", "fp16"), tflops),
-                    usable_fraction=dev.usable_fraction, notes=dev.notes,
+                    name=dev.name,
+                    display=dev.display,
+                    memory_gb=dev.memory_gb,
+                    bandwidth_gbs=dev.bandwidth_gbs,
+                    tflops=dict.fromkeys(("fp32", "bf16", "fp16"), tflops),
+                    usable_fraction=dev.usable_fraction,
+                    notes=dev.notes,
                 )
-        result = sizing.size(spec, format, dev, context, batch,
-                             bandwidth_efficiency=bandwidth_efficiency, compute_efficiency=compute_efficiency)
+        result = sizing.size(
+            spec,
+            format,
+            dev,
+            context,
+            batch,
+            bandwidth_efficiency=bandwidth_efficiency,
+            compute_efficiency=compute_efficiency,
+        )
     except ValueError as exc:  # unknown model/device/format (the message lists the known names)
         raise _unprocessable(str(exc)) from exc
     return SizingPublic.model_validate(result)
