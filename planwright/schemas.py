@@ -77,6 +77,40 @@ class Element(BaseModel):
     outcome: Outcome | None = None
 
 
+class ExploreAction(BaseModel):
+    """One thing the explorer did to a page: the element acted on (by key) and what it typed or pressed."""
+
+    action: StepAction
+    element_key: str | None = None  # a key of the page's elements or of an earlier state's new elements
+    data: str | None = None
+
+
+class StateChange(BaseModel):
+    """What an explored sequence of actions was observed to change (the ground truth of its case)."""
+
+    url: str | None = None  # the URL after the actions, when it changed
+    status: int | None = None
+    heading: str | None = None
+    appeared: list[str] = Field(default_factory=list)  # visible texts / accessible names that appeared
+    vanished: list[str] = Field(default_factory=list)
+    counts: dict[str, tuple[int, int]] = Field(default_factory=dict)  # "listitem": (before, after)
+    messages: list[str] = Field(default_factory=list)  # validation messages, alerts
+    dialog: str | None = None  # dialog heading or native dialog text
+    persists_after_reload: bool | None = None
+
+
+class ObservedBehaviour(BaseModel):
+    """A sequence of actions from the page's fresh load, and what it changed. Elements first seen in
+    a reached state are recorded in `new_elements`, so later steps that use them stay grounded."""
+
+    key: str  # unique within its page, e.g. "b3"
+    kind: str  # fill_submit | submit_invalid | toggle | add_item | remove_item | open_menu | hover | ...
+    actions: list[ExploreAction]
+    change: StateChange
+    new_elements: list[Element] = Field(default_factory=list)
+    destructive: bool = False
+
+
 class PageSnapshot(BaseModel):
     url: str
     status: int | None = None
@@ -86,9 +120,14 @@ class PageSnapshot(BaseModel):
     screenshot_path: str | None = None
     aria_snapshot: str | None = None
     elements: list[Element] = Field(default_factory=list)
+    behaviours: list[ObservedBehaviour] = Field(default_factory=list)
 
     def element(self, key: str) -> Element | None:
-        return next((element for element in self.elements if element.key == key), None)
+        found = next((element for element in self.elements if element.key == key), None)
+        if found is None:
+            for behaviour in self.behaviours:
+                found = next((element for element in behaviour.new_elements if element.key == key), found)
+        return found
 
 
 class CrawlOptions(BaseModel):
@@ -97,6 +136,11 @@ class CrawlOptions(BaseModel):
     page_timeout_s: float = 15.0
     total_timeout_s: float = 300.0
     screenshot_dir: str | None = None
+    explore: bool = True  # act on pages (fill, submit, toggle...) besides following links
+    max_actions_per_page: int = 12
+    max_explore_depth: int = 2  # actions chained from a reached state
+    deny_names: list[str] | None = None  # None: the crawler's default deny-list
+    allow_destructive: bool = False
 
 
 class CrawlResult(BaseModel):

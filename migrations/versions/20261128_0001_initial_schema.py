@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("headings", sa.JSON(), nullable=False),
         sa.Column("screenshot_path", sa.Text(), nullable=True),
         sa.Column("aria_snapshot", sa.Text(), nullable=True),
+        sa.Column("behaviours", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("plan_id", "url"),

@@ -88,6 +88,7 @@ class Page(Base):
     headings: Mapped[list[Any]] = mapped_column(default=list)
     screenshot_path: Mapped[str | None] = mapped_column(Text)
     aria_snapshot: Mapped[str | None] = mapped_column(Text)
+    behaviours: Mapped[list[Any]] = mapped_column(default=list)  # explored action sequences and outcomes
 
     plan: Mapped[Plan] = relationship(back_populates="pages")
     elements: Mapped[list[Element]] = relationship(

@@ -12,6 +12,7 @@ from planwright.schemas import (
     Element,
     Expectation,
     Locator,
+    ObservedBehaviour,
     Outcome,
     PageSnapshot,
     PlanExport,
@@ -37,6 +38,7 @@ def save_crawl(session: Session, plan: Plan, crawl: CrawlResult) -> None:
             headings=snapshot.headings,
             screenshot_path=snapshot.screenshot_path,
             aria_snapshot=snapshot.aria_snapshot,
+            behaviours=[behaviour.model_dump(mode="json") for behaviour in snapshot.behaviours],
         )
         page.elements = [
             ElementRow(
@@ -70,6 +72,7 @@ def page_snapshot(page: Page) -> PageSnapshot:
         headings=list(page.headings or []),
         screenshot_path=page.screenshot_path,
         aria_snapshot=page.aria_snapshot,
+        behaviours=[ObservedBehaviour.model_validate(item) for item in page.behaviours or []],
         elements=[
             Element(
                 key=row.key,
