@@ -1,0 +1,154 @@
+"""Hand-built cases against the fixture site, as the pipeline would produce them from a crawl."""
+
+from __future__ import annotations
+
+from planwright.schemas import Expectation, Locator, Step, Target, TestCaseData, Verification
+
+
+def role(role_name: str, name: str, page_url: str = "") -> Target:
+    return Target(
+        element_key="e1",
+        page_url=page_url,
+        role=role_name,
+        name=name,
+        locator=Locator(strategy="role", role=role_name, name=name),
+    )
+
+
+def by(strategy: str, value: str, role_name: str = "generic") -> Target:
+    return Target(
+        element_key="e2",
+        page_url="",
+        role=role_name,
+        name=value,
+        locator=Locator(strategy=strategy, value=value),  # type: ignore[arg-type]
+    )
+
+
+def step(n: int, action: str, text: str, target: Target | None = None, data: str | None = None) -> Step:
+    return Step(n=n, action=action, text=text, target=target, data=data)  # type: ignore[arg-type]
+
+
+def exp(kind: str, value: str, text: str = "") -> Expectation:
+    return Expectation(kind=kind, value=value, text=text)  # type: ignore[arg-type]
+
+
+def case(
+    page_url: str, title: str, steps: list[Step], expected: list[Expectation], **extra: object
+) -> TestCaseData:
+    return TestCaseData(page_url=page_url, title=title, steps=steps, expected=expected, **extra)  # type: ignore[arg-type]
+
+
+def contacts_case(base: str, heading: str = "Контакты") -> TestCaseData:
+    """The study's own example: click "Контакты", land on /contacts, see its heading."""
+    return case(
+        f"{base}/",
+        "Ссылка «Контакты» открывает страницу контактов",
+        [
+            step(1, "open", "Открыть главную страницу"),
+            step(2, "click", "Нажать ссылку «Контакты»", role("link", "Контакты")),
+        ],
+        [
+            exp("url", "/contacts", "Адрес страницы стал /contacts"),
+            exp("heading", heading, f"Показан заголовок «{heading}»"),
+            exp("status", "200"),
+            exp("title", "Контакты — Fixture Shop"),
+        ],
+    )
+
+
+def dialog_case(base: str) -> TestCaseData:
+    return case(
+        f"{base}/",
+        "Подробнее opens the details dialog",
+        [
+            step(1, "open", "Open the home page"),
+            step(2, "click", "Click Подробнее", role("button", "Подробнее")),
+        ],
+        [exp("dialog", "Details"), exp("visible", 'get_by_role("button", name="Close")')],
+    )
+
+
+def native_dialog_case(base: str) -> TestCaseData:
+    return case(
+        f"{base}/contacts",
+        "Show phone shows the number in an alert",
+        [step(1, "click", "Click Show phone", role("button", "Show phone"))],
+        [exp("dialog", "Call us: +7 495 000-00-00")],
+    )
+
+
+def login_empty_case(base: str, message: str) -> TestCaseData:
+    return case(
+        f"{base}/login",
+        "Empty login form is refused by the browser",
+        [
+            step(1, "open", "Open the login page"),
+            step(2, "click", "Click Sign in", role("button", "Sign in")),
+        ],
+        [exp("validation", message), exp("url", "/login")],
+    )
+
+
+def login_valid_case(base: str) -> TestCaseData:
+    return case(
+        f"{base}/login",
+        "Valid credentials open the account",
+        [
+            step(1, "open", "Open the login page"),
+            step(2, "fill", "Type the email", by("label", "Email", "textbox"), "qa@example.com"),
+            step(3, "fill", "Type the password", by("label", "Password", "textbox"), "secret"),
+            step(4, "submit", "Submit the form", by("testid", "login-form", "form")),
+        ],
+        [exp("url", "/account"), exp("heading", "My account"), exp("status", "200")],
+    )
+
+
+def login_wrong_password_case(base: str) -> TestCaseData:
+    return case(
+        f"{base}/login",
+        "Wrong password is rejected by the server",
+        [
+            step(1, "fill", "Type the email", by("label", "Email", "textbox"), "qa@example.com"),
+            step(2, "fill", "Type a wrong password", by("label", "Password", "textbox"), "wrong"),
+            step(3, "press", "Press Enter", by("label", "Password", "textbox"), "Enter"),
+        ],
+        [exp("validation", "Invalid email or password"), exp("status", "422")],
+    )
+
+
+def search_case(base: str) -> TestCaseData:
+    return case(
+        f"{base}/search",
+        "Search finds mugs",
+        [
+            step(1, "open", "Open search", data="/search"),
+            step(2, "fill", "Type mug", by("placeholder", "Search products", "searchbox"), "mug"),
+            step(3, "select", "Sort by price", by("label", "Sort by", "combobox"), "Price"),
+            step(4, "check", "Tick in stock", by("label", "In stock only", "checkbox")),
+            step(5, "hover", "Point at Find", role("button", "Find")),
+            step(6, "press", "Press Enter in the query", by("css", "#q", "searchbox"), "Enter"),
+        ],
+        [
+            exp("url", "/search"),
+            exp("heading", "Results for “mug”"),
+            exp("text", "Red mug"),
+            exp("visible", "Blue mug"),
+        ],
+    )
+
+
+def good_cases(base: str, validation_message: str) -> list[TestCaseData]:
+    return [
+        contacts_case(base),
+        dialog_case(base),
+        native_dialog_case(base),
+        login_empty_case(base, validation_message),
+        login_valid_case(base),
+        login_wrong_password_case(base),
+        search_case(base),
+    ]
+
+
+def as_verified(cases: list[TestCaseData]) -> list[TestCaseData]:
+    return [c.model_copy(update={"verification": Verification(status="verified")}) for c in cases]
