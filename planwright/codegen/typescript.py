@@ -1,0 +1,252 @@
+"""Export verified cases as a Playwright Test `.spec.ts` file.
+
+Why: teams on the JavaScript stack import tests as `.spec.ts`. The file mirrors the pytest export line
+for line (same locators, URL rule, validation script, dialog and status checks), and reads
+PLANWRIGHT_BASE_URL so the same file runs against another deployment.
+"""
+
+from __future__ import annotations
+
+from planwright.codegen.common import (
+    comment_text,
+    fill_template,
+    literal,
+    open_url,
+    origin_of,
+    rebase_url,
+    skipped_cases,
+    steps_to_run,
+    unchecks,
+    url_expectation_value,
+    verified_cases,
+)
+from planwright.schemas import Expectation, Locator, PlanExport, Step, TestCaseData
+from planwright.verify.checks import (
+    INVALID_TRACKER_JS,
+    VALIDATION_CHECK_JS,
+    parse_locator_description,
+    url_regex,
+)
+
+INDENT = "  "
+
+PRELUDE = """
+import { test, expect, type Locator, type Page } from '@playwright/test';
+
+const BASE_URL = (process.env.PLANWRIGHT_BASE_URL ?? __BASE_URL__).replace(/\\/+$/, '');
+const EXPECT_TIMEOUT_MS = Number(process.env.PLANWRIGHT_EXPECT_TIMEOUT_MS ?? '5000');
+const SETTLE_TIMEOUT_MS = 5_000;
+
+// Remembers the browser's message for every field a submit attempt declared invalid.
+const INVALID_TRACKER_JS = __INVALID_TRACKER_JS__;
+// True once the expected message was reported for a field or is visible on the page.
+const VALIDATION_CHECK_JS = __VALIDATION_CHECK_JS__;
+
+test.use({ actionTimeout: 10_000 });
+
+/** A path of the app under test, on BASE_URL; absolute URLs (other sites) are kept. */
+function url(path: string): string {
+  return /^[a-zA-Z][a-zA-Z0-9+.\\-]*:/.test(path) ? path : BASE_URL + path;
+}
+
+/** What happened outside the DOM: native dialogs (accepted) and the last navigation's status. */
+type Seen = { dialogs: string[]; status: number | null };
+
+async function track(page: Page): Promise<Seen> {
+  const seen: Seen = { dialogs: [], status: null };
+  await page.addInitScript(INVALID_TRACKER_JS);
+  page.on('dialog', async (dialog) => {
+    seen.dialogs.push(dialog.message());
+    await dialog.accept().catch(() => {});
+  });
+  page.on('response', (response) => {
+    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
+      seen.status = response.status();
+    }
+  });
+  return seen;
+}
+
+/** Let a navigation the last action started finish loading. */
+async function settle(page: Page): Promise<void> {
+  await page.waitForLoadState('load', { timeout: SETTLE_TIMEOUT_MS }).catch(() => {});
+}
+
+/** Submit as a user would: the form's submit button, Enter in a field, or a click. */
+async function submit(target: Locator): Promise<void> {
+  const tag = await target.evaluate((el) => el.tagName.toLowerCase());
+  if (tag === 'form') {
+    const button = target.locator('button[type=submit], button:not([type]), input[type=submit], input[type=image]');
+    if (await button.count()) {
+      await button.first().click();
+    } else {
+      await target.evaluate((form) => (form as HTMLFormElement).requestSubmit());
+    }
+  } else if (tag === 'input') {
+    await target.press('Enter');
+  } else if (tag === 'select' || tag === 'textarea') {
+    await target.evaluate((el) => (el as HTMLInputElement).form?.requestSubmit());
+  } else {
+    await target.click();
+  }
+}
+
+function sawDialog(seen: Seen, text: string): boolean {
+  return seen.dialogs.some((message) => message.toLowerCase().includes(text.toLowerCase()));
+}
+
+/** A native dialog whose message contains `text`, or a visible role=dialog containing it. */
+async function expectDialog(page: Page, seen: Seen, text: string): Promise<void> {
+  if (sawDialog(seen, text)) return;
+  let dialogs = page.getByRole('dialog').or(page.getByRole('alertdialog'));
+  if (text) dialogs = dialogs.filter({ hasText: text });
+  try {
+    await expect(dialogs.filter({ visible: true }).first()).toBeVisible({ timeout: EXPECT_TIMEOUT_MS });
+  } catch (error) {
+    if (!sawDialog(seen, text)) throw error;
+  }
+}
+
+/** The browser reported `text` for a field, or the page shows it. */
+async function expectValidation(page: Page, text: string): Promise<void> {
+  await page.waitForFunction(`(${VALIDATION_CHECK_JS})(${JSON.stringify(text)})`, undefined, {
+    timeout: EXPECT_TIMEOUT_MS,
+  });
+}
+
+async function expectStatus(page: Page, seen: Seen, status: number): Promise<void> {
+  await settle(page);
+  expect(seen.status, 'status of the last navigation').toBe(status);
+}
+"""
+
+
+def locator_expr(locator: Locator) -> str:
+    if locator.strategy == "role":
+        role = literal(locator.role or "")
+        if locator.name is None:
+            return f"page.getByRole({role})"
+        return f"page.getByRole({role}, {{ name: {literal(locator.name)}, exact: true }})"
+    value = literal(locator.value or "")
+    if locator.strategy == "testid":
+        return f"page.getByTestId({value})"
+    if locator.strategy == "label":
+        return f"page.getByLabel({value}, {{ exact: true }})"
+    if locator.strategy == "placeholder":
+        return f"page.getByPlaceholder({value}, {{ exact: true }})"
+    return f"page.locator({value})"
+
+
+def visible(expr: str) -> str:
+    return f"await expect({expr}.filter({{ visible: true }}).first()).toBeVisible({{ timeout: EXPECT_TIMEOUT_MS }});"
+
+
+def url_call(target: str, origin: str) -> str:
+    rebased, on_base = rebase_url(target, origin)
+    return f"url({literal(rebased)})" if on_base else literal(rebased)
+
+
+def step_lines(step: Step, case: TestCaseData, origin: str) -> list[str]:
+    lines = [f"// {step.n}. {comment_text(step.text)}"] if step.n else [f"// {comment_text(step.text)}"]
+    if step.action == "open":
+        return lines + [f"await page.goto({url_call(open_url(case, step.data), origin)});"]
+    if step.target is None:
+        return lines + [f"await page.keyboard.press({literal(step.data or 'Enter')});", "await settle(page);"]
+    target = locator_expr(step.target.locator)
+    calls = {
+        "click": f"await {target}.click();",
+        "fill": f"await {target}.fill({literal(step.data or '')});",
+        "select": f"await {target}.selectOption({literal(step.data or '')});",
+        "check": f"await {target}.uncheck();" if unchecks(step) else f"await {target}.check();",
+        "press": f"await {target}.press({literal(step.data or 'Enter')});",
+        "hover": f"await {target}.hover();",
+        "submit": f"await submit({target});",
+    }
+    lines.append(calls[step.action])
+    if step.action in ("click", "press", "submit", "check", "select"):
+        lines.append("await settle(page);")
+    return lines
+
+
+def expectation_lines(expectation: Expectation, case: TestCaseData, origin: str) -> list[str]:
+    value = expectation.value
+    note = comment_text(expectation.text)
+    lines = [f"// expected: {note}"] if note else []
+    kind = expectation.kind
+    if kind == "url":
+        pattern = url_regex(url_expectation_value(value, case, origin))
+        lines.append(
+            f"await expect(page).toHaveURL(new RegExp({literal(pattern)}), {{ timeout: EXPECT_TIMEOUT_MS }});"
+        )
+    elif kind == "title":
+        lines.append(f"await expect(page).toHaveTitle({literal(value)}, {{ timeout: EXPECT_TIMEOUT_MS }});")
+    elif kind == "heading":
+        lines.append(visible(f"page.getByRole('heading', {{ name: {literal(value)}, exact: true }})"))
+    elif kind == "text":
+        lines.append(visible(f"page.getByText({literal(value)})"))
+    elif kind == "visible":
+        parsed = parse_locator_description(value)
+        lines.append(visible(locator_expr(parsed) if parsed else f"page.getByText({literal(value)})"))
+    elif kind == "dialog":
+        lines.append(f"await expectDialog(page, seen, {literal(value)});")
+    elif kind == "validation":
+        lines.append(f"await expectValidation(page, {literal(value)});")
+    elif kind == "status":
+        try:
+            lines.append(f"await expectStatus(page, seen, {int(value.strip())});")
+        except ValueError:
+            lines.append(f"// not checked: status {comment_text(value)} is not a number")
+    return lines
+
+
+def case_test(index: int, case: TestCaseData, origin: str) -> str:
+    title = f"{index:03d} {case.title}"  # numbered: Playwright Test rejects duplicate titles
+    body: list[str] = []
+    if case.id is not None:
+        body.append(f"// Planwright case #{case.id}, priority {case.priority}, source {case.source}")
+    body += [f"// precondition: {comment_text(p)}" for p in case.preconditions]
+    body.append("const seen = await track(page);")
+    for step in steps_to_run(case):
+        body += step_lines(step, case, origin)
+    for expectation in case.expected:
+        body += expectation_lines(expectation, case, origin)
+    indented = "\n".join(INDENT + line for line in body)
+    return f"test({literal(title)}, async ({{ page }}) => {{\n{indented}\n}});\n"
+
+
+def to_playwright_spec(plan: PlanExport) -> bytes:
+    """A Playwright Test file with one test per verified case; the others are listed in its header."""
+    origin = origin_of(plan.url) or plan.url
+    cases = verified_cases(plan)
+    header = [
+        "// Generated by Planwright: UI tests for the verified cases of one test plan.",
+        f"// Plan #{plan.id} for {comment_text(plan.url)}, created {plan.created_at.isoformat()},"
+        f" language {plan.language}, model {comment_text(plan.model_id or 'none')}.",
+        f"// {len(cases)} verified case(s) exported of {len(plan.cases)}.",
+        "// Run: npx playwright test   (PLANWRIGHT_BASE_URL=... to run against another deployment)",
+    ]
+    skipped = skipped_cases(plan)
+    if skipped:
+        header.append("//")
+        header.append("// Not exported (not verified):")
+        for case in skipped:
+            ident = f"#{case.id} " if case.id is not None else ""
+            detail = f": {comment_text(case.verification.detail, 160)}" if case.verification.detail else ""
+            header.append(
+                f"//   - {ident}{comment_text(case.title, 100)} [{case.verification.status}]{detail}"
+            )
+    prelude = fill_template(
+        PRELUDE,
+        {
+            "__BASE_URL__": literal(origin),
+            "__INVALID_TRACKER_JS__": literal(INVALID_TRACKER_JS),
+            "__VALIDATION_CHECK_JS__": literal(VALIDATION_CHECK_JS),
+        },
+    )
+    tests = [case_test(index, case, origin) for index, case in enumerate(cases, start=1)]
+    if not tests:
+        tests = [
+            f"test.skip({literal(f'plan #{plan.id} has no verified cases to export')}, async () => {{}});\n"
+        ]
+    text = "\n".join(header) + "\n" + prelude + "\n" + "\n".join(tests)
+    return text.encode("utf-8")
