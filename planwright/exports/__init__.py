@@ -91,6 +91,36 @@ _BUILTIN = (
     ),
 )
 
+
+def _to_pytest(plan: PlanExport) -> bytes:
+    from planwright.codegen import to_pytest
+
+    return to_pytest(plan)
+
+
+def _to_playwright_spec(plan: PlanExport) -> bytes:
+    from planwright.codegen import to_playwright_spec
+
+    return to_playwright_spec(plan)
+
+
+_BUILTIN += (
+    ExportFormat(
+        name="py",
+        extension="py",
+        media_type="text/x-python; charset=utf-8",
+        render=_to_pytest,
+        description="Runnable pytest + Playwright file: one test per verified case.",
+    ),
+    ExportFormat(
+        name="spec.ts",
+        extension="spec.ts",
+        media_type="text/plain; charset=utf-8",
+        render=_to_playwright_spec,
+        description="Playwright Test spec (TypeScript): one test per verified case.",
+    ),
+)
+
 for _export in _BUILTIN:
     register_export(_export)
 
