@@ -144,7 +144,7 @@ def generate(args: argparse.Namespace) -> int:
             timings["generation"] = time.perf_counter() - stage_started
             if request.verify:
                 stage_started = time.perf_counter()
-                stages.verify_stage(database_url, plan_id, browser=holder.browser, settings=settings)
+                stages.verify_stage(database_url, plan_id, browser=lambda: holder.browser, settings=settings)
                 timings["verification"] = time.perf_counter() - stage_started
     except Exception as error:
         stages.fail_plan(database_url, plan_id, f"Internal error: {type(error).__name__}: {error}")

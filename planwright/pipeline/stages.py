@@ -244,7 +244,7 @@ def verify_stage(
     database_url: str,
     plan_id: int,
     *,
-    browser: Browser,
+    browser: Browser | Callable[[], Browser],
     settings: Settings | None = None,
     timeout_s: float = 10.0,
 ) -> None:
@@ -258,9 +258,10 @@ def verify_stage(
         cases = store.plan_export(session, row).cases
     update_plan(database_url, plan_id, progress_total=len(cases))
     started = time.perf_counter()
-    progress: Callable[[int, int], None] = lambda done, total: update_plan(  # noqa: E731
-        database_url, plan_id, progress_done=done, progress_total=total
-    )
+
+    def progress(done: int, total: int, *_: object) -> None:
+        update_plan(database_url, plan_id, progress_done=done, progress_total=total)
+
     verifications: list[Verification] = verify_cases(
         cases, browser, timeout_s=timeout_s, on_progress=progress
     )

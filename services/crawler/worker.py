@@ -39,7 +39,7 @@ def crawl_plan(plan_id: int) -> None:
 def verify_plan(plan_id: int) -> None:
     settings = get_settings()
     try:
-        verify_stage(settings.database_url, plan_id, browser=_browser.browser, settings=settings)
+        verify_stage(settings.database_url, plan_id, browser=lambda: _browser.browser, settings=settings)
     except StageSkipped as skipped:
         log.info("verify.plan.skipped %s", skipped)
     except Exception as error:
