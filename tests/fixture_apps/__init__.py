@@ -1,0 +1,1 @@
+"""Fixture applications with state (a to-do list, a small shop) for exploration and the quality benchmark."""
