@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ def create_plan(
     max_depth: int,
     kind: str = "ui",
     verify: bool = True,
+    auth: dict[str, Any] | None = None,
 ) -> Plan:
     plan = Plan(
         team_id=team_id,
@@ -27,6 +30,7 @@ def create_plan(
         max_depth=max_depth,
         kind=kind,
         verify=verify,
+        auth=auth,
         status="queued",
         stage="queued for the crawler",
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -130,6 +130,32 @@ class PageSnapshot(BaseModel):
         return found
 
 
+class LoginSpec(BaseModel):
+    """Credentials and the page to use them on; the crawler logs in once and keeps the session."""
+
+    url: str
+    username: str
+    password: str
+    username_field: str | None = None  # label or placeholder; default: the email/user/login field
+    password_field: str | None = None  # default: the password input
+    submit: str | None = None  # button name; default: the form's submit button
+    success_url_contains: str | None = None  # default: any page that no longer shows the password field
+
+
+class AuthSpec(BaseModel):
+    """How to be logged in: a Playwright storage state, a login form, extra headers or HTTP basic auth.
+    Secrets here are never echoed back by the API."""
+
+    storage_state: dict[str, Any] | None = None  # what `context.storage_state()` returns
+    login: LoginSpec | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    basic_username: str | None = None
+    basic_password: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.storage_state or self.login or self.headers or self.basic_username)
+
+
 class CrawlOptions(BaseModel):
     max_pages: int = 10
     max_depth: int = 2
@@ -141,6 +167,7 @@ class CrawlOptions(BaseModel):
     max_explore_depth: int = 2  # actions chained from a reached state
     deny_names: list[str] | None = None  # None: the crawler's default deny-list
     allow_destructive: bool = False
+    auth: AuthSpec | None = None
 
 
 class CrawlResult(BaseModel):
@@ -233,6 +260,7 @@ class PlanCreate(BaseModel):
     max_depth: int = Field(default=2, ge=0, le=10)
     kind: PlanKind = "ui"
     verify: bool = True
+    auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")
 
     @field_validator("url")
     @classmethod

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("max_pages", sa.Integer(), nullable=False),
         sa.Column("max_depth", sa.Integer(), nullable=False),
         sa.Column("verify", sa.Boolean(), nullable=False),
+        sa.Column("auth", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
         sa.Column("stage", sa.String(length=40), nullable=True),

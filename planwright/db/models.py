@@ -52,6 +52,8 @@ class Plan(Base):
     max_pages: Mapped[int] = mapped_column(Integer, default=10)
     max_depth: Mapped[int] = mapped_column(Integer, default=2)
     verify: Mapped[bool] = mapped_column(default=True)
+    # Login settings (storage state, credentials, headers). Never returned by the API.
+    auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(40))

@@ -19,7 +19,7 @@ from planwright.pipeline import store
 from planwright.pipeline.parsing import apply_answer
 from planwright.pipeline.prompts import build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
-from planwright.schemas import CrawlOptions, TestCaseData, Verification
+from planwright.schemas import AuthSpec, CrawlOptions, TestCaseData, Verification
 from planwright.settings import Settings
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ def _begin(database_url: str, plan_id: int, status: str, stage: str) -> Plan:
 
 def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: Settings) -> bool:
     """Crawl the plan's site and store what was seen. False when the plan ended here (failed)."""
+    from planwright.crawl.auth import LoginError, resolve_auth
     from planwright.crawl.crawler import CrawlError, crawl_site
 
     plan = _begin(database_url, plan_id, "crawling", "crawl")
@@ -106,6 +107,14 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
             )
 
     started = time.perf_counter()
+    try:
+        auth = resolve_auth(browser, AuthSpec.model_validate(plan.auth) if plan.auth else None)
+    except LoginError as error:
+        fail_plan(database_url, plan_id, f"Login failed: {error}")
+        return False
+    if auth is not None:  # a login becomes a session every later context (and verification) reuses
+        update_plan(database_url, plan_id, auth=auth.model_dump())
+        options.auth = auth
     try:
         crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress)
     except CrawlError as error:
@@ -251,7 +260,8 @@ def verify_stage(
     """Execute every case from a fresh browser context and record verified / failed / not executable."""
     from planwright.verify.runner import verify_cases
 
-    _begin(database_url, plan_id, "verifying", "verify")
+    plan = _begin(database_url, plan_id, "verifying", "verify")
+    auth = AuthSpec.model_validate(plan.auth) if plan.auth else None
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
         assert row is not None
@@ -263,7 +273,7 @@ def verify_stage(
         update_plan(database_url, plan_id, progress_done=done, progress_total=total)
 
     verifications: list[Verification] = verify_cases(
-        cases, browser, timeout_s=timeout_s, on_progress=progress
+        cases, browser, timeout_s=timeout_s, on_progress=progress, auth=auth
     )
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)

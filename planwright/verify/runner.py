@@ -26,7 +26,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator as PWLocator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from planwright.schemas import Expectation, Locator, Step, TestCaseData, Verification
+from planwright.crawl.auth import new_context as new_auth_context
+from planwright.schemas import AuthSpec, Expectation, Locator, Step, TestCaseData, Verification
 from planwright.verify.checks import (
     INVALID_TRACKER_JS,
     VALIDATION_CHECK_JS,
@@ -403,11 +404,16 @@ def _execute(run: _Run, case: TestCaseData) -> Verification:
     )
 
 
-def verify_case(case: TestCaseData, browser: Browser, *, timeout_s: float = 10) -> Verification:
-    """Run one case in its own context; never raises for anything the site or browser does."""
+def verify_case(
+    case: TestCaseData, browser: Browser, *, timeout_s: float = 10, auth: AuthSpec | None = None
+) -> Verification:
+    """Run one case in its own context; never raises for anything the site or browser does.
+
+    `auth` (already resolved: a storage state, headers or basic auth) logs every context in the same way.
+    """
     deadline = time.monotonic() + timeout_s
     try:
-        context = browser.new_context()
+        context = new_auth_context(browser, auth)
     except Exception as exc:  # a crashed or closed browser
         return Verification(status="failed", detail=f"browser unavailable: {first_line(exc)}")
     run = _Run(context=context, deadline=deadline)
@@ -444,6 +450,7 @@ def verify_cases(
     *,
     timeout_s: float = 10,
     on_progress: ProgressCallback | None = None,
+    auth: AuthSpec | None = None,
 ) -> list[Verification]:
     """Verify cases one after another; a failure in one never stops the rest.
 
@@ -455,7 +462,7 @@ def verify_cases(
     for index, case in enumerate(items, start=1):
         try:
             current = browser() if callable(browser) else browser
-            verification = verify_case(case, current, timeout_s=timeout_s)
+            verification = verify_case(case, current, timeout_s=timeout_s, auth=auth)
         except Exception as exc:  # defensive: verify_case should not raise
             verification = Verification(status="failed", detail=f"verifier error: {first_line(exc)}")
         results.append(verification)

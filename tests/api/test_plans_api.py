@@ -218,3 +218,47 @@ def test_a_plan_that_keeps_stalling_fails_with_a_reason(client: TestClient, api_
     reconcile(api_env["DATABASE_URL"], stale_after_s=0, max_attempts=3)
     plan_json = client.get(f"/api/v1/plans/{plan_id}").json()
     assert plan_json["status"] == "failed" and "Gave up after 3 attempts" in plan_json["status_reason"]
+
+
+def test_login_secrets_are_kept_but_never_echoed(client: TestClient, api_env: dict[str, str]) -> None:
+    auth = {
+        "login": {"url": "http://example.com/login", "username": "qa@example.com", "password": "s3cr3t-pw"},
+        "headers": {"X-Token": "tok-123"},
+    }
+    created = client.post("/api/v1/plans", json={"url": "http://example.com/", "auth": auth})
+    assert created.status_code == 202
+    plan_id = created.json()["id"]
+    for text in (
+        created.text,
+        client.get(f"/api/v1/plans/{plan_id}").text,
+        client.get("/api/v1/plans").text,
+        client.get(f"/plans/{plan_id}").text,
+    ):
+        assert "s3cr3t-pw" not in text and "tok-123" not in text
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None and plan.auth is not None and plan.auth["login"]["password"] == "s3cr3t-pw"
+
+
+def test_web_form_takes_a_storage_state_file(client: TestClient, api_env: dict[str, str]) -> None:
+    state = {
+        "cookies": [{"name": "sid", "value": "abc", "domain": "example.com", "path": "/"}],
+        "origins": [],
+    }
+    response = client.post(
+        "/plans",
+        data={"url": "http://example.com/", "language": "en", "max_pages": "2", "max_depth": "1"},
+        files={"storage_state": ("state.json", json.dumps(state).encode(), "application/json")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    plan_id = int(response.headers["location"].rsplit("/", 1)[1])
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None and plan.auth is not None and plan.auth["storage_state"] == state
+    bad = client.post(
+        "/plans",
+        data={"url": "http://example.com/"},
+        files={"storage_state": ("state.json", b"not json", "application/json")},
+    )
+    assert bad.status_code == 422 and "not JSON" in bad.text

@@ -28,6 +28,7 @@ def submit_plan(session: SessionDep, team_id: int, body: PlanCreate) -> PlanSumm
         max_depth=body.max_depth,
         kind=body.kind,
         verify=body.verify,
+        auth=body.auth.model_dump() if body.auth and not body.auth.is_empty() else None,
     )
     session.commit()
     try:

@@ -3,10 +3,11 @@ everything, and crawled or generated text is only ever shown through it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from services.api.presenters import plan_public, plan_summary
 from services.api.routes.plans import submit_plan
 
 router = APIRouter(include_in_schema=False)
+MAX_STORAGE_STATE_BYTES = 2_000_000
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 
@@ -54,16 +56,31 @@ def submit_plan_form(
     max_pages: Annotated[str, Form()] = "10",
     max_depth: Annotated[str, Form()] = "2",
     verify: Annotated[str | None, Form()] = None,
+    login_url: Annotated[str, Form()] = "",
+    login_username: Annotated[str, Form()] = "",
+    login_password: Annotated[str, Form()] = "",
+    storage_state: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    form = {
+    form: dict[str, Any] = {
         "url": url,
         "language": language,
         "max_pages": max_pages,
         "max_depth": max_depth,
         "verify": bool(verify),
     }
+    auth: dict[str, Any] = {}
+    if login_url or login_username or login_password:
+        auth["login"] = {"url": login_url or url, "username": login_username, "password": login_password}
+    if storage_state is not None and storage_state.filename:
+        try:
+            auth["storage_state"] = json.loads(storage_state.file.read(MAX_STORAGE_STATE_BYTES))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            errors = [
+                "storage_state: the uploaded file is not JSON (save it with context.storage_state(path=...))"
+            ]
+            return _index(request, session, team_id, form=form, errors=errors, status_code=422)
     try:
-        body = PlanCreate.model_validate(form)
+        body = PlanCreate.model_validate({**form, "auth": auth or None})
     except ValidationError as error:
         errors = [
             f"{'.'.join(str(p) for p in item['loc'])}: {str(item['msg']).removeprefix('Value error, ')}"
