@@ -191,6 +191,16 @@ _OPEN_DIALOGS_JS = """
 }
 """
 
+_RESET_STORAGE_JS = """
+(saved) => {
+  try {
+    localStorage.clear();
+    sessionStorage.clear();
+    for (const item of saved) localStorage.setItem(item.name, item.value);
+  } catch (e) { /* opaque origins (about:blank, data:) have no storage */ }
+}
+"""
+
 _INVALID_FIELDS_JS = """
 (form) => [...form.elements]
   .filter((el) => el.willValidate && !el.validity.valid)
@@ -270,6 +280,8 @@ class _Crawl:
         self.warnings: list[str] = []
         self.extra_visits = 0
         self._tab: _PageWatch | None = None
+        # What a fresh visitor starts with: activations are undone back to it, exploration starts from it.
+        self.initial_storage = context.storage_state()
 
     # ------------------------------------------------------------ time and the working tab
 
@@ -377,6 +389,8 @@ class _Crawl:
             url, depth = queue.popleft()
             loaded = None
         self.record_link_outcomes()
+        if self.options.explore:
+            self.explore_pages()
 
     def load_for_crawl(self, url: str) -> tuple[_PageWatch, Response | None] | None:
         tab = self.tab()
@@ -462,7 +476,35 @@ class _Crawl:
         form.outcome = self.activate(snapshot.url, form, submit=submit)
 
     def activate(self, page_url: str, element: Element, *, submit: Element | None) -> Outcome | None:
-        """Load page_url afresh, click the element (or submit the form), and describe what changed."""
+        """Load page_url afresh, click the element (or submit the form), and describe what changed.
+
+        Whatever the click stored (a cart cookie, localStorage) is undone afterwards, so the pages
+        crawled later look as they do to a fresh visitor, which is how the verifier will see them.
+        """
+        try:
+            return self._activate(page_url, element, submit=submit)
+        finally:
+            self.restore_storage()
+
+    def restore_storage(self) -> None:
+        """Back to the crawl's initial cookies and, for the working tab's origin, its local storage."""
+        try:
+            self.context.clear_cookies()
+            if self.initial_storage.get("cookies"):
+                self.context.add_cookies(self.initial_storage["cookies"])  # type: ignore[arg-type]
+            if self._tab is not None:
+                page = self._tab.page
+                origin = "{}://{}".format(*urlsplit(page.url)[:2])
+                saved = next(
+                    (o.get("localStorage", []) for o in self.initial_storage.get("origins", [])
+                     if o.get("origin") == origin),
+                    [],
+                )
+                page.evaluate(_RESET_STORAGE_JS, saved)
+        except PlaywrightError:
+            self.discard_tab()  # the tab is in an unknown state; the next use opens a new one
+
+    def _activate(self, page_url: str, element: Element, *, submit: Element | None) -> Outcome | None:
         is_form = element.kind == "form"
         tab = self.tab()
         page = tab.page
@@ -563,6 +605,37 @@ class _Crawl:
             return Outcome(kind="dialog", heading=opened["heading"] or None, messages=[text] if text else [])
         return Outcome(kind="same_page", url=normalize_url(page.url), messages=messages)
 
+    # ------------------------------------------------------------ exploration (see explore.py)
+
+    def explore_pages(self) -> None:
+        """Act on every crawled page (fill, submit, toggle, hover, reload...) with the time left,
+        each page getting an equal share of it; each run starts from a fresh context."""
+        from planwright.crawl.explore import Explorer  # explore.py builds on this module's helpers
+
+        browser = self.context.browser
+        if browser is None or not self.pages:
+            return
+        storage = self.initial_storage
+
+        def new_context() -> BrowserContext:
+            return browser.new_context(accept_downloads=False, storage_state=storage)  # type: ignore[arg-type]
+
+        explorer = Explorer(new_context, self.options, self.deny_names, deadline=self.deadline)
+        explorer.learn_pages(self.pages)
+        try:
+            for index, snapshot in enumerate(self.pages):
+                remaining = self.deadline - time.monotonic()
+                if remaining <= 1.0:
+                    self.warn(
+                        f"Explored {index} of {len(self.pages)} pages: the crawl reached its total time limit"
+                    )
+                    return
+                share = remaining / (len(self.pages) - index)
+                snapshot.behaviours = explorer.explore(snapshot, deadline=time.monotonic() + share)
+        finally:
+            for warning in explorer.warnings:
+                self.warn(warning)
+
     # ------------------------------------------------------------ outcomes of links
 
     def record_link_outcomes(self) -> None:
@@ -632,6 +705,8 @@ def crawl_site(
         raise CrawlError(f"{url!r} is not an http(s) URL")
     if browser is None:
         browser = default_browser_holder().browser
+    if options.deny_names is not None:
+        deny_names = options.deny_names
     context = browser.new_context(accept_downloads=False)
     crawl = _Crawl(start_url, options, context, on_progress, deny_names)
     try:

@@ -44,6 +44,10 @@ BY_SLUG = {product.slug: product for product in PRODUCTS}
 CATEGORIES = [("mugs", "Mugs"), ("teapots", "Teapots")]
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def money(cents: int) -> str:
     return f"${cents // 100}.{cents % 100:02d}"
 
@@ -138,12 +142,12 @@ def catalogue_page(session: Session, query: str | None, category: str | None) ->
     if category:
         products = [p for p in products if p.category == category]
         heading = dict(CATEGORIES).get(category, "Catalogue")
-    summary = f"{len(products)} products"
+    summary = plural(len(products), "product")
     if query is not None and query.strip():
         needle = query.strip().casefold()
         products = [p for p in products if needle in p.name.casefold()]
         summary = (
-            f"{len(products)} products found for “{query.strip()}”"
+            f"{plural(len(products), 'product')} found for “{query.strip()}”"
             if products
             else f"No products found for “{query.strip()}”"
         )

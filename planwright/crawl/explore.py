@@ -1,0 +1,1110 @@
+"""State exploration: act on a page within bounds and record what each sequence of actions changed.
+
+Why: a page at load time shows only part of an application. Most of what a QA engineer tests happens
+after acting (add an item, submit a form, tick a box, open a menu), so the explorer acts, in the spirit
+of Crawljax: it types sample values and submits, submits empty and invalid values, toggles checkboxes,
+picks select options, hovers controls that reveal menus, clicks buttons, presses Escape in opened
+dialogs and menus, and reloads to see what persists. It then explores from the states it reached,
+acting on the elements that appeared there (an added to-do item's checkbox, a revealed submenu link).
+
+Every sequence runs from a fresh browser context and a fresh load, exactly as the verifier will run the
+case later, so what is recorded is what a fresh run reproduces. A state change is measured by comparing
+visible texts, list/row/checked counts, alerts, validation messages (the same `invalid`-event tracker
+the verifier uses), dialogs and the URL before and after the last step.
+
+Bounds: `max_actions_per_page` exploration runs per page (a run is one new step from a reached state; a
+form's fills and its submit count as one step, a reload check as another), sequences at most
+`1 + max_explore_depth` steps long, states deduplicated by a normalised text snapshot, per-action
+timeouts from `page_timeout_s`, and the crawl's overall deadline. Elements whose names are on the
+deny-list (delete, remove, log out, pay, ...) are never acted on unless `allow_destructive` is set; a
+form whose submit button is denied is neither clicked nor submitted with Enter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, Dialog, Page, Request, Response
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from planwright.crawl.crawler import (
+    _OPEN_DIALOGS_JS,
+    DEFAULT_DENY_NAMES,
+    is_denied,
+    normalize_url,
+    origin_of,
+)
+from planwright.crawl.extract import KEY_ATTRIBUTE, extract_elements
+from planwright.crawl.locators import to_playwright
+from planwright.schemas import (
+    CrawlOptions,
+    Element,
+    ExploreAction,
+    ObservedBehaviour,
+    PageSnapshot,
+    StateChange,
+)
+from planwright.verify.checks import INVALID_TRACKER_JS
+
+ContextFactory = Callable[[], BrowserContext]
+
+ACTION_TIMEOUT_S = 5.0  # one click or fill; an element that exists reacts far sooner
+LOCATE_WAIT_MS = 1500  # a replayed step's target may take a moment to appear (fetch, render)
+SETTLE_MS = 30  # after each step: let handlers run before we look
+QUIET_MS = 60  # the DOM counts as settled after this long without mutations...
+QUIET_MAX_MS = 1500  # ...or after this long in any case (animations, tickers)
+INFLIGHT_MAX_MS = 3000  # wait at most this long for fetch/XHR started by a step
+MIN_RUN_S = 1.0  # do not start a run with less time than this left
+MAX_TEXTS = 10  # appeared / vanished texts kept per change
+MAX_TEXT_CHARS = 200
+MAX_LINKS_PER_STATE = 2  # links revealed in a reached state that we follow
+UNCHECK = "uncheck"  # the verifier reads this `data` of a check step as "untick"
+
+# Sample values by input type, then by what the field's name suggests; "Test item" otherwise.
+SAMPLE_BY_TYPE: dict[str, str] = {
+    "email": "qa@example.com",
+    "password": "Secret-123",
+    "tel": "+1 555 0100",
+    "number": "2",
+    "url": "https://example.com",
+    "date": "2026-01-15",
+    "time": "12:30",
+    "datetime-local": "2026-01-15T12:30",
+    "month": "2026-01",
+    "week": "2026-W03",
+    "search": "mug",
+}
+SAMPLE_BY_NAME: list[tuple[str, str]] = [
+    (r"e-?mail", "qa@example.com"),
+    (r"phone|tel", "+1 555 0100"),
+    (r"search|query|filter|find", "mug"),
+    (r"quantity|qty|amount|count|number", "2"),
+    (r"zip|postal|postcode", "10001"),
+    (r"city|town", "Springfield"),
+    (r"address|street", "1 Test Street"),
+    (r"name", "Alex Tester"),
+]
+DEFAULT_TEXT = "Test item"
+DEFAULT_TEXTAREA = "Test message"
+INVALID_BY_TYPE: dict[str, str] = {"email": "not-an-email", "url": "not a url"}
+TEXT_TYPES = {"text", "email", "password", "search", "tel", "url", "number", "date", "time",
+              "datetime-local", "month", "week", None}  # fmt: skip
+ENTER_TYPES = {"text", "email", "password", "search", "tel", "url", "number", None}
+
+_ALERT_SELECTOR = "[role=alert], [role=alertdialog], [aria-live=assertive], .error, .errors, .invalid-feedback, .field-error"
+
+# Runs in the page: what a person sees, reduced to comparable facts.
+_CAPTURE_JS = """
+(alertSelector) => {
+  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+  const visible = (el) => {
+    if (!el.isConnected) return false;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'OPTION', 'SELECT', 'TEXTAREA', 'svg']);
+  const texts = [];
+  const walk = (el) => {
+    if (SKIP.has(el.tagName)) return;
+    if (getComputedStyle(el).display === 'none') return;
+    let direct = false;
+    for (const child of el.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE && child.textContent.trim()) { direct = true; break; }
+    }
+    if (direct && visible(el)) { const t = norm(el.innerText); if (t) texts.push(t); }
+    for (const child of el.children) walk(child);
+  };
+  if (document.body) walk(document.body);
+  const count = (selector) => [...document.querySelectorAll(selector)].filter(visible).length;
+  const alerts = [];
+  for (const el of document.querySelectorAll(alertSelector)) {
+    if (visible(el)) alerts.push(...el.innerText.split('\\n'));
+  }
+  for (const el of document.querySelectorAll('[aria-invalid=true]')) {
+    const ids = ((el.getAttribute('aria-errormessage') || '') + ' ' + (el.getAttribute('aria-describedby') || ''))
+      .split(/\\s+/).filter(Boolean);
+    for (const id of ids) {
+      const described = document.getElementById(id);
+      if (described && visible(described)) alerts.push(...described.innerText.split('\\n'));
+    }
+  }
+  const h1 = [...document.querySelectorAll('h1')].find(visible);
+  const controls = [];
+  const controlSelector = 'a[href], [role=link], button, [role=button], input:not([type=hidden]), textarea, select, form';
+  for (const el of document.querySelectorAll(controlSelector)) {
+    if (!visible(el)) continue;
+    const labels = el.labels ? [...el.labels].map((l) => l.innerText).join(' ') : '';
+    controls.push([el.tagName, el.type || '', el.getAttribute('role') || '', norm(el.getAttribute('aria-label')),
+      norm(labels), el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' ? '' : norm(el.innerText),
+      el.getAttribute('href') || ''].join('|'));
+  }
+  return {
+    controls,
+    url: location.href,
+    texts,
+    h1: h1 ? norm(h1.innerText) : null,
+    counts: {
+      listitem: count('li, [role=listitem]'),
+      row: count('tbody tr, [role=row]'),
+      checked: [...document.querySelectorAll('input[type=checkbox]:checked, [role=checkbox][aria-checked=true]')]
+        .filter(visible).length,
+    },
+    alerts: [...new Set(alerts.map(norm).filter(Boolean))],
+    expanded: count('[aria-expanded=true]'),
+    invalid: (window.__planwrightInvalid || []).map(String),
+  };
+}
+"""
+
+# Runs in the page right after extraction: what planning needs beyond the shared Element schema.
+_EXTRAS_JS = """
+(keyAttribute) => {
+  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+  const visible = (el) => {
+    if (!el.isConnected) return false;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const CONTROLS = 'a[href], button, input:not([type=hidden]), select, textarea, [role=menuitem], [role=link]';
+  const BIG = new Set(['BODY', 'MAIN', 'FORM', 'SECTION', 'ARTICLE', 'HTML']);
+  const out = {};
+  for (const el of document.querySelectorAll('[' + keyAttribute + ']')) {
+    const key = el.getAttribute(keyAttribute);
+    let reveals = el.hasAttribute('aria-haspopup') || el.hasAttribute('aria-expanded');
+    const parent = el.parentElement;
+    if (!reveals && parent && !BIG.has(parent.tagName)) {
+      const inside = [...parent.querySelectorAll(CONTROLS)].filter((d) => d !== el && !el.contains(d));
+      reveals = inside.length <= 12 && inside.some((d) => !visible(d));
+    }
+    out[key] = {
+      layout: !!el.closest('nav, header, footer, [role=navigation], [role=banner], [role=contentinfo]'),
+      reveals,
+      haspopup: el.hasAttribute('aria-haspopup') || el.hasAttribute('aria-expanded'),
+      checked: el.checked === true || el.getAttribute('aria-checked') === 'true',
+      readonly: el.readOnly === true,
+      value: (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') ? String(el.value) : '',
+      min: el.getAttribute('min'),
+      max: el.getAttribute('max'),
+      radioGroup: el.type === 'radio' ? (el.name || '') : null,
+      options: el.tagName === 'SELECT'
+        ? [...el.options].map((o) => ({ value: o.value, label: norm(o.label || o.text), disabled: o.disabled }))
+        : [],
+    };
+  }
+  return out;
+}
+"""
+
+_QUIET_JS = """
+([quietMs, maxMs]) => new Promise((resolve) => {
+  const start = performance.now();
+  let timer = null;
+  const observer = new MutationObserver(() => {
+    clearTimeout(timer);
+    timer = setTimeout(finish, performance.now() - start > maxMs ? 0 : quietMs);
+  });
+  function finish() { observer.disconnect(); resolve(true); }
+  observer.observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true });
+  timer = setTimeout(finish, quietMs);
+})
+"""
+
+
+class _NotReproducible(Exception):
+    """A step's target is missing or ambiguous in this run: the sequence cannot be replayed."""
+
+
+# ---------------------------------------------------------------- what one run sees
+
+
+@dataclass
+class _Known:
+    """An element of one state: the schema element (keys mapped to the page's) and planning extras."""
+
+    element: Element
+    disabled: bool
+    is_submit: bool
+    extra: dict[str, Any]
+
+
+@dataclass
+class _State:
+    """A captured state: comparable facts plus, when extracted, its interactive elements."""
+
+    url: str
+    texts: list[str]
+    h1: str | None
+    counts: dict[str, int]
+    alerts: list[str]
+    expanded: int
+    invalid: list[str]
+    dialogs: list[dict[str, str]]
+    controls: list[str] = field(default_factory=list)  # cheap fingerprint of the visible controls
+    elements: dict[str, _Known] = field(default_factory=dict)
+
+    def same_controls(self, other: _State) -> bool:
+        return self.url == other.url and Counter(self.controls) == Counter(other.controls)
+
+    def signature(self) -> str:
+        """Normalised snapshot used to deduplicate states (order of equal texts does not matter)."""
+        return json.dumps(
+            [
+                self.url,
+                sorted(Counter(self.texts).items()),
+                sorted(self.counts.items()),
+                self.expanded,
+                [d.get("heading", "") for d in self.dialogs],
+            ],
+            ensure_ascii=False,
+        )
+
+
+@dataclass
+class _Candidate:
+    """One exploration step to try from a state."""
+
+    kind: str
+    actions: list[ExploreAction]
+    main_key: str | None = None  # the element whose activation this step is about
+    typed: list[str] = field(default_factory=list)  # values typed, to rank the texts they produce
+
+
+@dataclass
+class _Node:
+    """A reached state worth exploring from, with the steps that reach it from a fresh load."""
+
+    prefix: list[ExploreAction]
+    state: _State
+    parent: _State | None
+    depth: int
+
+
+class _Tab:
+    """A fresh context and page, with what the page reported while we acted."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        context.add_init_script(INVALID_TRACKER_JS)
+        self.page = context.new_page()
+        self.dialogs: list[str] = []
+        self.navigations: list[Response] = []
+        self.inflight = 0
+        self.page.on("dialog", self._on_dialog)
+        self.page.on("popup", self._on_popup)
+        self.page.on("response", self._on_response)
+        self.page.on("request", self._on_request)
+        self.page.on("requestfinished", self._on_request_done)
+        self.page.on("requestfailed", self._on_request_done)
+
+    def reset_events(self) -> None:
+        self.dialogs.clear()
+        self.navigations.clear()
+
+    def close(self) -> None:
+        try:
+            self.context.close()
+        except PlaywrightError:
+            pass  # the browser is gone; nothing to release
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        try:
+            if dialog.type != "beforeunload":
+                self.dialogs.append(dialog.message)
+            dialog.accept()  # as the verifier does, so both see the same continuation
+        except PlaywrightError:
+            pass
+
+    @staticmethod
+    def _on_popup(popup: Page) -> None:
+        try:
+            popup.close()  # new tabs are not followed (the verifier acts on one page too)
+        except PlaywrightError:
+            pass
+
+    def _on_response(self, response: Response) -> None:
+        try:
+            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+                self.navigations.append(response)
+        except PlaywrightError:
+            pass
+
+    def _on_request(self, request: Request) -> None:
+        if request.resource_type in ("fetch", "xhr"):
+            self.inflight += 1
+
+    def _on_request_done(self, request: Request) -> None:
+        if request.resource_type in ("fetch", "xhr"):
+            self.inflight = max(0, self.inflight - 1)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def sample_value(element: Element) -> str:
+    """A plausible valid value for a field, from its type first and its name second."""
+    input_type = (element.input_type or "").lower()
+    if input_type in SAMPLE_BY_TYPE:
+        return SAMPLE_BY_TYPE[input_type]
+    name = element.name.casefold()
+    for pattern, value in SAMPLE_BY_NAME:
+        if re.search(pattern, name):
+            return value
+    return DEFAULT_TEXTAREA if element.kind == "textarea" else DEFAULT_TEXT
+
+
+def _number_in_range(extra: dict[str, Any], wanted: int = 2) -> str:
+    """The sample number, moved into the field's min/max when it has them."""
+    low, high = extra.get("min"), extra.get("max")
+    value = wanted
+    try:
+        if low not in (None, "") and value < float(low):
+            value = int(float(low))
+        if high not in (None, "") and value > float(high):
+            value = int(float(high))
+    except ValueError:
+        pass
+    return str(value)
+
+
+def _element_signature(element: Element) -> tuple[str, str, str, str, str]:
+    """Same kind, role, name, locator and link target: the same element for a test step."""
+    return (element.kind, element.role, element.name, element.locator.describe(), element.href or "")
+
+
+def _meaningful(text: str) -> bool:
+    """Texts that can serve as an expectation: not a lone number or punctuation."""
+    return len(text) >= 2 and bool(re.search(r"[^\W\d_]", text))
+
+
+def _shown_in(text: str, others: Sequence[str]) -> bool:
+    """Whether `text` is already visible as part of another text (the verifier matches substrings)."""
+    needle = text.casefold()
+    return any(needle in other.casefold() for other in others)
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------- the explorer
+
+
+class Explorer:
+    """Explores the pages of one crawl; remembers layout controls (nav, header) already explored.
+
+    `new_context` must return a fresh, isolated browser context each call (the crawl passes its own
+    storage state, so a logged-in crawl explores logged in); the explorer closes what it opens.
+    """
+
+    def __init__(
+        self,
+        new_context: ContextFactory,
+        options: CrawlOptions,
+        deny_names: Sequence[str] = DEFAULT_DENY_NAMES,
+        *,
+        deadline: float | None = None,
+    ) -> None:
+        self.new_context = new_context
+        self.options = options
+        self.deny_names = list(deny_names)
+        self.deadline = deadline if deadline is not None else time.monotonic() + options.total_timeout_s
+        self.layout_done: set[tuple[str, tuple[str, ...]]] = set()
+        self.known_pages: dict[
+            str, set[tuple[str, str, str, str, str]]
+        ] = {}  # URL path -> element signatures
+        self.warnings: list[str] = []
+        self.actions_used: dict[str, int] = {}  # page URL -> exploration runs spent there
+        self.templates: dict[frozenset[tuple[str, str, str, str]], str] = {}  # controls -> first page URL
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def learn_pages(self, pages: Sequence[PageSnapshot]) -> None:
+        """Remember what each crawled page shows at load, so that after a step leads to another page
+        only what the earlier steps added there counts as new (not the whole page)."""
+        for page in pages:
+            path = urlsplit(page.url).path or "/"
+            self.known_pages.setdefault(path, set()).update(_element_signature(e) for e in page.elements)
+
+    def explore(self, snapshot: PageSnapshot, *, deadline: float | None = None) -> list[ObservedBehaviour]:
+        """Explore one crawled page; returns its observed behaviours (possibly none)."""
+        page_deadline = min(deadline, self.deadline) if deadline is not None else self.deadline
+        template = frozenset(
+            (e.kind, e.role, e.name, e.locator.describe()) for e in snapshot.elements if e.kind != "link"
+        )
+        if template and template in self.templates:
+            # Same controls as a page explored already (another product of the same template): the
+            # same steps would find the same behaviours, at the same cost.
+            self.actions_used[snapshot.url] = 0
+            return []
+        if template:
+            self.templates[template] = snapshot.url
+        exploration = _PageExploration(self, snapshot, page_deadline)
+        try:
+            exploration.run()
+        finally:
+            self.actions_used[snapshot.url] = exploration.actions
+        return exploration.behaviours
+
+
+class _PageExploration:
+    """The exploration of one page: its element registry, budget, reached states and behaviours."""
+
+    def __init__(self, owner: Explorer, snapshot: PageSnapshot, deadline: float) -> None:
+        self.owner = owner
+        self.options = owner.options
+        self.snapshot = snapshot
+        self.url = snapshot.url
+        self.deadline = deadline
+        self.by_key: dict[str, Element] = {element.key: element for element in snapshot.elements}
+        self.registry: dict[tuple[str, str, str, str, str], str] = {
+            _element_signature(element): element.key for element in snapshot.elements
+        }
+        self.new_count = 0
+        self.actions = 0
+        self.behaviours: list[ObservedBehaviour] = []
+        self.seen_states: set[str] = set()
+        self.seen_behaviours: set[str] = set()
+        self.revealed_by_hover: set[str] = set()
+
+    # ------------------------------------------------------------ budget and time
+
+    def remaining_s(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def can_act(self) -> bool:
+        return self.actions < self.options.max_actions_per_page and self.remaining_s() > MIN_RUN_S
+
+    def nav_timeout_ms(self) -> float:
+        return max(min(self.options.page_timeout_s, self.remaining_s()), 0.1) * 1000
+
+    def action_timeout_ms(self) -> float:
+        return max(min(self.options.page_timeout_s, ACTION_TIMEOUT_S, self.remaining_s()), 0.1) * 1000
+
+    # ------------------------------------------------------------ the walk
+
+    def run(self) -> None:
+        if self.options.max_actions_per_page <= 0 or self.remaining_s() <= MIN_RUN_S:
+            return
+        root = self.baseline()
+        if root is None:
+            return
+        self.seen_states.add(root.state.signature())
+        nodes = [root]
+        queue = deque([root])
+        while queue and self.can_act():
+            node = queue.popleft()
+            for candidate in self.plan(node, primary=True):
+                if not self.can_act():
+                    break
+                if candidate.kind in ("click", "open_menu") and candidate.main_key in self.revealed_by_hover:
+                    continue
+                reached = self.try_candidate(node, candidate)
+                if reached is not None:
+                    nodes.append(reached)
+                    queue.append(reached)
+        for node in nodes:
+            for candidate in self.plan(node, primary=False):
+                if not self.can_act():
+                    return
+                self.try_candidate(node, candidate)
+
+    def baseline(self) -> _Node | None:
+        """The page from a fresh context: the state every sequence starts from."""
+        tab = self.open_tab()
+        if tab is None:
+            return None
+        try:
+            self.goto(tab, self.url)
+            state = self.capture(tab, extract=True)
+        except PlaywrightError as exc:
+            self.owner.warn(
+                f"Could not explore {self.url}: {exc.message.splitlines()[0] if exc.message else exc}"
+            )
+            return None
+        finally:
+            tab.close()
+        return _Node(prefix=[], state=state, parent=None, depth=0)
+
+    def try_candidate(self, node: _Node, candidate: _Candidate) -> _Node | None:
+        """Run prefix + candidate from a fresh load, record what changed; the reached node if new."""
+        self.actions += 1
+        tab = self.open_tab()
+        if tab is None:
+            return None
+        try:
+            self.goto(tab, self.url)
+            fresh = self.capture(tab)
+            for action in node.prefix:
+                self.perform(tab, action)
+            before = self.capture(tab)
+            tab.reset_events()
+            for action in candidate.actions:
+                self.perform(tab, action)
+            after = self.capture(tab)
+            self.elements_of(tab, after, node.state)
+            change = self.diff(before, after, tab, candidate)
+            new_keys = self.new_keys(node.state, after)
+            if not self.informative(change, before, new_keys):
+                return None
+            if candidate.kind == "hover" and candidate.main_key:
+                self.revealed_by_hover.add(candidate.main_key)
+            behaviour = self.record(candidate.kind, node.prefix + candidate.actions, change, new_keys)
+            new_state = after.signature() not in self.seen_states
+            reload = new_state and self.worth_reload(change, candidate, before, after)
+            if behaviour is not None and reload and self.can_act():
+                self.check_reload(tab, behaviour, fresh, after)
+        except (PlaywrightError, _NotReproducible):
+            return None  # a flaky or unreplayable sequence teaches nothing a later run could check
+        finally:
+            tab.close()
+        return self.reached(node, candidate, after, new_keys)
+
+    def new_keys(self, before: _State, after: _State) -> list[str]:
+        """Elements of `after` that the steps made appear: relative to the state before on the same
+        page, relative to the crawled page at load when the steps led to another page."""
+        path = urlsplit(after.url).path or "/"
+        if path != (urlsplit(before.url).path or "/") and path in self.owner.known_pages:
+            base = self.owner.known_pages[path]
+            return [k for k, known in after.elements.items() if _element_signature(known.element) not in base]
+        return [key for key in after.elements if key not in before.elements]
+
+    def reached(self, node: _Node, candidate: _Candidate, after: _State, new_keys: list[str]) -> _Node | None:
+        """The state after the candidate, when it is new, on this site, and has something to act on."""
+        if node.depth + 1 > self.options.max_explore_depth:
+            return None
+        if origin_of(after.url) != origin_of(self.url):
+            return None
+        signature = after.signature()
+        if signature in self.seen_states:
+            return None
+        self.seen_states.add(signature)
+        if not new_keys and not after.dialogs and not after.expanded:
+            return None
+        return _Node(
+            prefix=node.prefix + candidate.actions, state=after, parent=node.state, depth=node.depth + 1
+        )
+
+    # ------------------------------------------------------------ browser mechanics
+
+    def open_tab(self) -> _Tab | None:
+        try:
+            return _Tab(self.owner.new_context())
+        except PlaywrightError as exc:
+            self.owner.warn(f"Could not open a browser context to explore {self.url}: {exc.message}")
+            return None
+
+    def goto(self, tab: _Tab, url: str) -> None:
+        tab.page.set_default_timeout(self.action_timeout_ms())
+        tab.page.goto(url, wait_until="load", timeout=self.nav_timeout_ms())
+        self.settle(tab)
+
+    def settle(self, tab: _Tab) -> None:
+        """Wait for what a step started: a navigation, fetches, then a quiet DOM."""
+        page = tab.page
+        try:
+            page.wait_for_load_state("load", timeout=self.nav_timeout_ms())
+        except PlaywrightTimeoutError:
+            pass
+        waited = 0
+        while tab.inflight > 0 and waited < INFLIGHT_MAX_MS:
+            page.wait_for_timeout(25)
+            waited += 25
+        page.wait_for_timeout(SETTLE_MS)
+        for _ in range(2):
+            try:
+                page.evaluate(_QUIET_JS, [QUIET_MS, QUIET_MAX_MS])
+                return
+            except PlaywrightError:  # a navigation replaced the document while we waited
+                try:
+                    page.wait_for_load_state("load", timeout=self.nav_timeout_ms())
+                except PlaywrightTimeoutError:
+                    return
+
+    def perform(self, tab: _Tab, action: ExploreAction) -> None:
+        """Do one step the way the verifier will: same locators, same Playwright calls."""
+        page = tab.page
+        if action.action == "open":
+            self.goto(tab, action.data or self.url)
+            return
+        if action.element_key is None:
+            if action.action != "press":
+                raise _NotReproducible(f"{action.action} without a target")
+            page.keyboard.press(action.data or "Enter")
+            self.settle(tab)
+            return
+        element = self.by_key.get(action.element_key)
+        if element is None:
+            raise _NotReproducible(f"unknown element {action.element_key}")
+        target = to_playwright(page, element.locator)
+        try:
+            target.first.wait_for(state="attached", timeout=min(LOCATE_WAIT_MS, self.action_timeout_ms()))
+        except PlaywrightTimeoutError:
+            pass
+        if target.count() != 1:
+            raise _NotReproducible(f"{element.locator.describe()} matches {target.count()} elements")
+        timeout = self.action_timeout_ms()
+        if action.action == "click":
+            target.click(timeout=timeout)
+        elif action.action == "fill":
+            target.fill(action.data or "", timeout=timeout)
+        elif action.action == "select":
+            target.select_option(action.data or "", timeout=timeout)
+        elif action.action == "check":
+            if action.data == UNCHECK:
+                target.uncheck(timeout=timeout)
+            else:
+                target.check(timeout=timeout)
+        elif action.action == "press":
+            target.press(action.data or "Enter", timeout=timeout)
+        elif action.action == "hover":
+            target.hover(timeout=timeout)
+        elif action.action == "submit":
+            target.evaluate("(el) => (el.form || el).requestSubmit()")
+        else:
+            raise _NotReproducible(f"unsupported action {action.action}")
+        self.settle(tab)
+
+    def capture(self, tab: _Tab, *, extract: bool = False) -> _State:
+        page = tab.page
+        raw = page.evaluate(_CAPTURE_JS, _ALERT_SELECTOR)
+        dialogs = page.evaluate(_OPEN_DIALOGS_JS)
+        state = _State(
+            url=normalize_url(raw["url"]),
+            texts=[text for text in raw["texts"] if len(text) <= MAX_TEXT_CHARS],
+            h1=raw["h1"] or None,
+            counts=dict(raw["counts"]),
+            alerts=list(raw["alerts"]),
+            expanded=int(raw["expanded"]),
+            invalid=list(raw["invalid"]),
+            dialogs=list(dialogs),
+            controls=list(raw["controls"]),
+        )
+        if extract:
+            state.elements = self.extract(page)
+        return state
+
+    def elements_of(self, tab: _Tab, state: _State, like: _State) -> None:
+        """Fill in the state's elements: reuse `like`'s when the same controls are visible (a
+        full extraction costs a locator check per element), extract them otherwise."""
+        if state.same_controls(like) and like.elements:
+            state.elements = like.elements
+        else:
+            state.elements = self.extract(tab.page)
+
+    def extract(self, page: Page) -> dict[str, _Known]:
+        """The state's elements, with keys of the page where they match, new keys (n1, n2...) where not."""
+        _, elements, extras = extract_elements(page)
+        more: dict[str, dict[str, Any]] = page.evaluate(_EXTRAS_JS, KEY_ATTRIBUTE)
+        local_to_key: dict[str, str] = {}
+        for element in elements:
+            signature = _element_signature(element)
+            key = self.registry.get(signature)
+            if key is None:
+                self.new_count += 1
+                key = f"n{self.new_count}"
+                self.registry[signature] = key
+            local_to_key[element.key] = key
+        known: dict[str, _Known] = {}
+        for element in elements:
+            key = local_to_key[element.key]
+            mapped = element.model_copy(
+                update={
+                    "key": key,
+                    "form_key": local_to_key.get(element.form_key) if element.form_key else None,
+                    "field_keys": [local_to_key[k] for k in element.field_keys if k in local_to_key],
+                    "submit_key": local_to_key.get(element.submit_key) if element.submit_key else None,
+                }
+            )
+            self.by_key.setdefault(key, mapped)
+            local = extras[element.key]
+            known[key] = _Known(mapped, local.disabled, local.is_submit, more.get(element.key, {}))
+        return known
+
+    # ------------------------------------------------------------ what changed
+
+    def diff(self, before: _State, after: _State, tab: _Tab, candidate: _Candidate) -> StateChange:
+        navigated = bool(tab.navigations)
+        url_changed = after.url != before.url
+        if navigated or url_changed:
+            messages = list(after.invalid) if navigated else after.invalid[len(before.invalid) :]
+            new_alerts = after.alerts
+        else:
+            messages = after.invalid[len(before.invalid) :]
+            new_alerts = [alert for alert in after.alerts if alert not in before.alerts]
+        messages = _unique([m for m in messages if m] + new_alerts)
+        appeared_counter = Counter(after.texts) - Counter(before.texts)
+        appeared = [
+            text
+            for text in _unique([t for t in after.texts if appeared_counter[t] > 0])
+            if _meaningful(text) and not _shown_in(text, before.texts) and text not in messages
+        ]
+        typed = [value.casefold() for value in candidate.typed if value]
+
+        def rank(text: str) -> int:
+            folded = text.casefold()
+            if any(value in folded for value in typed):
+                return 0
+            return 1 if re.search(r"\d", text) else 2
+
+        appeared.sort(key=rank)  # stable: DOM order within a rank
+        vanished_counter = Counter(before.texts) - Counter(after.texts)
+        vanished = [
+            text
+            for text in _unique([t for t in before.texts if vanished_counter[t] > 0])
+            if _meaningful(text) and not _shown_in(text, after.texts)
+        ]
+        counts = {
+            name: (before.counts.get(name, 0), value)
+            for name, value in after.counts.items()
+            if value != before.counts.get(name, 0)
+        }
+        dialog: str | None = None
+        if tab.dialogs:
+            dialog = tab.dialogs[0][:MAX_TEXT_CHARS]
+        elif len(after.dialogs) > len(before.dialogs) and not url_changed:
+            opened = after.dialogs[-1]
+            dialog = (opened.get("heading") or opened.get("text") or "")[:MAX_TEXT_CHARS] or None
+        path_changed = urlsplit(after.url).path != urlsplit(before.url).path
+        heading = after.h1 if (after.h1 and (path_changed or after.h1 != before.h1)) else None
+        status = tab.navigations[-1].status if tab.navigations else None
+        return StateChange(
+            url=after.url if url_changed else None,
+            status=status if (url_changed or (status is not None and status >= 400)) else None,
+            heading=heading,
+            appeared=appeared[:MAX_TEXTS],
+            vanished=vanished[:MAX_TEXTS],
+            counts=counts,
+            messages=messages[:MAX_TEXTS],
+            dialog=dialog,
+        )
+
+    @staticmethod
+    def informative(change: StateChange, before: _State, new_keys: list[str]) -> bool:
+        """Something a case could check or a later step could use; a bare change of query string
+        (an empty search) or a same-page reload without visible effect is not."""
+        if change.appeared or change.messages or change.dialog or change.counts or new_keys:
+            return True
+        if change.heading or change.vanished:
+            return True
+        if change.url:
+            return urlsplit(change.url).path != urlsplit(before.url).path or bool(
+                change.status and change.status >= 400
+            )
+        return False
+
+    def record(
+        self, kind: str, actions: list[ExploreAction], change: StateChange, new_keys: list[str]
+    ) -> ObservedBehaviour | None:
+        """Keep a behaviour once; its new_elements ground every step and describe what appeared."""
+        identity = json.dumps(
+            [[a.model_dump() for a in actions], change.model_dump(mode="json")], ensure_ascii=False
+        )
+        if identity in self.seen_behaviours:
+            return None
+        self.seen_behaviours.add(identity)
+        referenced = [a.element_key for a in actions if a.element_key]
+        keys = _unique([*referenced, *new_keys])
+        new_elements = [
+            self.by_key[key] for key in keys if key not in self.snapshot_keys and key in self.by_key
+        ]
+        destructive = any(self.denied(self.by_key[key]) for key in referenced if key in self.by_key)
+        behaviour = ObservedBehaviour(
+            key=f"b{len(self.behaviours) + 1}",
+            kind=kind,
+            actions=actions,
+            change=change,
+            new_elements=new_elements,
+            destructive=destructive,
+        )
+        self.behaviours.append(behaviour)
+        return behaviour
+
+    @property
+    def snapshot_keys(self) -> set[str]:
+        return {element.key for element in self.snapshot.elements}
+
+    def worth_reload(self, change: StateChange, candidate: _Candidate, before: _State, after: _State) -> bool:
+        """Reload only where persistence is a question: the page kept its address and gained data."""
+        if candidate.kind in ("hover", "open_menu", "escape") or change.url or not change.appeared:
+            return False
+        if before.url != after.url:
+            return False
+        typed = [value.casefold() for value in candidate.typed if value]
+        data_appeared = any(value in text.casefold() for text in change.appeared for value in typed)
+        return bool(change.counts) or data_appeared
+
+    def check_reload(self, tab: _Tab, behaviour: ObservedBehaviour, fresh: _State, after: _State) -> None:
+        """Reload (open the same address again) and record which of the new texts survived."""
+        self.actions += 1
+        tab.reset_events()
+        self.goto(tab, after.url)
+        reloaded = self.capture(tab)
+        self.elements_of(tab, reloaded, after)
+        kept = [text for text in behaviour.change.appeared if _shown_in(text, reloaded.texts)]
+        behaviour.change.persists_after_reload = bool(kept)
+        if not kept:
+            return
+        appeared = [text for text in kept if not _shown_in(text, fresh.texts)]
+        if not appeared:
+            return
+        counts = {
+            name: (fresh.counts.get(name, 0), value)
+            for name, value in reloaded.counts.items()
+            if value != fresh.counts.get(name, 0)
+        }
+        change = StateChange(appeared=appeared, counts=counts, persists_after_reload=True)
+        actions = [*behaviour.actions, ExploreAction(action="open", data=after.url)]
+        new_keys = [key for key in reloaded.elements if key not in self.snapshot_keys]
+        self.record("reload", actions, change, new_keys)
+
+    # ------------------------------------------------------------ planning
+
+    def denied(self, element: Element) -> bool:
+        if self.options.allow_destructive:
+            return False
+        return is_denied(element.name, element.href, self.owner.deny_names)
+
+    def plan(self, node: _Node, *, primary: bool) -> list[_Candidate]:
+        """The steps to try from a state, most telling first. At the root every element is a candidate;
+        in a reached state only the elements that appeared there (plus Escape when something opened)."""
+        state = node.state
+        fresh_keys = (
+            set(state.elements) if node.parent is None else set(state.elements) - set(node.parent.elements)
+        )
+        candidates: list[_Candidate] = []
+        forms = [k for k in state.elements.values() if k.element.kind == "form"]
+        in_form_with_submit: set[str] = set()
+        for form in forms:
+            submit = state.elements.get(form.element.submit_key or "")
+            if submit is not None:
+                in_form_with_submit.update(form.element.field_keys)
+            touched = form.element.key in fresh_keys or any(k in fresh_keys for k in form.element.field_keys)
+            if touched:
+                candidates += self.form_candidates(state, form, submit, primary=primary)
+        if primary:
+            candidates += self.control_candidates(node, fresh_keys, in_form_with_submit)
+        elif node.parent is not None and (state.dialogs or state.expanded):
+            candidates.append(
+                _Candidate("escape", [ExploreAction(action="press", data="Escape")], main_key=None)
+            )
+        return [c for c in candidates if self.allowed(c, node)]
+
+    def allowed(self, candidate: _Candidate, node: _Node) -> bool:
+        """Deny-listed elements are never acted on; layout controls are explored on one page only."""
+        for action in candidate.actions:
+            element = self.by_key.get(action.element_key) if action.element_key else None
+            if element is not None and self.denied(element):
+                self.owner.warn(
+                    f"Did not explore {element.name!r} on {self.url}: its name is on the deny-list"
+                )
+                return False
+        if node.parent is None and candidate.main_key:
+            known = node.state.elements.get(candidate.main_key)
+            if known is not None and known.extra.get("layout"):
+                mark = (candidate.kind, _element_signature(known.element))
+                if mark in self.owner.layout_done:
+                    return False
+                self.owner.layout_done.add(mark)
+        return True
+
+    def fill_actions(
+        self, state: _State, form: _Known, *, invalid_key: str | None = None
+    ) -> tuple[list[ExploreAction], list[str]]:
+        """Valid values in every field (one invalid where asked), required boxes ticked, options chosen."""
+        actions: list[ExploreAction] = []
+        typed: list[str] = []
+        radio_groups: set[str] = set()
+        for key in form.element.field_keys:
+            known = state.elements.get(key)
+            if known is None or known.disabled or known.extra.get("readonly"):
+                continue
+            element = known.element
+            if element.kind in ("input", "textarea") and element.input_type in TEXT_TYPES | {"textarea"}:
+                if key == invalid_key:
+                    value = INVALID_BY_TYPE.get(element.input_type or "", "x")
+                elif element.input_type == "number":
+                    value = _number_in_range(known.extra)
+                    if value == known.extra.get("value"):
+                        value = _number_in_range(known.extra, int(value) + 1)
+                else:
+                    value = sample_value(element)
+                actions.append(ExploreAction(action="fill", element_key=key, data=value))
+                typed.append(value)
+            elif element.kind == "select":
+                option = self.pick_option(known)
+                if option is not None:
+                    actions.append(ExploreAction(action="select", element_key=key, data=option))
+            elif element.kind == "checkbox" and element.required and not known.extra.get("checked"):
+                actions.append(ExploreAction(action="check", element_key=key))
+            elif element.kind == "radio":
+                group = known.extra.get("radioGroup") or key
+                if element.required and group not in radio_groups:
+                    radio_groups.add(group)
+                    actions.append(ExploreAction(action="check", element_key=key))
+        return actions, typed
+
+    @staticmethod
+    def pick_option(known: _Known) -> str | None:
+        """A real option (not a "Choose..." placeholder), different from the current one where possible."""
+        current = known.extra.get("value", "")
+        options = [o for o in known.extra.get("options", []) if not o.get("disabled") and o.get("label")]
+        real = [o for o in options if o.get("value") != ""]
+        if not real:
+            return None
+        different = [o for o in real if o.get("value") != current]
+        return str((different or real)[0]["label"])
+
+    def submit_actions(self, state: _State, form: _Known, submit: _Known | None) -> list[ExploreAction]:
+        if submit is not None:
+            return [ExploreAction(action="click", element_key=submit.element.key)]
+        for key in reversed(form.element.field_keys):
+            known = state.elements.get(key)
+            if (
+                known is not None
+                and known.element.kind == "input"
+                and known.element.input_type in ENTER_TYPES
+            ):
+                return [ExploreAction(action="press", element_key=key, data="Enter")]
+        return [ExploreAction(action="submit", element_key=form.element.key)]
+
+    def form_candidates(
+        self, state: _State, form: _Known, submit: _Known | None, *, primary: bool
+    ) -> list[_Candidate]:
+        fields = [state.elements[k] for k in form.element.field_keys if k in state.elements]
+        text_fields = [
+            f
+            for f in fields
+            if f.element.kind in ("input", "textarea")
+            and f.element.input_type in TEXT_TYPES | {"textarea"}
+            and not f.disabled
+            and not f.extra.get("readonly")
+        ]
+        main = submit.element.key if submit is not None else form.element.key
+        submit_steps = self.submit_actions(state, form, submit)
+        if not fields:
+            if primary and submit is not None:
+                return [_Candidate("submit", submit_steps, main_key=main)]
+            return []
+        valid, typed = self.fill_actions(state, form)
+        candidates: list[_Candidate] = []
+        if primary:
+            if valid:
+                candidates.append(_Candidate("fill_submit", valid + submit_steps, main_key=main, typed=typed))
+            clear = [
+                ExploreAction(action="fill", element_key=f.element.key, data="")
+                for f in text_fields
+                if f.extra.get("value")
+            ]
+            candidates.append(_Candidate("submit_empty", clear + submit_steps, main_key=main))
+            return candidates
+        enter_fields = [f for f in text_fields if f.element.input_type in ENTER_TYPES]
+        if submit is not None and enter_fields and valid:
+            last = enter_fields[-1].element.key
+            enter = [ExploreAction(action="press", element_key=last, data="Enter")]
+            candidates.append(_Candidate("fill_enter", valid + enter, main_key=last, typed=typed))
+        for known in text_fields:
+            if known.element.input_type in INVALID_BY_TYPE:
+                invalid, typed_invalid = self.fill_actions(state, form, invalid_key=known.element.key)
+                candidates.append(
+                    _Candidate("submit_invalid", invalid + submit_steps, main_key=main, typed=typed_invalid)
+                )
+                bad = INVALID_BY_TYPE[known.element.input_type or ""]
+                blur = [
+                    ExploreAction(action="fill", element_key=known.element.key, data=bad),
+                    ExploreAction(action="press", element_key=known.element.key, data="Tab"),
+                ]
+                candidates.append(_Candidate("blur_invalid", blur, main_key=known.element.key, typed=[bad]))
+                break  # one invalid field per form is enough to show the form's validation
+        return candidates
+
+    def control_candidates(
+        self, node: _Node, fresh_keys: set[str], in_form_with_submit: set[str]
+    ) -> list[_Candidate]:
+        """Toggles, selects, lone fields, buttons, hovers and (in reached states) revealed links."""
+        state = node.state
+        toggles: list[_Candidate] = []
+        selects: list[_Candidate] = []
+        fills: list[_Candidate] = []
+        clicks: list[_Candidate] = []
+        links: list[_Candidate] = []
+        clicked_names: set[tuple[str, str]] = set()
+        for key, known in state.elements.items():
+            if key not in fresh_keys or known.disabled:
+                continue
+            element = known.element
+            if key in in_form_with_submit:
+                continue  # the form's own candidates cover its fields
+            if element.kind in ("checkbox", "radio"):
+                if element.kind == "radio" and known.extra.get("checked"):
+                    continue
+                data = UNCHECK if known.extra.get("checked") else None
+                toggles.append(
+                    _Candidate("toggle", [ExploreAction(action="check", element_key=key, data=data)], key)
+                )
+            elif element.kind == "select":
+                option = self.pick_option(known)
+                if option is not None:
+                    selects.append(
+                        _Candidate(
+                            "select", [ExploreAction(action="select", element_key=key, data=option)], key
+                        )
+                    )
+            elif element.kind in ("input", "textarea") and element.input_type in ENTER_TYPES:
+                if element.form_key is None:
+                    value = sample_value(element)
+                    steps = [
+                        ExploreAction(action="fill", element_key=key, data=value),
+                        ExploreAction(action="press", element_key=key, data="Enter"),
+                    ]
+                    fills.append(_Candidate("fill_enter", steps, key, typed=[value]))
+            elif element.kind == "button" and not known.is_submit:
+                if known.extra.get("reveals"):
+                    clicks.append(_Candidate("hover", [ExploreAction(action="hover", element_key=key)], key))
+                group = (element.role, element.name)
+                if element.name and group in clicked_names:
+                    continue  # one of several same-named buttons ("Add to cart" per product) is enough
+                clicked_names.add(group)
+                kind = "open_menu" if known.extra.get("haspopup") else "click"
+                clicks.append(_Candidate(kind, [ExploreAction(action="click", element_key=key)], key))
+            elif element.kind == "link":
+                if known.extra.get("reveals") and node.parent is None:
+                    clicks.append(_Candidate("hover", [ExploreAction(action="hover", element_key=key)], key))
+                if node.parent is not None and len(links) < MAX_LINKS_PER_STATE:
+                    if element.href and origin_of(element.href) == origin_of(self.url):
+                        links.append(
+                            _Candidate("navigate", [ExploreAction(action="click", element_key=key)], key)
+                        )
+        return toggles + selects + fills + clicks + links
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def explore_page(
+    new_context: ContextFactory,
+    snapshot: PageSnapshot,
+    options: CrawlOptions,
+    deny_names: Sequence[str] | None = None,
+    *,
+    deadline: float | None = None,
+) -> list[ObservedBehaviour]:
+    """Explore one page (see the module docstring); `deny_names` defaults to options', then the crawler's."""
+    names = deny_names if deny_names is not None else (options.deny_names or DEFAULT_DENY_NAMES)
+    return Explorer(new_context, options, names, deadline=deadline).explore(snapshot)
+
+
+__all__ = ["Explorer", "explore_page", "sample_value"]

@@ -1,0 +1,420 @@
+"""Grounded case skeletons from explored behaviours (action sequences and the state changes they caused).
+
+Why a separate builder: a page-load skeleton checks what a page shows; an explored behaviour checks
+what happens after acting (a task added, a box ticked, a form refused). Each step targets an element
+the explorer really acted on (from the page or from the behaviour's `new_elements`, with the locator
+recorded in the state where it was used), and each expected result is something the explorer observed
+after the last step and the verifier can check again: the URL, the main heading, visible texts,
+validation messages, a dialog, an HTTP error status. Behaviours with nothing checkable are dropped,
+as are the few a page-load skeleton already covers (an empty form submit, a button that opens a dialog).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from planwright.pipeline.skeleton import Behaviour
+from planwright.schemas import (
+    Element,
+    Expectation,
+    ExploreAction,
+    Language,
+    ObservedBehaviour,
+    PageSnapshot,
+    Priority,
+    StateChange,
+    Step,
+    Target,
+    TestCaseData,
+)
+
+MAX_VISIBLE = 3  # appeared texts turned into expectations
+MAX_MESSAGES = 3
+UNCHECK_WORDS = {"false", "off", "no", "0", "uncheck", "unchecked"}  # as the verifier reads a check step
+
+TEXTS: dict[Language, dict[str, str]] = {
+    "en": {
+        "open": "Open the page {url}",
+        "reload": "Reload the page {url}",
+        "click_link": "Click the link “{name}”",
+        "click_button": "Click the button “{name}”",
+        "click": "Click “{name}”",
+        "fill": "Type “{value}” into the field “{name}”",
+        "clear": "Clear the field “{name}”",
+        "select": "Choose “{value}” in “{name}”",
+        "check": "Tick “{name}”",
+        "uncheck": "Untick “{name}”",
+        "press_in": "Press {key} in the field “{name}”",
+        "press": "Press {key}",
+        "hover": "Hover over “{name}”",
+        "submit": "Submit the form “{name}”",
+        "exp_url": "The address becomes {value}",
+        "exp_heading": "The heading “{value}” is shown",
+        "exp_status": "The page answers with HTTP {value}",
+        "exp_dialog_text": "The dialog shows “{value}”",
+        "exp_dialog": "A dialog opens",
+        "exp_validation": "The message “{value}” is shown",
+        "exp_visible": "“{value}” is shown",
+        "exp_text": "The text changes to “{value}”",
+        "obs_message": "the message “{value}” is shown",
+        "obs_dialog": "a dialog “{value}” opens",
+        "obs_url": "it leads to {value}",
+        "obs_visible": "“{value}” appears",
+        "obs_kept": "“{value}” is kept after a reload",
+        "title_fill_submit": "Submit “{name}” with valid data: {obs}",
+        "title_fill_enter": "Press Enter in “{name}”: {obs}",
+        "title_submit_empty": "Submit “{name}” with empty fields: {obs}",
+        "title_submit_invalid": "Submit “{name}” with an invalid value: {obs}",
+        "title_blur_invalid": "Leave “{name}” with an invalid value: {obs}",
+        "title_toggle": "Tick “{name}”: {obs}",
+        "title_untoggle": "Untick “{name}”: {obs}",
+        "title_select": "Choose an option in “{name}”: {obs}",
+        "title_hover": "Hover over “{name}”: {obs}",
+        "title_navigate": "Follow “{name}”: {obs}",
+        "title_escape": "Press Escape: {obs}",
+        "title_reload": "After “{name}”, {obs}",
+        "title_click": "Click “{name}”: {obs}",
+        "pre_page": "The site {origin} is reachable",
+        "pre_fresh": "A fresh browser session (no cookies or saved data)",
+    },
+    "ru": {
+        "open": "Открыть страницу {url}",
+        "reload": "Перезагрузить страницу {url}",
+        "click_link": "Нажать на ссылку «{name}»",
+        "click_button": "Нажать на кнопку «{name}»",
+        "click": "Нажать на «{name}»",
+        "fill": "Ввести «{value}» в поле «{name}»",
+        "clear": "Очистить поле «{name}»",
+        "select": "Выбрать «{value}» в списке «{name}»",
+        "check": "Отметить «{name}»",
+        "uncheck": "Снять отметку «{name}»",
+        "press_in": "Нажать {key} в поле «{name}»",
+        "press": "Нажать {key}",
+        "hover": "Навести курсор на «{name}»",
+        "submit": "Отправить форму «{name}»",
+        "exp_url": "Адрес страницы становится {value}",
+        "exp_heading": "Отображается заголовок «{value}»",
+        "exp_status": "Страница отвечает HTTP {value}",
+        "exp_dialog_text": "В диалоге отображается «{value}»",
+        "exp_dialog": "Открывается диалоговое окно",
+        "exp_validation": "Отображается сообщение «{value}»",
+        "exp_visible": "Отображается «{value}»",
+        "exp_text": "Текст меняется на «{value}»",
+        "obs_message": "отображается сообщение «{value}»",
+        "obs_dialog": "открывается диалог «{value}»",
+        "obs_url": "происходит переход на {value}",
+        "obs_visible": "появляется «{value}»",
+        "obs_kept": "«{value}» сохраняется после перезагрузки",
+        "title_fill_submit": "Отправка «{name}» с корректными данными: {obs}",
+        "title_fill_enter": "Enter в поле «{name}»: {obs}",
+        "title_submit_empty": "Отправка «{name}» с пустыми полями: {obs}",
+        "title_submit_invalid": "Отправка «{name}» с некорректным значением: {obs}",
+        "title_blur_invalid": "Уход из поля «{name}» с некорректным значением: {obs}",
+        "title_toggle": "Отметка «{name}»: {obs}",
+        "title_untoggle": "Снятие отметки «{name}»: {obs}",
+        "title_select": "Выбор значения в «{name}»: {obs}",
+        "title_hover": "Наведение на «{name}»: {obs}",
+        "title_navigate": "Переход по «{name}»: {obs}",
+        "title_escape": "Нажатие Escape: {obs}",
+        "title_reload": "После «{name}» {obs}",
+        "title_click": "Нажатие на «{name}»: {obs}",
+        "pre_page": "Сайт {origin} доступен",
+        "pre_fresh": "Новая сессия браузера (без cookies и сохранённых данных)",
+    },
+}
+
+PRIORITY: dict[str, Priority] = {
+    "fill_submit": "high",
+    "fill_enter": "medium",
+    "submit_empty": "high",
+    "submit_invalid": "high",
+    "blur_invalid": "medium",
+    "toggle": "high",
+    "reload": "high",
+    "click": "medium",
+    "submit": "medium",
+    "open_menu": "medium",
+    "select": "medium",
+    "hover": "low",
+    "navigate": "medium",
+    "escape": "low",
+}
+NEGATIVE = {"submit_empty", "submit_invalid", "blur_invalid"}
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _label(element: Element) -> str:
+    return element.name or element.locator.value or element.key
+
+
+def _target(page: PageSnapshot, element: Element) -> Target:
+    return Target(
+        element_key=element.key,
+        page_url=page.url,
+        role=element.role,
+        name=element.name,
+        locator=element.locator,
+    )
+
+
+def _unchecks(action: ExploreAction) -> bool:
+    return (action.data or "").strip().lower() in UNCHECK_WORDS
+
+
+def _step_text(action: ExploreAction, element: Element | None, texts: dict[str, str]) -> str:
+    name = _label(element) if element is not None else ""
+    if action.action == "open":
+        return texts["reload"].format(url=action.data or "")
+    if action.action == "click":
+        if element is not None and element.kind == "link":
+            return texts["click_link"].format(name=name)
+        if element is not None and element.kind == "button":
+            return texts["click_button"].format(name=name)
+        return texts["click"].format(name=name)
+    if action.action == "fill":
+        if not action.data:
+            return texts["clear"].format(name=name)
+        return texts["fill"].format(value=action.data, name=name)
+    if action.action == "select":
+        return texts["select"].format(value=action.data or "", name=name)
+    if action.action == "check":
+        return texts["uncheck" if _unchecks(action) else "check"].format(name=name)
+    if action.action == "press":
+        key = action.data or "Enter"
+        return (
+            texts["press_in"].format(key=key, name=name)
+            if element is not None
+            else texts["press"].format(key=key)
+        )
+    if action.action == "hover":
+        return texts["hover"].format(name=name)
+    return texts["submit"].format(name=name)
+
+
+def _shape(text: str) -> str:
+    """A text with its numbers blanked: "1 of 2 done" and "0 of 2 done" have the same shape."""
+    return re.sub(r"\d+", "#", text)
+
+
+def _expectations(change: StateChange, texts: dict[str, str]) -> list[Expectation]:
+    """Only what was observed after the last step, in kinds the verifier checks."""
+    expected: list[Expectation] = []
+    if change.url:
+        expected.append(
+            Expectation(kind="url", value=change.url, text=texts["exp_url"].format(value=_path(change.url)))
+        )
+    if change.heading:
+        expected.append(
+            Expectation(
+                kind="heading", value=change.heading, text=texts["exp_heading"].format(value=change.heading)
+            )
+        )
+    if change.status is not None and change.status >= 400:
+        expected.append(
+            Expectation(
+                kind="status", value=str(change.status), text=texts["exp_status"].format(value=change.status)
+            )
+        )
+    messages = list(dict.fromkeys(change.messages))[:MAX_MESSAGES]
+    for message in messages:
+        expected.append(
+            Expectation(kind="validation", value=message, text=texts["exp_validation"].format(value=message))
+        )
+    if change.dialog:
+        expected.append(
+            Expectation(
+                kind="dialog", value=change.dialog, text=texts["exp_dialog_text"].format(value=change.dialog)
+            )
+        )
+    vanished_shapes = {_shape(text) for text in change.vanished}
+    shown = 0
+    for text in change.appeared:
+        if shown >= MAX_VISIBLE:
+            break
+        if text == change.heading or text in messages or text == change.dialog:
+            continue
+        if _shape(text) in vanished_shapes and _shape(text) != text:
+            expected.append(Expectation(kind="text", value=text, text=texts["exp_text"].format(value=text)))
+        else:
+            expected.append(
+                Expectation(kind="visible", value=text, text=texts["exp_visible"].format(value=text))
+            )
+        shown += 1
+    return expected
+
+
+def _observation(change: StateChange, texts: dict[str, str], *, kept: bool = False) -> str:
+    if change.messages:
+        return texts["obs_message"].format(value=change.messages[0])
+    if change.dialog:
+        return texts["obs_dialog"].format(value=change.dialog)
+    if change.appeared and kept:
+        return texts["obs_kept"].format(value=change.appeared[0])
+    if change.url:
+        return texts["obs_url"].format(value=_path(change.url))
+    if change.appeared:
+        return texts["obs_visible"].format(value=change.appeared[0])
+    if change.heading:
+        return texts["exp_heading"].format(value=change.heading).lower()
+    return ""
+
+
+def _covered_by_skeleton(page: PageSnapshot, observed: ObservedBehaviour) -> bool:
+    """A one-click behaviour the page-load skeleton already turns into a case (no duplicates)."""
+    if len(observed.actions) != 1 or observed.actions[0].action != "click":
+        return False
+    key = observed.actions[0].element_key
+    element = page.element(key) if key else None
+    if element is None:
+        return False
+    if element.kind == "button" and element.outcome is not None and element.outcome.kind == "dialog":
+        return True
+    if observed.kind == "submit_empty":
+        form = next((e for e in page.elements if e.kind == "form" and e.submit_key == key), None)
+        return (
+            form is not None
+            and form.outcome is not None
+            and form.outcome.kind in ("validation", "navigation")
+        )
+    return False
+
+
+def _facts(
+    page: PageSnapshot, observed: ObservedBehaviour, steps: list[Step], change: StateChange
+) -> list[str]:
+    """Short English lines for the model's prompt: what was done, then what was observed."""
+    facts = [f"page: {page.url}"]
+    for step in steps[1:]:
+        name = step.target.name if step.target is not None else ""
+        if step.action == "open":
+            facts.append(f"step {step.n}: reload the page")
+        elif step.action == "fill":
+            facts.append(f"step {step.n}: type “{step.data or ''}” into “{name}”")
+        elif step.action in ("press",):
+            facts.append(f"step {step.n}: press {step.data or 'Enter'}" + (f" in “{name}”" if name else ""))
+        elif step.action == "select":
+            facts.append(f"step {step.n}: choose “{step.data or ''}” in “{name}”")
+        elif step.action == "check":
+            untick = (step.data or "").strip().lower() in UNCHECK_WORDS
+            facts.append(f"step {step.n}: {'untick' if untick else 'tick'} “{name}”")
+        else:
+            facts.append(f"step {step.n}: {step.action} “{name}”")
+    if change.url:
+        facts.append(f"then the address is {change.url}")
+    if change.heading:
+        facts.append(f"the heading is: {change.heading}")
+    for message in change.messages[:MAX_MESSAGES]:
+        facts.append(f"the message is shown: {message}")
+    if change.dialog:
+        facts.append(f"a dialog opens: {change.dialog}")
+    if change.appeared:
+        facts.append("appeared: " + "; ".join(change.appeared[:MAX_VISIBLE]))
+    if change.vanished:
+        facts.append("disappeared: " + "; ".join(change.vanished[:MAX_VISIBLE]))
+    for name, (before, after) in change.counts.items():
+        if name in ("listitem", "row"):
+            facts.append(f"{'list items' if name == 'listitem' else 'table rows'}: {before} → {after}")
+    if change.persists_after_reload is not None:
+        facts.append(f"kept after a reload: {'yes' if change.persists_after_reload else 'no'}")
+    return facts
+
+
+def _title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dict[str, str]) -> str:
+    kind = observed.kind
+    change = observed.change
+    last = observed.actions[-1]
+    if kind == "reload":
+        named = [
+            a for a in observed.actions[:-1] if a.element_key and a.action in ("click", "press", "check")
+        ]
+        element = elements.get(named[-1].element_key or "") if named else None
+        return texts["title_reload"].format(
+            name=_label(element) if element else "", obs=_observation(change, texts, kept=True)
+        )
+    if kind == "blur_invalid":
+        last = next((a for a in observed.actions if a.element_key), last)
+    element = elements.get(last.element_key) if last.element_key else None
+    name = _label(element) if element is not None else ""
+    template = f"title_{kind}" if f"title_{kind}" in texts else "title_click"
+    if kind == "toggle" and _unchecks(last):
+        template = "title_untoggle"
+    return texts[template].format(name=name, obs=_observation(change, texts))
+
+
+def explored_behaviour(
+    page: PageSnapshot, observed: ObservedBehaviour, language: Language
+) -> Behaviour | None:
+    """One explored behaviour as a grounded case, or None when it has nothing a verifier could check
+    (only disappearances), refers to an element it does not carry, or duplicates a skeleton case."""
+    if _covered_by_skeleton(page, observed):
+        return None
+    texts = TEXTS[language]
+    elements = {element.key: element for element in page.elements}
+    elements.update({element.key: element for element in observed.new_elements})
+    steps = [Step(n=1, action="open", text=texts["open"].format(url=page.url), data=page.url)]
+    for action in observed.actions:
+        element = elements.get(action.element_key) if action.element_key else None
+        if action.element_key and element is None:
+            return None  # a step without its element would not be grounded
+        if action.action != "open" and action.action != "press" and element is None:
+            return None
+        steps.append(
+            Step(
+                n=len(steps) + 1,
+                action=action.action,
+                text=_step_text(action, element, texts),
+                target=_target(page, element) if element is not None else None,
+                data=action.data,
+            )
+        )
+    expected = _expectations(observed.change, texts)
+    if not expected:
+        return None
+    kind = observed.kind
+    tags = ["explored", kind]
+    if kind in NEGATIVE:
+        tags += ["negative", "validation"]
+    if kind == "reload":
+        tags.append("persistence")
+    if observed.destructive:
+        tags.append("destructive")
+    case = TestCaseData(
+        page_url=page.url,
+        title=_title(observed, elements, texts),
+        preconditions=[texts["pre_page"].format(origin=_origin(page.url)), texts["pre_fresh"]],
+        steps=steps,
+        expected=expected,
+        priority=PRIORITY.get(kind, "medium"),
+        tags=tags,
+    )
+    last_key = next((a.element_key for a in reversed(observed.actions) if a.element_key), None)
+    return Behaviour(
+        kind=f"explored_{kind}",
+        page=page,
+        element=elements.get(last_key) if last_key else None,
+        case=case,
+        facts=_facts(page, observed, steps, observed.change),
+    )
+
+
+def explored_behaviours(page: PageSnapshot, language: Language) -> list[Behaviour]:
+    """Every explored behaviour of a page that yields a checkable, grounded case, in explored order."""
+    behaviours = []
+    for observed in page.behaviours:
+        behaviour = explored_behaviour(page, observed, language)
+        if behaviour is not None:
+            behaviours.append(behaviour)
+    return behaviours
+
+
+__all__ = ["TEXTS", "explored_behaviour", "explored_behaviours"]
