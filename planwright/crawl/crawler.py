@@ -610,15 +610,19 @@ class _Crawl:
     def explore_pages(self) -> None:
         """Act on every crawled page (fill, submit, toggle, hover, reload...) with the time left,
         each page getting an equal share of it; each run starts from a fresh context."""
+        from planwright.crawl.auth import context_options
         from planwright.crawl.explore import Explorer  # explore.py builds on this module's helpers
 
         browser = self.context.browser
         if browser is None or not self.pages:
             return
-        storage = self.initial_storage
+        # The plan's auth (headers, basic auth, session) and, without a session of its own, the
+        # crawl's initial storage: every exploration run starts as the crawl and the verifier do.
+        context_kwargs = {"accept_downloads": False, **context_options(self.options.auth)}
+        context_kwargs.setdefault("storage_state", self.initial_storage)
 
         def new_context() -> BrowserContext:
-            return browser.new_context(accept_downloads=False, storage_state=storage)  # type: ignore[arg-type]
+            return browser.new_context(**context_kwargs)
 
         explorer = Explorer(new_context, self.options, self.deny_names, deadline=self.deadline)
         explorer.learn_pages(self.pages)

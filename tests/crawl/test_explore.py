@@ -1,0 +1,178 @@
+"""State exploration against the stateful fixture apps in real Chromium.
+
+What only exists after acting (an added task's checkbox and Delete button, the done counter, the
+empty-task message) must be found, every step must point at an element the explorer recorded, and
+deny-listed controls ("Delete", "Remove", "Pay now", "Log out") must never be used, which the
+fixture servers prove from their own request counts.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser
+
+from planwright.crawl.crawler import crawl_site
+from planwright.crawl.explore import explore_page, sample_value
+from planwright.crawl.extract import extract_page
+from planwright.schemas import CrawlOptions, CrawlResult, Element, ObservedBehaviour, PageSnapshot
+from tests.fixture_apps.fixtures import RunningApp
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def todo(todo_app: RunningApp, browser: Browser) -> CrawlResult:
+    """One crawl of the to-do list page with exploration on (shared by the assertions below)."""
+    options = CrawlOptions(max_pages=1, max_depth=0, max_actions_per_page=10, max_explore_depth=2)
+    return crawl_site(todo_app.url + "/", options, browser=browser)
+
+
+def element_of(page: PageSnapshot, behaviour: ObservedBehaviour, key: str | None) -> Element | None:
+    if key is None:
+        return None
+    return next((e for e in behaviour.new_elements if e.key == key), None) or page.element(key)
+
+
+def acted_on(page: PageSnapshot, behaviour: ObservedBehaviour) -> list[tuple[str, str, str | None]]:
+    """(action, element name, data) per step, names resolved the way a case resolves its targets."""
+    steps = []
+    for action in behaviour.actions:
+        element = element_of(page, behaviour, action.element_key)
+        steps.append((action.action, element.name if element else "", action.data))
+    return steps
+
+
+def only(behaviours: list[ObservedBehaviour]) -> ObservedBehaviour:
+    assert len(behaviours) == 1, behaviours
+    return behaviours[0]
+
+
+def test_adding_a_task_reveals_its_checkbox_and_delete_button(todo: CrawlResult) -> None:
+    page = todo.pages[0]
+    added = only(
+        [
+            b
+            for b in page.behaviours
+            if b.kind == "fill_submit"
+            and acted_on(page, b) == [("fill", "New task", "Test item"), ("click", "Add", None)]
+        ]
+    )
+    new = {(e.kind, e.name): e for e in added.new_elements}
+    assert ("checkbox", "Test item") in new and ("button", "Delete") in new
+    assert new[("checkbox", "Test item")].locator.describe() == 'get_by_role("checkbox", name="Test item")'
+    page_keys = {e.key for e in page.elements}
+    assert all(e.key.startswith("n") and e.key not in page_keys for e in added.new_elements)
+    assert added.change.appeared[:2] == ["Test item", "0 of 1 done"]
+    before, after = added.change.counts["listitem"]
+    assert after == before + 1
+    assert added.change.persists_after_reload is True
+
+
+def test_toggling_the_new_task_changes_the_counter(todo: CrawlResult) -> None:
+    page = todo.pages[0]
+    toggle = only([b for b in page.behaviours if b.kind == "toggle"])
+    assert acted_on(page, toggle) == [
+        ("fill", "New task", "Test item"),
+        ("click", "Add", None),
+        ("check", "Test item", None),
+    ]
+    assert "1 of 1 done" in toggle.change.appeared and "0 of 1 done" in toggle.change.vanished
+    assert "Clear completed" in toggle.change.appeared  # shown only once something is done
+    assert toggle.change.counts["checked"] == (0, 1)
+
+
+def test_clear_completed_is_reached_two_states_deep(todo: CrawlResult) -> None:
+    page = todo.pages[0]
+    cleared = only(
+        [b for b in page.behaviours if acted_on(page, b)[-1] == ("click", "Clear completed", None)]
+    )
+    assert len(cleared.actions) == 4
+    assert "Nothing to do yet" in cleared.change.appeared and "Test item" in cleared.change.vanished
+
+
+def test_empty_task_shows_the_validation_message(todo: CrawlResult) -> None:
+    page = todo.pages[0]
+    empty = only([b for b in page.behaviours if b.kind == "submit_empty"])
+    assert acted_on(page, empty) == [("click", "Add", None)]
+    assert empty.change.messages == ["Task cannot be empty"]
+
+
+def test_reload_keeps_the_added_task(todo: CrawlResult) -> None:
+    page = todo.pages[0]
+    reloads = [b for b in page.behaviours if b.kind == "reload"]
+    assert reloads, [b.kind for b in page.behaviours]
+    first = reloads[0]
+    assert first.actions[-1].action == "open" and first.actions[-1].data == page.url
+    assert "Test item" in first.change.appeared and first.change.persists_after_reload is True
+
+
+def test_every_step_is_grounded_and_delete_is_never_used(todo: CrawlResult) -> None:
+    page = todo.pages[0]
+    assert page.behaviours
+    for behaviour in page.behaviours:
+        for action in behaviour.actions:
+            if action.element_key is not None:
+                assert element_of(page, behaviour, action.element_key) is not None, (behaviour.key, action)
+        assert "Delete" not in [name for _, name, _ in acted_on(page, behaviour)]
+        assert not behaviour.destructive
+    assert any("Did not explore 'Delete'" in warning for warning in todo.warnings)
+    assert len({b.key for b in page.behaviours}) == len(page.behaviours)
+
+
+def test_exploration_stays_within_its_action_budget(todo_app: RunningApp, browser: Browser) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(todo_app.url + "/")
+        snapshot = extract_page(page)
+    finally:
+        context.close()
+    loads_before = todo_app.server.hits("GET", "/")
+    options = CrawlOptions(max_actions_per_page=2, max_explore_depth=0)
+    behaviours = explore_page(browser.new_context, snapshot, options)
+    loads = todo_app.server.hits("GET", "/") - loads_before
+    assert 1 <= len(behaviours) <= 2
+    assert loads <= 1 + 2  # the fresh baseline, then one load per exploration run (reloads included)
+    assert all(b.kind != "toggle" for b in behaviours)  # depth 0: nothing chained after the add
+
+
+def test_explore_off_records_no_behaviours(todo_app: RunningApp, browser: Browser) -> None:
+    options = CrawlOptions(max_pages=1, max_depth=0, explore=False)
+    result = crawl_site(todo_app.url + "/", options, browser=browser)
+    assert result.pages[0].behaviours == []
+
+
+def test_shop_never_pays_removes_or_logs_out(shop_app: RunningApp, browser: Browser) -> None:
+    """From a product page the explorer adds to the cart and reaches the cart (with "Remove" and
+    "Pay now") and the checkout; the server must never see a payment, a removal or a logout."""
+    server = shop_app.server
+    counted = [("POST", "/pay"), ("POST", "/cart/remove"), ("GET", "/logout")]
+    before = {route: server.hits(*route) for route in counted}
+    options = CrawlOptions(max_pages=1, max_depth=0, max_actions_per_page=8)
+    result = crawl_site(shop_app.url + "/product/red-mug", options, browser=browser)
+    assert {route: server.hits(*route) - before[route] for route in counted} == dict.fromkeys(counted, 0)
+    page = result.pages[0]
+    reached_cart = [b for b in page.behaviours if b.change.url == shop_app.url + "/cart"]
+    assert reached_cart, [b.kind for b in page.behaviours]
+    names = {e.name for b in reached_cart for e in b.new_elements}
+    assert {"Pay now", "Remove"} <= names  # seen in the reached state, never acted on
+    assert any("Did not explore 'Pay now'" in warning for warning in result.warnings)
+
+
+def test_sample_values_follow_type_then_name() -> None:
+    def field(name: str, input_type: str | None, kind: str = "input") -> Element:
+        from planwright.schemas import Locator
+
+        return Element(
+            key="e1",
+            kind=kind,  # type: ignore[arg-type]
+            role="textbox",
+            name=name,
+            input_type=input_type,
+            locator=Locator(strategy="label", value=name),
+        )
+
+    assert sample_value(field("Contact", "email")) == "qa@example.com"
+    assert sample_value(field("Full name", "text")) == "Alex Tester"
+    assert sample_value(field("New task", "text")) == "Test item"
+    assert sample_value(field("Comment", None, "textarea")) == "Test message"
