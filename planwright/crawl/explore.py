@@ -95,6 +95,8 @@ SAMPLE_BY_NAME: list[tuple[str, str]] = [
 DEFAULT_TEXT = "Test item"
 DEFAULT_TEXTAREA = "Test message"
 INVALID_BY_TYPE: dict[str, str] = {"email": "not-an-email", "url": "not a url"}
+NO_MATCH = "zzqx-no-match"  # a search term no real catalogue contains: the "nothing found" state
+SEARCH_NAMES = r"search|query|filter|find|поиск|найти"
 TEXT_TYPES = {"text", "email", "password", "search", "tel", "url", "number", "date", "time",
               "datetime-local", "month", "week", None}  # fmt: skip
 ENTER_TYPES = {"text", "email", "password", "search", "tel", "url", "number", None}
@@ -497,6 +499,9 @@ class _PageExploration:
     # ------------------------------------------------------------ the walk
 
     def run(self) -> None:
+        """Breadth-first over reached states. Order of the budget: the page's main steps, then its
+        variants (Enter instead of the button, invalid and no-match values), then reached states'
+        steps, then their variants: what a page offers at load matters most."""
         if self.options.max_actions_per_page <= 0 or self.remaining_s() <= MIN_RUN_S:
             return
         root = self.baseline()
@@ -516,11 +521,16 @@ class _PageExploration:
                 if reached is not None:
                     nodes.append(reached)
                     queue.append(reached)
-        for node in nodes:
-            for candidate in self.plan(node, primary=False):
-                if not self.can_act():
-                    return
-                self.try_candidate(node, candidate)
+            if node is root:
+                self.try_all(node, self.plan(root, primary=False))
+        for node in nodes[1:]:
+            self.try_all(node, self.plan(node, primary=False))
+
+    def try_all(self, node: _Node, candidates: list[_Candidate]) -> None:
+        for candidate in candidates:
+            if not self.can_act():
+                return
+            self.try_candidate(node, candidate)
 
     def baseline(self) -> _Node | None:
         """The page from a fresh context: the state every sequence starts from."""
@@ -922,7 +932,7 @@ class _PageExploration:
         return True
 
     def fill_actions(
-        self, state: _State, form: _Known, *, invalid_key: str | None = None
+        self, state: _State, form: _Known, *, override: dict[str, str] | None = None
     ) -> tuple[list[ExploreAction], list[str]]:
         """Valid values in every field (one invalid where asked), required boxes ticked, options chosen."""
         actions: list[ExploreAction] = []
@@ -934,8 +944,8 @@ class _PageExploration:
                 continue
             element = known.element
             if element.kind in ("input", "textarea") and element.input_type in TEXT_TYPES | {"textarea"}:
-                if key == invalid_key:
-                    value = INVALID_BY_TYPE.get(element.input_type or "", "x")
+                if override and key in override:
+                    value = override[key]
                 elif element.input_type == "number":
                     value = _number_in_range(known.extra)
                     if value == known.extra.get("value"):
@@ -1017,17 +1027,28 @@ class _PageExploration:
             enter = [ExploreAction(action="press", element_key=last, data="Enter")]
             candidates.append(_Candidate("fill_enter", valid + enter, main_key=last, typed=typed))
         for known in text_fields:
+            if known.element.input_type == "search" or re.search(SEARCH_NAMES, known.element.name.casefold()):
+                bad = {known.element.key: NO_MATCH}
+                no_match, typed_no_match = self.fill_actions(state, form, override=bad)
+                candidates.append(
+                    _Candidate(
+                        "search_no_match", no_match + submit_steps, main_key=main, typed=typed_no_match
+                    )
+                )
+                break  # a search that finds nothing: the "no results" state
+        for known in text_fields:
             if known.element.input_type in INVALID_BY_TYPE:
-                invalid, typed_invalid = self.fill_actions(state, form, invalid_key=known.element.key)
+                bad = {known.element.key: INVALID_BY_TYPE[known.element.input_type or ""]}
+                invalid, typed_invalid = self.fill_actions(state, form, override=bad)
                 candidates.append(
                     _Candidate("submit_invalid", invalid + submit_steps, main_key=main, typed=typed_invalid)
                 )
-                bad = INVALID_BY_TYPE[known.element.input_type or ""]
+                value = bad[known.element.key]
                 blur = [
-                    ExploreAction(action="fill", element_key=known.element.key, data=bad),
+                    ExploreAction(action="fill", element_key=known.element.key, data=value),
                     ExploreAction(action="press", element_key=known.element.key, data="Tab"),
                 ]
-                candidates.append(_Candidate("blur_invalid", blur, main_key=known.element.key, typed=[bad]))
+                candidates.append(_Candidate("blur_invalid", blur, main_key=known.element.key, typed=[value]))
                 break  # one invalid field per form is enough to show the form's validation
         return candidates
 

@@ -65,6 +65,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_fill_submit": "Submit “{name}” with valid data: {obs}",
         "title_fill_enter": "Press Enter in “{name}”: {obs}",
         "title_submit_empty": "Submit “{name}” with empty fields: {obs}",
+        "title_search_no_match": "Search with “{name}” for something that does not exist: {obs}",
         "title_submit_invalid": "Submit “{name}” with an invalid value: {obs}",
         "title_blur_invalid": "Leave “{name}” with an invalid value: {obs}",
         "title_toggle": "Tick “{name}”: {obs}",
@@ -109,6 +110,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_fill_submit": "Отправка «{name}» с корректными данными: {obs}",
         "title_fill_enter": "Enter в поле «{name}»: {obs}",
         "title_submit_empty": "Отправка «{name}» с пустыми полями: {obs}",
+        "title_search_no_match": "Поиск «{name}» по несуществующему значению: {obs}",
         "title_submit_invalid": "Отправка «{name}» с некорректным значением: {obs}",
         "title_blur_invalid": "Уход из поля «{name}» с некорректным значением: {obs}",
         "title_toggle": "Отметка «{name}»: {obs}",
@@ -128,6 +130,7 @@ PRIORITY: dict[str, Priority] = {
     "fill_submit": "high",
     "fill_enter": "medium",
     "submit_empty": "high",
+    "search_no_match": "medium",
     "submit_invalid": "high",
     "blur_invalid": "medium",
     "toggle": "high",
@@ -140,7 +143,7 @@ PRIORITY: dict[str, Priority] = {
     "navigate": "medium",
     "escape": "low",
 }
-NEGATIVE = {"submit_empty", "submit_invalid", "blur_invalid"}
+NEGATIVE = {"submit_empty", "submit_invalid", "blur_invalid", "search_no_match"}
 
 
 def _path(url: str) -> str:
