@@ -1,16 +1,21 @@
-"""The running batch as one left-padded tensor batch whose KV cache is re-formed between steps.
+"""The running batch as one padded tensor batch whose KV cache is re-formed between steps.
 
-Every row's tokens end at the same (last) column, so one decode step feeds one token per row with a
-2D attention mask marking the left padding. Finished rows are dropped by indexing the cache's batch
-dimension; newcomers are prefilled as their own left-padded mini-batch, then both caches are padded
-on the left to a common length and concatenated. Leading columns that no row uses any more are
-trimmed, so a long-finished long prompt does not keep costing attention. bench/RESULTS.md compares
-this with running each sequence with its own cache (one forward per sequence per step).
+Every row's newest token sits in the same (last) column, so one decode step feeds one token per row,
+with a 2D attention mask marking the columns a row does not use. Finished rows are dropped by
+indexing the cache's batch dimension; newcomers are prefilled as their own mini-batch, then both
+caches are padded on the left to a common width and concatenated. Leading columns no row uses any
+more are trimmed, so a long prompt that finished stops costing attention. bench/RESULTS.md compares
+this with one forward per sequence per step (a KV cache per sequence without a batched kernel).
+
+Shared prompt prefixes (the pipeline's instruction block) are computed once and kept in a small LRU
+(`PrefixCache`): a newcomer's row is [cached prefix | padding | its own suffix], which the mask and
+explicit position ids make exactly equivalent to its unpadded prompt.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +28,23 @@ def cache_kwarg_name(model: Any) -> str:
     return "cache" if "cache" in params else "past_key_values"
 
 
-def _layers_kv(cache: Any) -> list[Any]:
+def _layers(cache: Any) -> list[Any]:
     layers = getattr(cache, "layers", None)
     if layers is None:
         raise RuntimeError("this transformers version's cache has no `.layers`; transformers>=5 is required")
     return list(layers)
+
+
+def new_cache(kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> Any:
+    """A DynamicCache of plain full-length layers (no config: no sliding-window layers, which re-forming
+    by column would break), optionally pre-filled with per-layer (keys, values)."""
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    if kv:
+        for i, (k, v) in enumerate(kv):
+            cache.update(k, v, i)
+    return cache
 
 
 @dataclass
@@ -36,21 +53,66 @@ class PrefillOutput:
 
     logits: torch.Tensor  # [k, vocab] float32, last prompt position
     cache: Any
-    mask: torch.Tensor  # [k, Lp]
-    lengths: torch.Tensor  # [k] real tokens per row
+    mask: torch.Tensor  # [k, width]
+    lengths: torch.Tensor  # [k] real tokens per row = next position id
+
+    def select(self, idx: list[int]) -> PrefillOutput:
+        """Only these rows (the others failed at sampling)."""
+        t = torch.tensor(idx, dtype=torch.long, device=self.mask.device)
+        for layer in _layers(self.cache):
+            layer.keys, layer.values = layer.keys.index_select(0, t), layer.values.index_select(0, t)
+        return PrefillOutput(
+            self.logits.index_select(0, t),
+            self.cache,
+            self.mask.index_select(0, t),
+            self.lengths.index_select(0, t),
+        )
+
+
+class PrefixCache:
+    """LRU of computed KV for shared prompt prefixes, keyed by their token ids."""
+
+    def __init__(self, max_entries: int = 16, max_tokens: int = 16384) -> None:
+        self.max_entries = max_entries
+        self.max_tokens = max_tokens
+        self._entries: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_entries > 0
+
+    def get(self, key: tuple[int, ...]) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+        kv = self._entries.get(key)
+        if kv is not None:
+            self._entries.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
+        return kv
+
+    def put(self, key: tuple[int, ...], kv: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        self._entries[key] = kv
+        self._entries.move_to_end(key)
+        while self._entries and (
+            len(self._entries) > self.max_entries or sum(len(k) for k in self._entries) > self.max_tokens
+        ):
+            self._entries.popitem(last=False)
 
 
 class PaddedBatch:
     """Tensor state of the running rows; row i of every tensor belongs to `rows[i]` (owned by the loop)."""
 
-    def __init__(self, model: Any, device: str, pad_token_id: int) -> None:
+    def __init__(self, model: Any, device: str, pad_token_id: int, prefix_cache: PrefixCache | None = None):
         self.model = model
         self.device = torch.device(device)
         self.pad_token_id = pad_token_id
         self.cache_kwarg = cache_kwarg_name(model)
+        self.prefix_cache = prefix_cache or PrefixCache(max_entries=0)
         self.rows: list[Any] = []
         self.cache: Any = None
-        self.mask: torch.Tensor | None = None  # [B, L] 1 = real token in the cache, 0 = padding
+        self.mask: torch.Tensor | None = None  # [B, W] 1 = the row's token is in this cache column
         self.lengths: torch.Tensor | None = None  # [B] real tokens in the cache = next position id
         self.next_tokens: torch.Tensor | None = None  # [B] sampled, not yet in the cache
 
@@ -61,25 +123,8 @@ class PaddedBatch:
     def width(self) -> int:
         return 0 if self.mask is None else int(self.mask.shape[1])
 
-    def _new_cache(self) -> Any:
-        from transformers import DynamicCache
-
-        # No config: every layer a plain full-length DynamicLayer, which is what re-forming relies on.
-        return DynamicCache()
-
-    def prefill(self, prompts: list[list[int]]) -> PrefillOutput:
-        """Run the prompts as one left-padded mini-batch; nothing in the running batch changes."""
-        k = len(prompts)
-        width = max(len(p) for p in prompts)
-        ids = torch.full((k, width), self.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((k, width), dtype=torch.long)
-        for i, prompt in enumerate(prompts):
-            ids[i, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
-            mask[i, width - len(prompt) :] = 1
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        ids, mask, positions = ids.to(self.device), mask.to(self.device), positions.to(self.device)
-        cache = self._new_cache()
-        out = self.model(
+    def _forward(self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, cache: Any) -> Any:
+        return self.model(
             input_ids=ids,
             attention_mask=mask,
             position_ids=positions,
@@ -87,6 +132,41 @@ class PaddedBatch:
             logits_to_keep=1,
             **{self.cache_kwarg: cache},
         )
+
+    def _prefix_kv(self, prefix: tuple[int, ...]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        kv = self.prefix_cache.get(prefix)
+        if kv is None:
+            cache = new_cache()
+            ids = torch.tensor([prefix], dtype=torch.long, device=self.device)
+            self._forward(
+                ids, torch.ones_like(ids), torch.arange(len(prefix), device=self.device)[None], cache
+            )
+            kv = [(layer.keys, layer.values) for layer in _layers(cache)]
+            self.prefix_cache.put(prefix, kv)
+        return kv
+
+    def prefill(self, prompts: list[list[int]], prefix_len: int = 0) -> PrefillOutput:
+        """Prefill prompts as one mini-batch; with prefix_len > 0 all prompts share their first
+        prefix_len tokens, whose KV comes from (or goes into) the prefix cache. The running batch is
+        not touched."""
+        k = len(prompts)
+        prefix = tuple(prompts[0][:prefix_len])
+        suffixes = [p[prefix_len:] for p in prompts]
+        width = max(len(s) for s in suffixes)
+        ids = torch.full((k, width), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((k, width), dtype=torch.long)
+        for i, suffix in enumerate(suffixes):
+            ids[i, width - len(suffix) :] = torch.tensor(suffix, dtype=torch.long)
+            mask[i, width - len(suffix) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0) + prefix_len
+        if prefix_len:
+            kv = self._prefix_kv(prefix)
+            cache = new_cache([(kk.expand(k, -1, -1, -1), vv.expand(k, -1, -1, -1)) for kk, vv in kv])
+            mask = torch.cat([torch.ones((k, prefix_len), dtype=torch.long), mask], dim=1)
+        else:
+            cache = new_cache()
+        ids, mask, positions = ids.to(self.device), mask.to(self.device), positions.to(self.device)
+        out = self._forward(ids, mask, positions, cache)
         lengths = mask.sum(-1)
         return PrefillOutput(logits=out.logits[:, -1, :].float(), cache=cache, mask=mask, lengths=lengths)
 
@@ -98,13 +178,10 @@ class PaddedBatch:
             self.next_tokens = first_tokens
             return
         assert self.mask is not None and self.lengths is not None and self.next_tokens is not None
-        old_w, new_w = self.width, int(prefilled.mask.shape[1])
-        width = max(old_w, new_w)
-        for old_layer, new_layer in zip(_layers_kv(self.cache), _layers_kv(prefilled.cache), strict=True):
-            old_layer.keys = torch.cat([_pad_left(old_layer.keys, width), _pad_left(new_layer.keys, width)])
-            old_layer.values = torch.cat(
-                [_pad_left(old_layer.values, width), _pad_left(new_layer.values, width)]
-            )
+        width = max(self.width, int(prefilled.mask.shape[1]))
+        for old, new in zip(_layers(self.cache), _layers(prefilled.cache), strict=True):
+            old.keys = torch.cat([_pad_left(old.keys, width), _pad_left(new.keys, width)])
+            old.values = torch.cat([_pad_left(old.values, width), _pad_left(new.values, width)])
         self.mask = torch.cat([_pad_left(self.mask, width, dim=1), _pad_left(prefilled.mask, width, dim=1)])
         self.lengths = torch.cat([self.lengths, prefilled.lengths])
         self.next_tokens = torch.cat([self.next_tokens, first_tokens])
@@ -114,15 +191,8 @@ class PaddedBatch:
         """One step: feed every row's pending token; return next-token logits [B, vocab] float32."""
         assert self.mask is not None and self.lengths is not None and self.next_tokens is not None
         batch = len(self.rows)
-        mask = torch.cat([self.mask, torch.ones((batch, 1), dtype=self.mask.dtype, device=self.device)], 1)
-        out = self.model(
-            input_ids=self.next_tokens.view(batch, 1),
-            attention_mask=mask,
-            position_ids=self.lengths.view(batch, 1),
-            use_cache=True,
-            logits_to_keep=1,
-            **{self.cache_kwarg: self.cache},
-        )
+        mask = torch.cat([self.mask, self.mask.new_ones((batch, 1))], dim=1)
+        out = self._forward(self.next_tokens.view(batch, 1), mask, self.lengths.view(batch, 1), self.cache)
         self.mask = mask
         self.lengths = self.lengths + 1
         return out.logits[:, -1, :].float()
@@ -131,7 +201,7 @@ class PaddedBatch:
         self.next_tokens = tokens
 
     def keep(self, keep_idx: list[int]) -> None:
-        """Keep only these rows (in this order); trim columns no remaining row uses."""
+        """Keep only these rows (in this order); trim leading columns no remaining row uses."""
         if len(keep_idx) == len(self.rows):
             return
         if not keep_idx:
@@ -143,9 +213,9 @@ class PaddedBatch:
         self.lengths = self.lengths.index_select(0, idx)
         self.next_tokens = self.next_tokens.index_select(0, idx)
         mask = self.mask.index_select(0, idx)
-        start = self.width - int(self.lengths.max())  # leading columns that are padding in every row
+        start = int(mask.any(dim=0).int().argmax())  # first column some remaining row uses
         self.mask = mask[:, start:]
-        for layer in _layers_kv(self.cache):
+        for layer in _layers(self.cache):
             layer.keys = layer.keys.index_select(0, idx)[:, :, start:]
             layer.values = layer.values.index_select(0, idx)[:, :, start:]
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import psutil
 import torch
 
-from planwright.engine.batch import PaddedBatch, PrefillOutput
+from planwright.engine.batch import PaddedBatch, PrefillOutput, PrefixCache
 from planwright.engine.device import DevicePlan, resolve_device
 from planwright.engine.loading import ModelSource, context_length, load_model, resolve_model
 from planwright.engine.scheduler import Scheduler, SchedulerConfig, SeqBudget
@@ -39,6 +39,10 @@ log = logging.getLogger("planwright.engine")
 # Not in Settings yet (see the engine's report): KV budget of the running batch, prefill per step.
 DEFAULT_MAX_BATCH_TOKENS = 16384
 DEFAULT_MAX_PREFILL_TOKENS = 2048
+DEFAULT_PREFIX_CACHE_ENTRIES = 16  # shared prompt prefixes kept (0 disables prefix caching)
+MIN_PREFIX_TOKENS = 16  # shorter shared prefixes are not worth a cache entry
+_SPLIT = "\x00planwright-split\x00"
+MIN_TEMPERATURE = 1e-4  # below this, logits / T overflows float32
 WARMUP_MESSAGES = [{"role": "user", "content": "Write one test step for a login button."}]
 
 
@@ -59,6 +63,7 @@ class _Sequence:
     stop_at: int = -1  # char index where a stop string begins
     error: str | None = None
     completion_ids: list[int] = field(default_factory=list)
+    prefix_len: int = 0  # leading prompt tokens shared with other requests (prefix cache)
 
     @property
     def budget(self) -> SeqBudget:
@@ -78,6 +83,7 @@ class Engine:
         scheduler_config: SchedulerConfig | None = None,
         max_batch_wait_ms: float = 20.0,
         default_seed: int | None = 0,
+        prefix_cache_entries: int = DEFAULT_PREFIX_CACHE_ENTRIES,
         created_at: float | None = None,
         source: ModelSource | None = None,
     ) -> None:
@@ -99,7 +105,8 @@ class Engine:
             if tokenizer.pad_token_id is not None
             else min(self.eos_token_ids, default=0)
         )
-        self._batch = PaddedBatch(model, plan.device, pad)
+        self.prefix_cache = PrefixCache(max_entries=prefix_cache_entries)
+        self._batch = PaddedBatch(model, plan.device, pad, self.prefix_cache)
         self._scheduler = Scheduler(self.scheduler_config)
         self._inbox: deque[_Sequence] = deque()
         self._waiting: dict[int, _Sequence] = {}
@@ -113,14 +120,16 @@ class Engine:
         self.load_seconds: float = time.perf_counter() - self._created_at
         self.ready_seconds: float | None = None
         self._counters = {
-            "requests_submitted": 0,
             "requests_finished": 0,
             "requests_failed": 0,
             "prompt_tokens": 0,
             "completion_tokens": 0,
             "steps": 0,
             "prefills": 0,
+            "prefill_tokens": 0,
+            "prefix_cached_tokens": 0,
         }
+        self._seconds = {"prefill": 0.0, "decode": 0.0, "sample_and_detok": 0.0, "reform": 0.0}
         self._peak_rss = 0
         self._last_rss_check = 0.0
         self._proc = psutil.Process()
@@ -221,6 +230,24 @@ class Engine:
         ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return ids
 
+    def shared_prefix_len(self, messages: list[dict[str, str]], prompt_ids: list[int]) -> int:
+        """How many leading prompt tokens come before the last message's content (system prompt,
+        instructions, template header): the part that requests of one kind share and the prefix
+        cache computes once. 0 when too short or when caching is off."""
+        if not self.prefix_cache.enabled or not getattr(self.tokenizer, "chat_template", None):
+            return 0
+        probe = [*messages[:-1], {**messages[-1], "content": _SPLIT}]
+        text = self.tokenizer.apply_chat_template(probe, add_generation_prompt=True, tokenize=False)
+        if _SPLIT not in text:
+            return 0
+        head: list[int] = self.tokenizer(text.split(_SPLIT, 1)[0], add_special_tokens=False)["input_ids"]
+        n = 0
+        for a, b in zip(head, prompt_ids[:-1], strict=False):  # keep at least one token to prefill
+            if a != b:
+                break
+            n += 1
+        return n if n >= MIN_PREFIX_TOKENS else 0
+
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         """Prompt size with this model's tokenizer and chat template, for the caller's context budget."""
         return len(self.format_prompt(messages))
@@ -238,6 +265,7 @@ class Engine:
         try:
             _validate(request)
             prompt_ids = self.format_prompt(request.messages)
+            prefix_len = self.shared_prefix_len(request.messages, prompt_ids)
         except Exception as exc:  # bad input: this request's Future only
             future.set_exception(exc)
             return future
@@ -252,6 +280,7 @@ class Engine:
             seed=seed,
             submitted_at=submitted_at,
             detok=IncrementalDetokenizer(self._decode_text),
+            prefix_len=prefix_len,
         )
         if not count:
             seq.seq_id = -seq.seq_id  # warm-up: kept out of the served counters
@@ -291,6 +320,9 @@ class Engine:
             "queue_depth": len(self._inbox) + self._scheduler.num_waiting,
             "running_batch_size": len(self._batch),
             "batch_width_tokens": self._batch.width,
+            "prefix_cache_hits": self.prefix_cache.hits,
+            "prefix_cache_misses": self.prefix_cache.misses,
+            "seconds": {k: round(v, 3) for k, v in self._seconds.items()},
             "peak_rss_bytes": self._peak_rss,
             "rss_bytes": self._proc.memory_info().rss,
             "model_id": self.model_id,
@@ -360,38 +392,45 @@ class Engine:
         self._sample_rss()
 
     def _prefill(self, seqs: list[_Sequence]) -> None:
+        """Prefill newcomers, one mini-batch per shared prefix, sample their first tokens, merge them."""
+        groups: dict[tuple[int, ...], list[_Sequence]] = {}
+        for s in seqs:
+            groups.setdefault(tuple(s.prompt_ids[: s.prefix_len]), []).append(s)
+        for prefix, group in groups.items():
+            self._prefill_group(group, len(prefix))
+
+    def _prefill_group(self, seqs: list[_Sequence], prefix_len: int) -> None:
+        started = time.perf_counter()
         try:
-            prefilled: PrefillOutput = self._batch.prefill([s.prompt_ids for s in seqs])
+            prefilled: PrefillOutput = self._batch.prefill([s.prompt_ids for s in seqs], prefix_len)
         except Exception as exc:  # the newcomers fail; the running batch was not touched
             log.exception("engine.prefill.failed")
             for s in seqs:
                 self._finish_error(s, f"prefill failed: {type(exc).__name__}: {exc}")
             return
-        self._counters["prefills"] += 1
         now = time.perf_counter()
+        self._seconds["prefill"] += now - started
+        self._counters["prefills"] += 1
+        self._counters["prefill_tokens"] += sum(len(s.prompt_ids) - prefix_len for s in seqs)
+        self._counters["prefix_cached_tokens"] += prefix_len * len(seqs)
         tokens, ok = self._sample(seqs, prefilled.logits)
         for s in seqs:
             s.first_token_at = now
-        keep = [i for i, good in enumerate(ok) if good]
-        if len(keep) < len(seqs):
-            idx = torch.tensor(keep, dtype=torch.long, device=prefilled.mask.device)
-            prefilled = PrefillOutput(
-                prefilled.logits,
-                prefilled.cache,
-                prefilled.mask.index_select(0, idx),
-                prefilled.lengths.index_select(0, idx),
-            )
-            for layer in prefilled.cache.layers:
-                layer.keys, layer.values = layer.keys.index_select(0, idx), layer.values.index_select(0, idx)
-            seqs, tokens = [seqs[i] for i in keep], tokens.index_select(0, idx)
-        if not seqs:
-            return
-        start = len(self._batch)
+        if not all(ok):
+            keep = [i for i, good in enumerate(ok) if good]
+            if not keep:
+                return
+            prefilled, seqs = prefilled.select(keep), [seqs[i] for i in keep]
+            tokens = tokens.index_select(0, torch.tensor(keep, dtype=torch.long, device=tokens.device))
+        first = len(self._batch)
+        reform_started = time.perf_counter()
         self._batch.merge(seqs, prefilled, tokens)
-        self._after_sampling(start, tokens.tolist())
+        self._seconds["reform"] += time.perf_counter() - reform_started
+        self._after_sampling(first, tokens.tolist())
 
     def _decode(self) -> None:
         rows = list(self._batch.rows)
+        started = time.perf_counter()
         try:
             logits = self._batch.decode()
         except Exception as exc:
@@ -401,6 +440,7 @@ class Engine:
             self._batch.keep([])
             return
         self._counters["steps"] += 1
+        self._seconds["decode"] += time.perf_counter() - started
         tokens, ok = self._sample(rows, logits)
         self._batch.set_next_tokens(tokens)
         self._after_sampling(0, tokens.tolist(), ok)
@@ -418,7 +458,7 @@ class Engine:
                 if s.generator is None:
                     s.generator = torch.Generator(device=logits.device)
                     s.generator.manual_seed(s.seed if s.seed is not None else 0)
-                probs = torch.softmax(logits[i] / temperature, dim=-1)
+                probs = torch.softmax(logits[i] / max(temperature, MIN_TEMPERATURE), dim=-1)
                 tokens[i] = torch.multinomial(probs, 1, generator=s.generator)[0]
             except Exception as exc:
                 ok[i] = False
@@ -427,6 +467,7 @@ class Engine:
 
     def _after_sampling(self, start: int, tokens: list[int], ok: list[bool] | None = None) -> None:
         """Record each row's new token, detect finishes, publish them and drop them from the batch."""
+        started = time.perf_counter()
         rows = self._batch.rows
         keep: list[int] = list(range(start))
         for j, token in enumerate(tokens):
@@ -434,24 +475,37 @@ class Engine:
             s = rows[i]
             if ok is not None and not ok[j]:
                 continue  # already failed in _sample
-            if s.first_token_at is None:
-                s.first_token_at = time.perf_counter()
-            if token in self.eos_token_ids:
-                s.finish_reason = "stop"
-            else:
-                s.completion_ids.append(token)
-                delta = s.detok.add(token)
-                if delta and s.request.stop:
-                    s.stop_at = find_stop(s.detok.text, len(delta), s.request.stop)
-                    if s.stop_at != -1:
-                        s.finish_reason = "stop"
-                if s.finish_reason is None and len(s.completion_ids) >= s.request.max_new_tokens:
-                    s.finish_reason = "length"
+            try:
+                self._record_token(s, token)
+            except Exception as exc:  # e.g. detokenisation: this request fails, the batch goes on
+                log.exception("engine.token.failed request_id=%s", s.request.request_id)
+                self._finish_error(s, f"token handling failed: {type(exc).__name__}: {exc}")
+                continue
             if s.finish_reason is not None:
                 self._finish(s)
             else:
                 keep.append(i)
+        reform_started = time.perf_counter()
+        self._seconds["sample_and_detok"] += reform_started - started
         self._batch.keep(keep)
+        self._seconds["reform"] += time.perf_counter() - reform_started
+
+    def _record_token(self, s: _Sequence, token: int) -> None:
+        """Append one sampled token; set finish_reason on EOS, a stop string or the token limit."""
+        if s.first_token_at is None:
+            s.first_token_at = time.perf_counter()
+        if token in self.eos_token_ids:
+            s.finish_reason = "stop"
+            return
+        s.completion_ids.append(token)
+        delta = s.detok.add(token)
+        if delta and s.request.stop:
+            s.stop_at = find_stop(s.detok.text, len(delta), s.request.stop)
+            if s.stop_at != -1:
+                s.finish_reason = "stop"
+                return
+        if len(s.completion_ids) >= s.request.max_new_tokens:
+            s.finish_reason = "length"
 
     # ------------------------------------------------------------------ results
 
@@ -478,6 +532,7 @@ class Engine:
             device=self.device,
             dtype=self.dtype,
             seed=s.seed,
+            token_ids=list(s.completion_ids),
         )
         if s.seq_id > 0:
             self._counters["requests_finished"] += 1

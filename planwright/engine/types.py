@@ -35,6 +35,7 @@ class GenerationResult:
     device: str
     dtype: str
     seed: int | None
+    token_ids: list[int] = field(default_factory=list)  # completion tokens (EOS excluded), for audits/tests
 
 
 class PromptTooLong(ValueError):
