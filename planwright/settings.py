@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     model_quantization: Literal["none", "8bit", "4bit"] = "none"
     model_max_batch_size: int = 16
     model_max_batch_wait_ms: int = 20
-    model_max_new_tokens: int = 160
+    model_max_new_tokens: int = 64  # a case's title and expected-result line
     model_seed: int = 0
     model_threads: int | None = Field(default=None, description="torch CPU threads; default: all cores")
     model_heartbeat_ttl_s: int = 30

@@ -12,67 +12,66 @@ from planwright.pipeline.skeleton import Behaviour
 from planwright.schemas import Language
 
 LABELS: dict[Language, dict[str, str]] = {
-    "en": {"title": "Title", "step": "Step", "expected": "Expected"},
-    "ru": {"title": "Название", "step": "Шаг", "expected": "Ожидаемый результат"},
+    "en": {"title": "Title", "expected": "Expected"},
+    "ru": {"title": "Название", "expected": "Ожидаемый результат"},
 }
 
 SYSTEM_PROMPT: dict[Language, str] = {
-    "en": "You are a careful QA engineer. You write short manual test cases in English, using only the given facts.",
-    "ru": "Ты внимательный QA-инженер. Ты пишешь короткие ручные тест-кейсы на русском языке, только по данным фактам.",
+    "en": "You are a careful QA engineer. You name test cases and state their expected result in English.",
+    "ru": "Ты внимательный QA-инженер. Ты называешь тест-кейсы и пишешь ожидаемый результат на русском языке.",
 }
 
-EXAMPLE_FACTS: dict[Language, list[str]] = {
-    "en": [
-        "start page: https://shop.example/",
-        "link text: Delivery",
-        "after the click the address is https://shop.example/delivery",
-        "the new page shows the heading: Delivery terms",
-    ],
-    "ru": [
-        "start page: https://shop.example/",
-        "link text: Доставка",
-        "after the click the address is https://shop.example/delivery",
-        "the new page shows the heading: Условия доставки",
-    ],
+EXAMPLE_FACTS: list[str] = [
+    "start page: https://shop.example/",
+    "link text: Delivery",
+    "after the click the address is https://shop.example/delivery",
+    "the new page shows the heading: Delivery terms",
+]
+EXAMPLE_STEPS: dict[Language, list[str]] = {
+    "en": ["Open the page https://shop.example/", "Click the link “Delivery”"],
+    "ru": ["Открыть страницу https://shop.example/", "Нажать на ссылку «Delivery»"],
 }
-
 EXAMPLE_ANSWER: dict[Language, str] = {
-    "en": (
-        "Title: Link “Delivery” opens the delivery terms\n"
-        "Step 1: Open the home page https://shop.example/\n"
-        "Step 2: Click the link “Delivery”\n"
-        "Expected: The address becomes /delivery and the heading “Delivery terms” is shown"
-    ),
-    "ru": (
-        "Название: Ссылка «Доставка» открывает условия доставки\n"
-        "Шаг 1: Открыть главную страницу https://shop.example/\n"
-        "Шаг 2: Нажать на ссылку «Доставка»\n"
-        "Ожидаемый результат: Адрес становится /delivery и отображается заголовок «Условия доставки»"
-    ),
+    "en": "Title: Link “Delivery” opens the delivery terms\n"
+    "Expected: The address becomes /delivery and the heading “Delivery terms” is shown",
+    "ru": "Название: Ссылка «Delivery» открывает условия доставки\n"
+    "Ожидаемый результат: Адрес становится /delivery и отображается заголовок «Delivery terms»",
 }
 
 EXAMPLE_TITLES = {answer.splitlines()[0].split(":", 1)[1].strip() for answer in EXAMPLE_ANSWER.values()}
 
 
-def _request_text(facts: list[str], steps: int, language: Language) -> str:
+def _request_text(facts: list[str], steps: list[str], language: Language) -> str:
     labels = LABELS[language]
-    lines = "\n".join(f"- {fact}" for fact in facts)
-    step_lines = "\n".join(f"{labels['step']} {n}: ..." for n in range(1, steps + 1))
+    fact_lines = "\n".join(f"- {fact}" for fact in facts)
+    step_lines = "\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))
     if language == "ru":
-        head = f"Напиши тест-кейс на русском языке по фактам. Ровно {steps} шаг(а).\nФакты:\n"
+        head = "Назови тест-кейс и напиши ожидаемый результат на русском языке.\nФакты:\n"
+        steps_head = "Шаги:"
     else:
-        head = f"Write a test case in English from these facts. Exactly {steps} step(s).\nFacts:\n"
-    return f"{head}{lines}\nFormat:\n{labels['title']}: ...\n{step_lines}\n{labels['expected']}: ..."
+        head = "Name the test case and write its expected result in English.\nFacts:\n"
+        steps_head = "Steps:"
+    return f"{head}{fact_lines}\n{steps_head}\n{step_lines}\nAnswer with two lines:\n{labels['title']}: ...\n{labels['expected']}: ..."
 
 
 def build_messages(behaviour: Behaviour, language: Language) -> list[dict[str, str]]:
-    """Chat messages for one behaviour: system, a one-shot example, then the real request."""
+    """Chat messages for one behaviour: system, a one-shot example, then the real request.
+
+    The steps are given, not asked for: they come from what the crawler did, and a 135M model
+    rewrites them worse than the template writes them. The model names the case and states the
+    result in words; the parser checks both against the observations.
+    """
+    steps = [step.text for step in behaviour.case.steps]
     return [
         {"role": "system", "content": SYSTEM_PROMPT[language]},
-        {"role": "user", "content": _request_text(EXAMPLE_FACTS[language], 2, language)},
+        {"role": "user", "content": _request_text(EXAMPLE_FACTS, EXAMPLE_STEPS[language], language)},
         {"role": "assistant", "content": EXAMPLE_ANSWER[language]},
-        {"role": "user", "content": _request_text(behaviour.facts, len(behaviour.case.steps), language)},
+        {"role": "user", "content": _request_text(behaviour.facts, steps, language)},
     ]
+
+
+# The answer is two lines; small models go on to repeat the request's parts.
+STOP_STRINGS = ["\n\n", "\nTitle:", "\nНазвание:", "\nSteps:", "\nШаги:", "\nAnswer", "\nОтвет", "\n1."]
 
 
 def render_prompt(messages: list[dict[str, str]]) -> str:

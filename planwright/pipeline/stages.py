@@ -17,7 +17,7 @@ from planwright.db.models import Generation, Plan, utcnow
 from planwright.db.session import session_scope
 from planwright.pipeline import store
 from planwright.pipeline.parsing import apply_answer
-from planwright.pipeline.prompts import build_messages, render_prompt
+from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
 from planwright.schemas import AuthSpec, CrawlOptions, TestCaseData, Verification
 from planwright.settings import Settings
@@ -143,7 +143,7 @@ def generate_stage(
     plan_id: int,
     *,
     generator: TextGenerator,
-    max_new_tokens: int = 160,
+    max_new_tokens: int = 64,
     seed: int = 0,
     verify_next: bool | None = None,
 ) -> bool:

@@ -130,46 +130,51 @@ def test_russian_plans_get_russian_text() -> None:
     assert link_case.steps[1].text == "Нажать на ссылку «Контакты»"
 
 
-def test_prompt_carries_the_observed_facts_and_step_count() -> None:
+def test_prompt_carries_the_observed_facts_and_the_grounded_steps() -> None:
     behaviour = build_behaviours(fixture_crawl(), "en")[1]
     messages = build_messages(behaviour, "en")
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     request = messages[-1]["content"]
     assert "Контакты" in request and f"{BASE}/contacts" in request
-    assert "Exactly 2 step(s)" in request and "Step 2: ..." in request
+    assert "2. Click the link “Контакты”" in request and request.endswith("Title: ...\nExpected: ...")
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-def test_a_grounded_answer_is_accepted_with_its_targets_kept(language: str) -> None:
+def test_a_grounded_answer_is_accepted_with_steps_and_targets_kept(language: str) -> None:
     behaviour = build_behaviours(fixture_crawl(), language)[1]  # type: ignore[arg-type]
     answer = {
-        "en": "Title: Contacts link opens the Контакты page\nStep 1: Open the home page\n"
-        "Step 2: Click the link «Контакты»\nExpected: The heading Контакты is shown",
-        "ru": "Название: Ссылка «Контакты» ведёт на страницу контактов\nШаг 1: Открыть главную страницу\n"
-        "Шаг 2: Нажать «Контакты»\nОжидаемый результат: Отображается заголовок «Контакты»",
+        "en": "Title: Contacts link opens the Контакты page\nExpected: The heading Контакты is shown at /contacts",
+        "ru": "Название: Ссылка «Контакты» ведёт на страницу контактов\n"
+        "Ожидаемый результат: Отображается заголовок «Контакты»",
     }[language]
     acceptance = apply_answer(behaviour.case, answer)
     assert acceptance.accepted, acceptance.reasons
     case = acceptance.case
-    assert case.source == "model"
-    assert case.steps[1].target == behaviour.case.steps[1].target
-    assert case.expected[1].kind == "heading" and "Контакты" in case.expected[1].text
+    assert case.source == "model" and case.title != behaviour.case.title
+    assert case.steps == behaviour.case.steps
+    grounded = next(x for x in case.expected if x.text == answer.splitlines()[1].split(": ", 1)[1])
+    assert grounded.kind in ("url", "heading")
     assert [x.value for x in case.expected] == [x.value for x in behaviour.case.expected]
+
+
+def test_an_expected_line_with_an_invented_path_keeps_the_template_text() -> None:
+    behaviour = build_behaviours(fixture_crawl(), "en")[1]
+    acceptance = apply_answer(
+        behaviour.case,
+        "Title: Link Контакты opens contacts\nExpected: The address becomes /new and Контакты shows",
+    )
+    assert acceptance.accepted and acceptance.case.source == "model"
+    assert acceptance.case.expected == behaviour.case.expected
+    assert any("/new, which was not observed" in reason for reason in acceptance.reasons)
 
 
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
         ("The test should have a clear and concise description.", "no title line"),
-        (
-            "Title: Check the page\nStep 1: Open the page\nStep 2: Click the link\nExpected: ok",
-            "title does not name",
-        ),
-        ("Title: Click Контакты\nStep 1: Open the page\nExpected: ok", "expected steps 1..2"),
-        (
-            "Title: Click Контакты\nStep 1: Open the page\nStep 2: Click the button Submit\nExpected: ok",
-            "step 2 does not name",
-        ),
+        ("Title: Check the navigation\nExpected: ok", "title does not name"),
+        ("Title: Контакты\nExpected: ok", "single word"),
+        ("Title: Link Контакты opens https://evil.example/x\nExpected: ok", "which was not observed"),
         (EXAMPLE_ANSWER["en"], "copied from the example"),
     ],
 )
@@ -179,6 +184,12 @@ def test_ungrounded_answers_leave_the_skeleton(answer: str, reason: str) -> None
     assert not acceptance.accepted
     assert any(reason in r for r in acceptance.reasons), acceptance.reasons
     assert acceptance.case == behaviour.case.model_copy(update={"source": "skeleton"})
+
+
+def test_a_page_case_title_must_name_the_page() -> None:
+    page_behaviour = build_behaviours(fixture_crawl(), "en")[0]
+    assert not apply_answer(page_behaviour.case, "Title: Shop page opens\nExpected: ok").accepted
+    assert apply_answer(page_behaviour.case, "Title: Home page Fixture Shop opens\nExpected: ok").accepted
 
 
 def test_parser_takes_first_of_repeated_labels_and_tolerates_markdown() -> None:
