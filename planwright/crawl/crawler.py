@@ -272,6 +272,8 @@ class _Crawl:
         self.context = context
         self.on_progress = on_progress
         self.deny_names = deny_names
+        # What a fresh visitor starts with: activations are undone back to it, exploration starts from it.
+        self.initial_storage = context.storage_state()
         self.deadline = time.monotonic() + options.total_timeout_s
         self.origin = origin_of(start_url)
         self.pages: list[PageSnapshot] = []
@@ -280,8 +282,6 @@ class _Crawl:
         self.warnings: list[str] = []
         self.extra_visits = 0
         self._tab: _PageWatch | None = None
-        # What a fresh visitor starts with: activations are undone back to it, exploration starts from it.
-        self.initial_storage = context.storage_state()
 
     # ------------------------------------------------------------ time and the working tab
 
@@ -423,13 +423,18 @@ class _Crawl:
             return None  # a redirect to a page we already have
         crawled.add(final)
         page.set_default_timeout(self.timeout_ms())
-        headings, elements, extras = extract_elements(page)
         screenshot = None
         if self.options.screenshot_dir:
             screenshot = Path(self.options.screenshot_dir) / f"page-{len(self.pages) + 1:03d}.png"
-        snapshot = snapshot_from(
-            page, headings, elements, status=visit.status, depth=depth, screenshot_path=screenshot
-        )
+        try:
+            headings, elements, extras = extract_elements(page)
+            snapshot = snapshot_from(
+                page, headings, elements, status=visit.status, depth=depth, screenshot_path=screenshot
+            )
+        except PlaywrightTimeoutError:
+            if time.monotonic() >= self.deadline:
+                raise _OutOfTime from None  # the page timeout was cut to what the deadline left
+            raise
         snapshot.url = final
         self.pages.append(snapshot)
         self.extras[final] = extras
@@ -496,8 +501,11 @@ class _Crawl:
                 page = self._tab.page
                 origin = "{}://{}".format(*urlsplit(page.url)[:2])
                 saved = next(
-                    (o.get("localStorage", []) for o in self.initial_storage.get("origins", [])
-                     if o.get("origin") == origin),
+                    (
+                        o.get("localStorage", [])
+                        for o in self.initial_storage.get("origins", [])
+                        if o.get("origin") == origin
+                    ),
                     [],
                 )
                 page.evaluate(_RESET_STORAGE_JS, saved)

@@ -291,6 +291,7 @@ class _Node:
     state: _State
     parent: _State | None
     depth: int
+    fresh: set[str] | None = None  # keys of the elements that appeared here (None: all, at the root)
 
 
 class _Tab:
@@ -604,8 +605,15 @@ class _PageExploration:
         self.seen_states.add(signature)
         if not new_keys and not after.dialogs and not after.expanded:
             return None
+        path = urlsplit(after.url).path or "/"
+        if path != (urlsplit(self.url).path or "/") and path not in self.owner.known_pages:
+            return None  # another page we never saw at load: we cannot tell what the steps added there
         return _Node(
-            prefix=node.prefix + candidate.actions, state=after, parent=node.state, depth=node.depth + 1
+            prefix=node.prefix + candidate.actions,
+            state=after,
+            parent=node.state,
+            depth=node.depth + 1,
+            fresh=set(new_keys),
         )
 
     # ------------------------------------------------------------ browser mechanics
@@ -831,7 +839,11 @@ class _PageExploration:
         new_elements = [
             self.by_key[key] for key in keys if key not in self.snapshot_keys and key in self.by_key
         ]
-        destructive = any(self.denied(self.by_key[key]) for key in referenced if key in self.by_key)
+        destructive = any(  # acted on a deny-listed name: only possible with allow_destructive
+            is_denied(self.by_key[key].name, self.by_key[key].href, self.owner.deny_names)
+            for key in referenced
+            if key in self.by_key
+        )
         behaviour = ObservedBehaviour(
             key=f"b{len(self.behaviours) + 1}",
             kind=kind,
@@ -892,9 +904,7 @@ class _PageExploration:
         """The steps to try from a state, most telling first. At the root every element is a candidate;
         in a reached state only the elements that appeared there (plus Escape when something opened)."""
         state = node.state
-        fresh_keys = (
-            set(state.elements) if node.parent is None else set(state.elements) - set(node.parent.elements)
-        )
+        fresh_keys = set(state.elements) if node.fresh is None else node.fresh
         candidates: list[_Candidate] = []
         forms = [k for k in state.elements.values() if k.element.kind == "form"]
         in_form_with_submit: set[str] = set()
@@ -1125,7 +1135,9 @@ def explore_page(
 ) -> list[ObservedBehaviour]:
     """Explore one page (see the module docstring); `deny_names` defaults to options', then the crawler's."""
     names = deny_names if deny_names is not None else (options.deny_names or DEFAULT_DENY_NAMES)
-    return Explorer(new_context, options, names, deadline=deadline).explore(snapshot)
+    explorer = Explorer(new_context, options, names, deadline=deadline)
+    explorer.learn_pages([snapshot])
+    return explorer.explore(snapshot)
 
 
 __all__ = ["Explorer", "explore_page", "sample_value"]

@@ -119,21 +119,38 @@ def test_every_step_is_grounded_and_delete_is_never_used(todo: CrawlResult) -> N
     assert len({b.key for b in page.behaviours}) == len(page.behaviours)
 
 
-def test_exploration_stays_within_its_action_budget(todo_app: RunningApp, browser: Browser) -> None:
+@pytest.fixture(scope="module")
+def todo_snapshot(todo_app: RunningApp, browser: Browser) -> PageSnapshot:
     context = browser.new_context()
     try:
         page = context.new_page()
         page.goto(todo_app.url + "/")
-        snapshot = extract_page(page)
+        return extract_page(page)
     finally:
         context.close()
+
+
+def test_exploration_stays_within_its_action_budget(
+    todo_app: RunningApp, todo_snapshot: PageSnapshot, browser: Browser
+) -> None:
     loads_before = todo_app.server.hits("GET", "/")
     options = CrawlOptions(max_actions_per_page=2, max_explore_depth=0)
-    behaviours = explore_page(browser.new_context, snapshot, options)
+    behaviours = explore_page(browser.new_context, todo_snapshot, options)
     loads = todo_app.server.hits("GET", "/") - loads_before
     assert 1 <= len(behaviours) <= 2
     assert loads <= 1 + 2  # the fresh baseline, then one load per exploration run (reloads included)
     assert all(b.kind != "toggle" for b in behaviours)  # depth 0: nothing chained after the add
+
+
+def test_allow_destructive_lets_delete_run_and_marks_it(
+    todo_snapshot: PageSnapshot, browser: Browser
+) -> None:
+    options = CrawlOptions(max_actions_per_page=7, max_explore_depth=1, allow_destructive=True)
+    behaviours = explore_page(browser.new_context, todo_snapshot, options)
+    deleted = only([b for b in behaviours if acted_on(todo_snapshot, b)[-1] == ("click", "Delete", None)])
+    assert deleted.destructive
+    assert "Nothing to do yet" in deleted.change.appeared
+    assert not any(b.destructive for b in behaviours if b is not deleted)
 
 
 def test_explore_off_records_no_behaviours(todo_app: RunningApp, browser: Browser) -> None:
@@ -143,20 +160,22 @@ def test_explore_off_records_no_behaviours(todo_app: RunningApp, browser: Browse
 
 
 def test_shop_never_pays_removes_or_logs_out(shop_app: RunningApp, browser: Browser) -> None:
-    """From a product page the explorer adds to the cart and reaches the cart (with "Remove" and
-    "Pay now") and the checkout; the server must never see a payment, a removal or a logout."""
+    """The cart offers "Pay now" at load; from a product page the explorer adds to the cart and
+    reaches the cart again with "Remove" and "Pay now". The server never sees a payment, a removal
+    or a logout."""
     server = shop_app.server
     counted = [("POST", "/pay"), ("POST", "/cart/remove"), ("GET", "/logout")]
     before = {route: server.hits(*route) for route in counted}
-    options = CrawlOptions(max_pages=1, max_depth=0, max_actions_per_page=8)
-    result = crawl_site(shop_app.url + "/product/red-mug", options, browser=browser)
-    assert {route: server.hits(*route) - before[route] for route in counted} == dict.fromkeys(counted, 0)
-    page = result.pages[0]
+    cart = crawl_site(shop_app.url + "/cart", CrawlOptions(max_pages=1, max_depth=0), browser=browser)
+    assert f"Did not explore 'Pay now' on {shop_app.url}/cart: its name is on the deny-list" in cart.warnings
+    options = CrawlOptions(max_pages=1, max_depth=0, max_actions_per_page=6)
+    product = crawl_site(shop_app.url + "/product/red-mug", options, browser=browser)
+    page = product.pages[0]
     reached_cart = [b for b in page.behaviours if b.change.url == shop_app.url + "/cart"]
     assert reached_cart, [b.kind for b in page.behaviours]
     names = {e.name for b in reached_cart for e in b.new_elements}
-    assert {"Pay now", "Remove"} <= names  # seen in the reached state, never acted on
-    assert any("Did not explore 'Pay now'" in warning for warning in result.warnings)
+    assert {"Pay now", "Remove"} <= names  # seen in the reached state
+    assert {route: server.hits(*route) - before[route] for route in counted} == dict.fromkeys(counted, 0)
 
 
 def test_sample_values_follow_type_then_name() -> None:
