@@ -102,8 +102,17 @@ def _grounding_names(skeleton: TestCaseData) -> list[str]:
     return [x.value for x in skeleton.expected if x.kind in ("heading", "title") and x.value]
 
 
-def apply_answer(skeleton: TestCaseData, answer_text: str) -> Acceptance:
-    """The skeleton with the model's title, and its expected-result sentence where that is grounded."""
+def _repetitive(text: str) -> bool:
+    """Degenerate output ("Главная Вас Вас Вас…"): few distinct words for its length."""
+    words = re.findall(r"\w+", text.casefold())
+    return len(words) >= 4 and len(set(words)) / len(words) < 0.6
+
+
+def apply_answer(skeleton: TestCaseData, answer_text: str, *, truncated: bool = False) -> Acceptance:
+    """The skeleton with the model's title, and its expected-result sentence where that is grounded.
+
+    `truncated`: the answer hit its token limit, so a last line without a successor may be cut off.
+    """
     parsed = parse_answer(answer_text)
     reasons: list[str] = []
     title = parsed.title
@@ -116,6 +125,10 @@ def apply_answer(skeleton: TestCaseData, answer_text: str) -> Acceptance:
         reasons.append("title copied from the example")
     elif len(title.split()) < 2:
         reasons.append("title is a single word")
+    elif _repetitive(title):
+        reasons.append("title repeats itself")
+    elif truncated and not parsed.expected:
+        reasons.append("title cut off at the token limit")
     elif names and not any(_mentions(title, name) for name in names):
         reasons.append(f"title does not name “{names[0]}”")
     elif invented := _invented_location(title, _known_locations(skeleton)):
@@ -128,6 +141,8 @@ def apply_answer(skeleton: TestCaseData, answer_text: str) -> Acceptance:
         reasons.append("no expected line (template text kept)")
     elif len(parsed.expected) > MAX_STEP_CHARS:
         reasons.append("expected line too long (template text kept)")
+    elif _repetitive(parsed.expected) or (truncated and answer_text.rstrip().endswith(parsed.expected)):
+        reasons.append("expected line repeats itself or was cut off (template text kept)")
     elif invented := _invented_location(parsed.expected, _known_locations(skeleton)):
         reasons.append(f"expected line names {invented}, which was not observed (template text kept)")
     else:

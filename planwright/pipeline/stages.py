@@ -206,7 +206,7 @@ def generate_stage(
                 )
             )
             continue
-        acceptance = apply_answer(behaviour.case, outcome.text)
+        acceptance = apply_answer(behaviour.case, outcome.text, truncated=outcome.finish_reason == "length")
         cases.append(acceptance.case)
         generations.append(
             Generation(

@@ -195,3 +195,11 @@ def test_a_page_case_title_must_name_the_page() -> None:
 def test_parser_takes_first_of_repeated_labels_and_tolerates_markdown() -> None:
     parsed = parse_answer("**Title:** A\n**Step 1:** x\nStep 1: y\nStep 2) z\nExpected: e\nExpected: f")
     assert parsed.title == "A" and parsed.steps == {1: "x", 2: "z"} and parsed.expected == "e"
+
+
+def test_degenerate_or_cut_off_answers_are_refused() -> None:
+    behaviour = build_behaviours(fixture_crawl(), "ru")[1]
+    repeated = apply_answer(behaviour.case, "Название: Контакты Вас Вас Вас Вас Вас Вас")
+    assert not repeated.accepted and "title repeats itself" in repeated.reasons
+    cut = apply_answer(behaviour.case, "Название: Контакты говорятся о том, как открытие ко", truncated=True)
+    assert not cut.accepted and "title cut off at the token limit" in cut.reasons
