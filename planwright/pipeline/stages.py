@@ -168,6 +168,7 @@ def generate_stage(
         request = GenerationRequest(
             messages=messages,
             max_new_tokens=max_new_tokens,
+            stop=STOP_STRINGS,
             seed=seed,
             request_id=f"plan{plan_id}-case{index}",
         )
