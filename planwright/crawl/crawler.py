@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Download, Page,
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from planwright.crawl.auth import LoginError, context_options, resolve_auth
 from planwright.crawl.browser import default_browser_holder
 from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
 from planwright.crawl.locators import to_playwright
@@ -719,7 +720,12 @@ def crawl_site(
         browser = default_browser_holder().browser
     if options.deny_names is not None:
         deny_names = options.deny_names
-    context = browser.new_context(accept_downloads=False)
+    try:
+        auth = resolve_auth(browser, options.auth)  # a login becomes a session once, here
+    except LoginError as error:
+        raise CrawlError(f"Login failed: {error}") from error
+    options = options.model_copy(update={"auth": auth})
+    context = browser.new_context(accept_downloads=False, **context_options(auth))
     crawl = _Crawl(start_url, options, context, on_progress, deny_names)
     try:
         crawl.run()

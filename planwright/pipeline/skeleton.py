@@ -327,10 +327,13 @@ def build_behaviours(crawl: CrawlResult, language: Language) -> list[Behaviour]:
 
     The same nav link on every page is one behaviour: it is tested from the first page that shows it.
     """
+    from planwright.pipeline.explored import explored_behaviours  # explored.py builds on this module
+
     behaviours: list[Behaviour] = []
     seen: set[tuple[str, str, str]] = set()
     for page in crawl.pages:
         behaviours.append(page_behaviour(page, language))
+        behaviours.extend(explored_behaviours(page, language))
         for element in page.elements:
             if element.kind == "link":
                 destination = (
