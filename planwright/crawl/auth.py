@@ -106,7 +106,7 @@ def log_in(browser: Browser, auth: AuthSpec, *, timeout_s: float = 15.0) -> dict
             raise LoginError(
                 f"The login form on {login.url} is still shown after submitting: check the credentials."
             )
-        return context.storage_state()
+        return dict(context.storage_state())
     finally:
         context.close()
 

@@ -46,7 +46,7 @@ def register_export(export: ExportFormat) -> ExportFormat:
     return export
 
 
-_BUILTIN = (
+_BUILTIN: tuple[ExportFormat, ...] = (
     ExportFormat(
         name="xlsx",
         extension="xlsx",

@@ -6,6 +6,7 @@ are observed outcomes). The model later rewrites its human text; if it cannot, t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -331,6 +332,7 @@ def build_behaviours(crawl: CrawlResult, language: Language) -> list[Behaviour]:
 
     behaviours: list[Behaviour] = []
     seen: set[tuple[str, str, str]] = set()
+    builder: Callable[[PageSnapshot, Element, Language], Behaviour | None]
     for page in crawl.pages:
         behaviours.append(page_behaviour(page, language))
         behaviours.extend(explored_behaviours(page, language))
