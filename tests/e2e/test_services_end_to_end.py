@@ -50,7 +50,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Servi
 def wait_for_plan(base_url: str, plan_id: int, services: Services, timeout: float = PLAN_TIMEOUT_S) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        plan = httpx.get(f"{base_url}/api/v1/plans/{plan_id}", timeout=10).json()
+        plan = httpx.get(f"{base_url}/api/v1/plans/{plan_id}", timeout=60).json()
         if plan["status"] in ("done", "failed"):
             return plan
         for service in services.running.values():
@@ -81,10 +81,10 @@ def test_plan_from_api_is_grounded_and_exported(
         f"{plan['counts']['verified']} verified; timings {plan['timings']}"
     )
 
-    xlsx = httpx.get(f"{base_url}/api/v1/plans/{plan_id}/export.xlsx")
+    xlsx = httpx.get(f"{base_url}/api/v1/plans/{plan_id}/export.xlsx", timeout=120)
     assert xlsx.status_code == 200
     assert_xlsx_matches(xlsx.content, export)
-    pdf = httpx.get(f"{base_url}/api/v1/plans/{plan_id}/export.pdf")
+    pdf = httpx.get(f"{base_url}/api/v1/plans/{plan_id}/export.pdf", timeout=120)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert_pdf_has_titles(pdf.content, export, tmp_path)
 
@@ -104,7 +104,7 @@ def test_bad_targets_fail_with_a_reason_and_leave_workers_up(
     base_url, services, _ = stack
     url = f"http://127.0.0.1:{free_port()}/" if path is None else f"{fixture_site}{path}"
     started = time.monotonic()
-    plan_id = httpx.post(f"{base_url}/api/v1/plans", json={"url": url}).json()["id"]
+    plan_id = httpx.post(f"{base_url}/api/v1/plans", json={"url": url}, timeout=60).json()["id"]
     plan = wait_for_plan(base_url, plan_id, services, timeout=90)
     assert plan["status"] == "failed"
     assert reason in (plan["status_reason"] or ""), plan["status_reason"]
