@@ -41,13 +41,12 @@ def reconcile(database_url: str, *, stale_after_s: float, max_attempts: int = 3)
                 stage = plan.status
                 plan.status = "failed"
                 plan.status_reason = (
-                    f"Gave up after {plan.attempts} attempts: the {stage} stage kept stopping without "
+                    f"Gave up after {plan.attempts} re-queues: the {stage} stage kept stopping without "
                     "finishing (a worker crashed or was restarted). Check the worker logs, then submit it again."
                 )
                 plan.finished_at = utcnow()
                 continue
-            if plan.status != "queued":
-                plan.attempts += 1
+            plan.attempts += 1  # counts re-queues: a healthy plan never needs one
             plan.stage = f"re-queued after no progress for {int(stale_after_s)} s"
             plan.updated_at = utcnow()
             requeued.append((plan.id, TASK_FOR_STATUS[plan.status]))

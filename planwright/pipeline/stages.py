@@ -76,8 +76,6 @@ def _begin(database_url: str, plan_id: int, status: str, stage: str) -> Plan:
         plan.stage = stage
         plan.progress_done = 0
         plan.progress_total = 0
-        if status == "crawling":
-            plan.attempts += 1
         session.flush()
         session.expunge(plan)
         return plan

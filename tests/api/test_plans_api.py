@@ -217,7 +217,7 @@ def test_a_plan_that_keeps_stalling_fails_with_a_reason(client: TestClient, api_
         plan.status, plan.attempts = "crawling", 3
     reconcile(api_env["DATABASE_URL"], stale_after_s=0, max_attempts=3)
     plan_json = client.get(f"/api/v1/plans/{plan_id}").json()
-    assert plan_json["status"] == "failed" and "Gave up after 3 attempts" in plan_json["status_reason"]
+    assert plan_json["status"] == "failed" and "Gave up after 3 re-queues" in plan_json["status_reason"]
 
 
 def test_login_secrets_are_kept_but_never_echoed(client: TestClient, api_env: dict[str, str]) -> None:
