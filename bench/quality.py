@@ -500,6 +500,19 @@ def _detail_shape(detail: str | None) -> str:
 # ---------------------------------------------------------------- main
 
 
+def code_version() -> str:
+    """The commit measured, and whether the pipeline's code had uncommitted changes (others' work)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "planwright", "tests/fixture_apps", "tests/fixture_site")
+    return f"{commit}{' + uncommitted changes in planwright/ or the fixture apps' if dirty else ''}"
+
+
 @contextlib.contextmanager
 def engine_loader(settings: Settings) -> Iterator[Callable[[], Engine]]:
     """Start the model on another thread while the first app crawls (as `planwright generate` does);
@@ -559,8 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     get_settings.cache_clear()
     settings = get_settings()
     migrate(database_url)
+    version = code_version()
     print(
-        f"quality benchmark: apps {', '.join(apps)}; max_pages {max_pages}, depth {max_depth}; "
+        f"quality benchmark ({version}): apps {', '.join(apps)}; max_pages {max_pages}, depth {max_depth}; "
         f"model {settings.model_path or 'default (SmolLM2-135M)'}; scenarios from {', '.join(scenario_sources) or 'nowhere'}",
         flush=True,
     )
@@ -631,6 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "quick" if args.quick else "full",
         "max_pages": max_pages,
         "max_depth": max_depth,
+        "code": version,
         "machine": {"cpus": os.cpu_count(), "platform": sys.platform},
         "model": model,
         "scenario_sources": scenario_sources,
@@ -639,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
         "total": asdict(totals(results)),
     }
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}")
+    print(f"\nwrote {out} (plans kept in {database_url})")
     return 0 if all(result.status == "done" for result in results) else 1
 
 
