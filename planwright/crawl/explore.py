@@ -771,11 +771,20 @@ class _PageExploration:
             if _meaningful(text) and not _shown_in(text, before.texts) and text not in messages
         ]
         typed = [value.casefold() for value in candidate.typed if value]
+        labels = {
+            known.element.name
+            for known in after.elements.values()
+            if known.element.kind in ("button", "link")
+        }
 
         def rank(text: str) -> int:
+            """Texts with what was typed first, then counts and totals, then prose; bare button and
+            link labels last (they say a control exists, not what the action did)."""
             folded = text.casefold()
             if any(value in folded for value in typed):
                 return 0
+            if text in labels:
+                return 3
             return 1 if re.search(r"\d", text) else 2
 
         appeared.sort(key=rank)  # stable: DOM order within a rank
