@@ -35,7 +35,7 @@ def element_of(page: PageSnapshot, behaviour: ObservedBehaviour, key: str | None
 
 def acted_on(page: PageSnapshot, behaviour: ObservedBehaviour) -> list[tuple[str, str, str | None]]:
     """(action, element name, data) per step, names resolved the way a case resolves its targets."""
-    steps = []
+    steps: list[tuple[str, str, str | None]] = []
     for action in behaviour.actions:
         element = element_of(page, behaviour, action.element_key)
         steps.append((action.action, element.name if element else "", action.data))
