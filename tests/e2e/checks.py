@@ -101,3 +101,20 @@ def assert_pdf_has_titles(pdf: bytes, export: PlanExport, tmp_path: Path) -> Non
     missing = [case.title for case in export.cases if re.sub(r"\s+", "", case.title) not in squeezed]
     assert not missing, f"PDF lacks case titles: {missing[:5]}"
     assert any(re.search("[а-яА-Я]", case.title) for case in export.cases), "expected Cyrillic titles"
+
+
+def assert_model_ran(database_url: str, plan_id: int) -> dict[str, int]:
+    """Every case went through the real model (whatever it answered): no engine errors, tokens came out."""
+    from planwright.db.models import Generation
+
+    with session_scope(database_url) as session:
+        rows = session.execute(
+            select(
+                Generation.finish_reason, Generation.completion_tokens, Generation.accepted, Generation.error
+            ).where(Generation.plan_id == plan_id)
+        ).all()
+    assert rows, "no generation was recorded"
+    broken = [error for reason, _tokens, _accepted, error in rows if reason not in ("stop", "length")]
+    assert not broken, f"{len(broken)} of {len(rows)} generations failed: {broken[:2]}"
+    assert sum(tokens for _reason, tokens, _accepted, _error in rows) > 0
+    return {"generations": len(rows), "accepted": sum(bool(accepted) for *_, accepted, _error in rows)}

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from planwright.schemas import PlanExport
-from tests.e2e.checks import assert_pdf_has_titles, assert_plan_grounded, assert_xlsx_matches
+from tests.e2e.checks import (
+    assert_model_ran,
+    assert_pdf_has_titles,
+    assert_plan_grounded,
+    assert_xlsx_matches,
+)
 from tests.e2e.processes import REPO_ROOT, VENV_BIN, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
@@ -39,6 +44,7 @@ def test_generate_writes_grounded_plan(fixture_site: str, tmp_path: Path) -> Non
     for name in ("plan.xlsx", "plan.pdf", "plan.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     export = assert_plan_grounded(f"sqlite:///{tmp_path / 'planwright.db'}", 1)
+    assert_model_ran(f"sqlite:///{tmp_path / 'planwright.db'}", 1)
     from_json = PlanExport.model_validate(json.loads((tmp_path / "plan.json").read_text()))
     assert [case.title for case in from_json.cases] == [case.title for case in export.cases]
     assert_xlsx_matches((tmp_path / "plan.xlsx").read_bytes(), export)

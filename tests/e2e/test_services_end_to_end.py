@@ -13,7 +13,12 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.db import fresh_postgres_database, fresh_redis
-from tests.e2e.checks import assert_pdf_has_titles, assert_plan_grounded, assert_xlsx_matches
+from tests.e2e.checks import (
+    assert_model_ran,
+    assert_pdf_has_titles,
+    assert_plan_grounded,
+    assert_xlsx_matches,
+)
 from tests.e2e.processes import Services, free_port, wait_ready, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
@@ -72,13 +77,14 @@ def test_plan_from_api_is_grounded_and_exported(
     plan = wait_for_plan(base_url, plan_id, services)
     assert plan["status"] == "done", plan["status_reason"]
     export = assert_plan_grounded(database_url, plan_id)
+    model_use = assert_model_ran(database_url, plan_id)
     assert plan["counts"]["total"] == len(export.cases)
     assert plan["counts"]["model"] + plan["counts"]["skeleton"] == len(export.cases)
     assert plan["model_id"] and "SmolLM2" in plan["model_id"]
     assert all(plan["timings"][key] is not None for key in ("crawl_s", "generate_s", "verify_s"))
     print(
         f"plan {plan_id}: {len(export.cases)} cases, {plan['counts']['model']} from the model, "
-        f"{plan['counts']['verified']} verified; timings {plan['timings']}"
+        f"{plan['counts']['verified']} verified; timings {plan['timings']}; {model_use}"
     )
 
     xlsx = httpx.get(f"{base_url}/api/v1/plans/{plan_id}/export.xlsx", timeout=120)
