@@ -35,16 +35,80 @@ def _layers(cache: Any) -> list[Any]:
     return list(layers)
 
 
+def _growing_layer_class() -> type:
+    from transformers.cache_utils import DynamicLayer
+
+    class GrowingLayer(DynamicLayer):  # type: ignore[misc]
+        """A full-length cache layer whose keys/values are views into buffers with spare columns: a
+        decode step writes its column in place. DynamicLayer's torch.cat copies the whole layer every
+        step, which was ~20% of a 16-row decode step here (bench/RESULTS.md)."""
+
+        spare = 64
+
+        def lazy_initialization(self, key_states: torch.Tensor, value_states: torch.Tensor) -> None:
+            super().lazy_initialization(key_states, value_states)
+            self._kbuf: torch.Tensor | None = None
+            self._vbuf: torch.Tensor | None = None
+            self._len = 0
+
+        def set(self, keys: torch.Tensor, values: torch.Tensor) -> None:
+            """Replace the contents (re-formed batch); one copy into fresh buffers with spare room."""
+            if not self.is_initialized:
+                self.lazy_initialization(keys, values)
+            b, h, n, d = keys.shape
+            self._kbuf = keys.new_empty((b, h, n + self.spare, d))
+            self._vbuf = values.new_empty((b, h, n + self.spare, values.shape[-1]))
+            self._kbuf[:, :, :n] = keys
+            self._vbuf[:, :, :n] = values
+            self._len = n
+            self.keys, self.values = self._kbuf[:, :, :n], self._vbuf[:, :, :n]
+
+        def update(
+            self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
+        ) -> tuple[torch.Tensor, torch.Tensor]:
+            if not self.is_initialized or self._kbuf is None:
+                self.set(key_states, value_states)
+                return self.keys, self.values
+            n = self._len + key_states.shape[-2]
+            if n > self._kbuf.shape[-2]:
+                self.set(self.keys, self.values)  # regrow with fresh spare room
+                assert self._kbuf is not None and self._vbuf is not None
+            self._kbuf[:, :, self._len : n] = key_states
+            self._vbuf[:, :, self._len : n] = value_states
+            self._len = n
+            self.keys, self.values = self._kbuf[:, :, :n], self._vbuf[:, :, :n]
+            return self.keys, self.values
+
+        def get_seq_length(self) -> int:
+            return self._len if self.is_initialized and self._kbuf is not None else 0
+
+    return GrowingLayer
+
+
+_GROWING_LAYER: type | None = None
+
+
 def new_cache(kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> Any:
-    """A DynamicCache of plain full-length layers (no config: no sliding-window layers, which re-forming
-    by column would break), optionally pre-filled with per-layer (keys, values)."""
+    """A cache of full-length growing layers (never sliding-window ones, which re-forming by column
+    would break), optionally pre-filled with per-layer (keys, values)."""
+    global _GROWING_LAYER
     from transformers import DynamicCache
 
+    if _GROWING_LAYER is None:
+        _GROWING_LAYER = _growing_layer_class()
     cache = DynamicCache()
+    cache.layer_class_to_replicate = _GROWING_LAYER
     if kv:
         for i, (k, v) in enumerate(kv):
             cache.update(k, v, i)
     return cache
+
+
+def _set_kv(layer: Any, keys: torch.Tensor, values: torch.Tensor) -> None:
+    if hasattr(layer, "set"):
+        layer.set(keys, values)
+    else:
+        layer.keys, layer.values = keys, values
 
 
 @dataclass
@@ -60,7 +124,7 @@ class PrefillOutput:
         """Only these rows (the others failed at sampling)."""
         t = torch.tensor(idx, dtype=torch.long, device=self.mask.device)
         for layer in _layers(self.cache):
-            layer.keys, layer.values = layer.keys.index_select(0, t), layer.values.index_select(0, t)
+            _set_kv(layer, layer.keys.index_select(0, t), layer.values.index_select(0, t))
         return PrefillOutput(
             self.logits.index_select(0, t),
             self.cache,
@@ -180,8 +244,11 @@ class PaddedBatch:
         assert self.mask is not None and self.lengths is not None and self.next_tokens is not None
         width = max(self.width, int(prefilled.mask.shape[1]))
         for old, new in zip(_layers(self.cache), _layers(prefilled.cache), strict=True):
-            old.keys = torch.cat([_pad_left(old.keys, width), _pad_left(new.keys, width)])
-            old.values = torch.cat([_pad_left(old.values, width), _pad_left(new.values, width)])
+            _set_kv(
+                old,
+                torch.cat([_pad_left(old.keys, width), _pad_left(new.keys, width)]),
+                torch.cat([_pad_left(old.values, width), _pad_left(new.values, width)]),
+            )
         self.mask = torch.cat([_pad_left(self.mask, width, dim=1), _pad_left(prefilled.mask, width, dim=1)])
         self.lengths = torch.cat([self.lengths, prefilled.lengths])
         self.next_tokens = torch.cat([self.next_tokens, first_tokens])
@@ -216,8 +283,11 @@ class PaddedBatch:
         start = int(mask.any(dim=0).int().argmax())  # first column some remaining row uses
         self.mask = mask[:, start:]
         for layer in _layers(self.cache):
-            layer.keys = layer.keys.index_select(0, idx)[:, :, start:]
-            layer.values = layer.values.index_select(0, idx)[:, :, start:]
+            _set_kv(
+                layer,
+                layer.keys[:, :, start:].index_select(0, idx),
+                layer.values[:, :, start:].index_select(0, idx),
+            )
 
 
 def _pad_left(t: torch.Tensor, width: int, dim: int = 2) -> torch.Tensor:

@@ -111,6 +111,9 @@ class Engine:
         self._inbox: deque[_Sequence] = deque()
         self._waiting: dict[int, _Sequence] = {}
         self._wakeup = threading.Condition()
+        # Fast tokenizers are Rust objects that raise "Already borrowed" if two threads touch one while
+        # its settings change; callers' threads encode while the loop decodes, so they take turns.
+        self._tok_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._accepting = True
         self._running = False
@@ -119,6 +122,7 @@ class Engine:
         self.ready = threading.Event()
         self.load_seconds: float = time.perf_counter() - self._created_at
         self.ready_seconds: float | None = None
+        self.process_ready_seconds: float | None = None  # OS process start → ready (what /readyz reports)
         self._counters = {
             "requests_finished": 0,
             "requests_failed": 0,
@@ -191,8 +195,13 @@ class Engine:
             if result.error is not None:
                 raise RuntimeError(f"engine warm-up failed: {result.error}")
         self.ready_seconds = time.perf_counter() - self._created_at
+        self.process_ready_seconds = time.time() - self._proc.create_time()
         self.ready.set()
-        log.info("engine.ready ready_s=%.2f", self.ready_seconds)
+        log.info(
+            "engine.ready ready_s=%.2f process_start_to_ready_s=%.2f",
+            self.ready_seconds,
+            self.process_ready_seconds,
+        )
 
     def stop(self, drain: bool = True, timeout: float = 60) -> None:
         """Refuse new requests; with drain, finish running and queued ones first, else fail them."""
@@ -223,11 +232,14 @@ class Engine:
                 or not isinstance(m.get("content"), str)
             ):
                 raise ValueError(f"bad chat message {m!r}: needs string 'role' and 'content'")
-        if getattr(self.tokenizer, "chat_template", None):
-            text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        else:
-            text = "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
-        ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        with self._tok_lock:
+            if getattr(self.tokenizer, "chat_template", None):
+                text = self.tokenizer.apply_chat_template(
+                    messages, add_generation_prompt=True, tokenize=False
+                )
+            else:
+                text = "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
+            ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return ids
 
     def shared_prefix_len(self, messages: list[dict[str, str]], prompt_ids: list[int]) -> int:
@@ -237,10 +249,11 @@ class Engine:
         if not self.prefix_cache.enabled or not getattr(self.tokenizer, "chat_template", None):
             return 0
         probe = [*messages[:-1], {**messages[-1], "content": _SPLIT}]
-        text = self.tokenizer.apply_chat_template(probe, add_generation_prompt=True, tokenize=False)
-        if _SPLIT not in text:
-            return 0
-        head: list[int] = self.tokenizer(text.split(_SPLIT, 1)[0], add_special_tokens=False)["input_ids"]
+        with self._tok_lock:
+            text = self.tokenizer.apply_chat_template(probe, add_generation_prompt=True, tokenize=False)
+            if _SPLIT not in text:
+                return 0
+            head: list[int] = self.tokenizer(text.split(_SPLIT, 1)[0], add_special_tokens=False)["input_ids"]
         n = 0
         for a, b in zip(head, prompt_ids[:-1], strict=False):  # keep at least one token to prefill
             if a != b:
@@ -296,13 +309,13 @@ class Engine:
         """Submit all, wait, return in order. A request whose Future failed comes back as an error
         result; PromptTooLong is raised before anything is queued."""
         for r in requests:
-            if isinstance(r.messages, list) and r.messages:
-                try:
-                    n = self.count_prompt_tokens(r.messages)
-                except Exception:
-                    continue  # reported through its Future below
-                if n + r.max_new_tokens > self.context_length:
-                    raise PromptTooLong(n, r.max_new_tokens, self.context_length)
+            try:
+                n = self.count_prompt_tokens(r.messages)
+                too_long = n + r.max_new_tokens > self.context_length
+            except Exception:
+                continue  # bad input: reported through its Future below
+            if too_long:
+                raise PromptTooLong(n, r.max_new_tokens, self.context_length)
         futures = [self.submit(r) for r in requests]
         results = []
         for r, f in zip(requests, futures, strict=True):
@@ -331,6 +344,9 @@ class Engine:
             "context_length": self.context_length,
             "load_seconds": round(self.load_seconds, 3),
             "ready_seconds": None if self.ready_seconds is None else round(self.ready_seconds, 3),
+            "process_ready_seconds": None
+            if self.process_ready_seconds is None
+            else round(self.process_ready_seconds, 3),
             "ready": self.ready.is_set(),
             "accepting": self._accepting,
         }
@@ -597,7 +613,10 @@ class Engine:
     # ------------------------------------------------------------------ helpers
 
     def _decode_text(self, ids: Any) -> str:
-        text: str = self.tokenizer.decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+        with self._tok_lock:
+            text: str = self.tokenizer.decode(
+                ids, skip_special_tokens=False, clean_up_tokenization_spaces=False
+            )
         return text
 
     def _sample_rss(self, force: bool = False) -> None:
