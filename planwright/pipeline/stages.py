@@ -8,6 +8,7 @@ progress through short sessions of its own, so a reader sees it while the stage 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, as_completed
@@ -20,7 +21,7 @@ from planwright.pipeline.parsing import apply_answer
 from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
 from planwright.schemas import AuthSpec, CrawlOptions, TestCaseData, Verification
-from planwright.settings import Settings
+from planwright.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -43,6 +44,39 @@ class TextGenerator(Protocol):
     def submit(self, request: GenerationRequest) -> Future[GenerationResult]: ...
 
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int: ...
+
+
+class Lease(threading.Thread):
+    """While a stage runs, it touches its plan's row so the reconciler knows the job is alive.
+
+    The reconciler re-queues a plan whose row has not moved for PLAN_STALE_AFTER_S; a stage that
+    works quietly for long (exploring, generating) must not look dead. The embedded command has no
+    reconciler and SQLite one writer, so there the lease does nothing.
+    """
+
+    def __init__(self, database_url: str, plan_id: int, interval_s: float) -> None:
+        super().__init__(name=f"lease-plan-{plan_id}", daemon=True)
+        self.database_url, self.plan_id, self.interval_s = database_url, plan_id, interval_s
+        self.stopped = threading.Event()
+
+    def __enter__(self) -> Lease:
+        if not self.database_url.startswith("sqlite"):
+            self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopped.set()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval_s):
+            try:
+                update_plan(self.database_url, self.plan_id, updated_at=utcnow())
+            except Exception:  # the database is away: the stage itself will notice
+                log.warning("plan.lease.renew_failed plan_id=%s", self.plan_id)
+
+
+def lease(database_url: str, plan_id: int) -> Lease:
+    return Lease(database_url, plan_id, max(1.0, get_settings().plan_stale_after_s / 3))
 
 
 class StageSkipped(Exception):
@@ -114,7 +148,8 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         update_plan(database_url, plan_id, auth=auth.model_dump())
         options.auth = auth
     try:
-        crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress)
+        with lease(database_url, plan_id):
+            crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress)
     except CrawlError as error:
         fail_plan(database_url, plan_id, str(error))
         return False
@@ -175,15 +210,8 @@ def generate_stage(
         except PromptTooLong as error:
             results[index] = error
     done = len(results)
-    for future in as_completed(futures):
-        index = futures[future]
-        try:
-            results[index] = future.result()
-        except Exception as error:  # one bad request must not sink the plan: its skeleton stands
-            results[index] = error
-        done += 1
-        if done % 4 == 0 or done == len(behaviours):
-            update_plan(database_url, plan_id, progress_done=done)
+    with lease(database_url, plan_id):
+        _collect(futures, results, done, len(behaviours), database_url, plan_id)
 
     cases: list[TestCaseData] = []
     generations: list[Generation] = []
@@ -248,6 +276,25 @@ def generate_stage(
     return True
 
 
+def _collect(
+    futures: dict[Future[GenerationResult], int],
+    results: dict[int, GenerationResult | BaseException],
+    done: int,
+    total: int,
+    database_url: str,
+    plan_id: int,
+) -> None:
+    for future in as_completed(futures):
+        index = futures[future]
+        try:
+            results[index] = future.result()
+        except Exception as error:  # one bad request must not sink the plan: its skeleton stands
+            results[index] = error
+        done += 1
+        if done % 4 == 0 or done == total:
+            update_plan(database_url, plan_id, progress_done=done)
+
+
 def verify_stage(
     database_url: str,
     plan_id: int,
@@ -271,9 +318,10 @@ def verify_stage(
     def progress(done: int, total: int, *_: object) -> None:
         update_plan(database_url, plan_id, progress_done=done, progress_total=total)
 
-    verifications: list[Verification] = verify_cases(
-        cases, browser, timeout_s=timeout_s, on_progress=progress, auth=auth
-    )
+    with lease(database_url, plan_id):
+        verifications: list[Verification] = verify_cases(
+            cases, browser, timeout_s=timeout_s, on_progress=progress, auth=auth
+        )
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
         assert row is not None
