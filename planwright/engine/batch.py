@@ -51,13 +51,15 @@ def _growing_layer_class() -> type:
             self._vbuf: torch.Tensor | None = None
             self._len = 0
 
-        def set(self, keys: torch.Tensor, values: torch.Tensor) -> None:
-            """Replace the contents (re-formed batch); one copy into fresh buffers with spare room."""
+        def set(self, keys: torch.Tensor, values: torch.Tensor, room: int = 0) -> None:
+            """Replace the contents (re-formed batch); one copy into fresh buffers with spare room
+            (at least `room` columns: a prompt suffix after a cached prefix can be longer than `spare`)."""
             if not self.is_initialized:
                 self.lazy_initialization(keys, values)
             b, h, n, d = keys.shape
-            self._kbuf = keys.new_empty((b, h, n + self.spare, d))
-            self._vbuf = values.new_empty((b, h, n + self.spare, values.shape[-1]))
+            extra = max(self.spare, room)
+            self._kbuf = keys.new_empty((b, h, n + extra, d))
+            self._vbuf = values.new_empty((b, h, n + extra, values.shape[-1]))
             self._kbuf[:, :, :n] = keys
             self._vbuf[:, :, :n] = values
             self._len = n
@@ -71,7 +73,7 @@ def _growing_layer_class() -> type:
                 return self.keys, self.values
             n = self._len + key_states.shape[-2]
             if n > self._kbuf.shape[-2]:
-                self.set(self.keys, self.values)  # regrow with fresh spare room
+                self.set(self.keys, self.values, room=key_states.shape[-2])  # regrow with room enough
                 assert self._kbuf is not None and self._vbuf is not None
             self._kbuf[:, :, self._len : n] = key_states
             self._vbuf[:, :, self._len : n] = value_states
