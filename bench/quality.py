@@ -42,6 +42,7 @@ from bench.quality_rules import (  # noqa: E402
     case_grounded,
     evaluate_scenario,
     load_scenarios,
+    normalize,
     ungrounded_steps,
 )
 
@@ -105,6 +106,9 @@ class AppResult:
     from_model: int = 0
     from_skeleton: int = 0
     explored_cases: int = 0  # cases from explored behaviours (tag "explored")
+    duplicate_titles: int = (
+        0  # cases whose title another case of the plan also has (a reader cannot tell them apart)
+    )
     model_answers: int = 0
     model_completion_tokens: int = 0
     model_rejections: dict[str, int] = field(default_factory=dict)  # reason -> count
@@ -201,6 +205,8 @@ def measure(
     result.from_model = sum(case.source == "model" for case in cases)
     result.from_skeleton = result.cases - result.from_model
     result.explored_cases = sum("explored" in case.tags for case in cases)
+    titles = Counter(normalize(case.title) for case in cases)
+    result.duplicate_titles = sum(count for count in titles.values() if count > 1)
     result.case_kinds = dict(Counter(case_kind(case) for case in cases).most_common())
     result.model_answers = answers
     result.model_completion_tokens = completion_tokens
@@ -383,6 +389,7 @@ def totals(results: list[AppResult]) -> AppResult:
         "from_model",
         "from_skeleton",
         "explored_cases",
+        "duplicate_titles",
         "model_answers",
         "model_completion_tokens",
     ):
@@ -425,6 +432,7 @@ def table_rows(result: AppResult) -> list[tuple[str, str]]:
         ("failed", f"{r.failed} ({pct(r.failed, r.cases)})"),
         ("not executable", f"{r.not_executable} ({pct(r.not_executable, r.cases)})"),
         ("from model / skeleton", f"{r.from_model} / {r.from_skeleton}"),
+        ("cases with a duplicate title", str(r.duplicate_titles)),
         ("model tokens/s (aggregate)", speed),
         ("time crawl", f"{seconds.get('crawl', 0):.1f} s"),
         ("time generate", f"{seconds.get('generate', 0):.1f} s"),

@@ -4,6 +4,7 @@ module docstring says, no more and no less."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def add_task_case(**overrides: object) -> TestCaseData:
     )
 
 
-def scenario(*must: dict[str, object]) -> Scenario:
+def scenario(*must: Mapping[str, object]) -> Scenario:
     return Scenario.from_dict({"id": "s", "title": "s", "must": list(must)})
 
 
@@ -305,3 +306,67 @@ def test_open_and_bare_press_need_no_target_other_actions_do() -> None:
     assert step_grounded(step(1, "open", None, PAGE), set())
     assert step_grounded(step(2, "press", None, "Escape"), set())
     assert not step_grounded(step(2, "click", None), set())
+
+
+def test_measure_counts_grounding_verification_sources_and_coverage() -> None:
+    """The benchmark's counting (bench/quality.py `measure`) on a hand-built plan: no browser, no model."""
+    from collections import Counter
+
+    from bench.quality import AppResult, measure, render_table
+    from planwright.schemas import Element, ExploreAction, ObservedBehaviour, PageSnapshot, StateChange
+
+    def element(key: str, name: str, kind: str = "button") -> Element:
+        return Element(
+            key=key,
+            kind=kind,  # type: ignore[arg-type]
+            role="textbox" if kind == "input" else kind,
+            name=name,
+            locator=Locator(strategy="role", role=kind, name=name),
+        )
+
+    revealed = ObservedBehaviour(
+        key="b1",
+        kind="fill_submit",
+        actions=[
+            ExploreAction(action="fill", element_key="e2", data="Buy milk"),
+            ExploreAction(action="click", element_key="e3"),
+        ],
+        change=StateChange(appeared=["Buy milk"]),
+        new_elements=[element("n1", "Buy milk", "checkbox")],
+    )
+    page = PageSnapshot(
+        url=PAGE, elements=[element("e2", "New task", "input"), element("e3", "Add")], behaviours=[revealed]
+    )
+    good = add_task_case()
+    good.source, good.verification = "model", Verification(status="verified")
+    ticked = case([step(2, "check", "Buy milk", key="n1")], [Expectation(kind="text", value="1 of 1 done")])
+    ticked.verification = Verification(status="verified")
+    ticked.title = "Tick a task"
+    stray = case([step(2, "click", "Add", key="e9")])
+    stray.title = good.title  # same title as another case
+    stray.verification = Verification(status="failed", detail="step 2: no such element")
+
+    result = AppResult("todo", PAGE)
+    scenarios = [
+        ADD_TASK,
+        Scenario.from_dict(
+            {
+                "id": "x",
+                "title": "x",
+                "destructive": True,
+                "must": [{"kind": "click", "target_name": "Delete"}],
+            }
+        ),
+    ]
+    measure(result, [good, ticked, stray], [page], scenarios, Counter({"no title line": 2}), 3, 120)
+
+    assert (result.cases, result.grounded_cases, result.ungrounded_steps, result.steps) == (3, 2, 1, 7)
+    assert (result.verified, result.failed, result.from_model, result.from_skeleton) == (2, 1, 1, 2)
+    assert (result.scenarios_total, result.scenarios_covered, result.scenarios_covered_verified) == (2, 1, 1)
+    assert result.scenarios_destructive == 1 and result.uncovered[0]["id"] == "x"
+    assert result.failures[0]["detail"] == "step 2: no such element"
+    assert result.duplicate_titles == 2
+    table = render_table([result, AppResult("fixture", PAGE)])
+    assert (
+        "| scenarios covered " in table and "1/2 (50%)" in table and "| total " in table.splitlines()[0] + " "
+    )
