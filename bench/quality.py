@@ -275,8 +275,8 @@ def skeleton_candidates(pages: list[PageSnapshot], url: str) -> tuple[list[TestC
 
 def rejection_reason(error: str | None) -> str:
     """Group the model's rejected answers by the first reason, without the case-specific tail."""
-    reason = (error or "no reason").split(";")[0].strip()
-    return reason.split(":")[0][:80]
+    reason = (error or "no reason").split(";")[0].strip().split(":")[0]
+    return _detail_shape(reason)[:80]
 
 
 def run_plan(
