@@ -37,6 +37,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "click_link": "Click the link “{name}”",
         "click_button": "Click the button “{name}”",
         "submit_empty": "Leave the form empty and click “{name}”",
+        "submit_defaults": "Keep the form's values as they are and click “{name}”",
         "fill": "Type “{value}” into the field “{name}”",
         "exp_url": "The address becomes {value}",
         "exp_heading": "The heading “{value}” is shown",
@@ -60,6 +61,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "click_link": "Нажать на ссылку «{name}»",
         "click_button": "Нажать на кнопку «{name}»",
         "submit_empty": "Оставить форму пустой и нажать «{name}»",
+        "submit_defaults": "Оставить значения формы как есть и нажать «{name}»",
         "fill": "Ввести «{value}» в поле «{name}»",
         "exp_url": "Адрес страницы становится {value}",
         "exp_heading": "Отображается заголовок «{value}»",
@@ -256,17 +258,23 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
         return None
     submit_name = _element_label(submit)
     form_name = form.name or submit_name
+    fields = [page.element(key) for key in form.field_keys]
+    field_names = [_element_label(field) for field in fields if field is not None]
+    notice = outcome.kind == "validation" and outcome.url is not None and (outcome.status or 200) < 400
+    if notice:
+        # It navigated with a 2xx and showed a message: a notice after a submit with the fields'
+        # default values (e.g. quantity 1), not a rejection.
+        outcome = outcome.model_copy(update={"kind": "navigation"})
+    prefilled = notice or any(field is not None and field.kind == "select" for field in fields)
     steps = [
         _open_step(page, texts),
         Step(
             n=2,
             action="click",
-            text=texts["submit_empty"].format(name=submit_name),
+            text=texts["submit_defaults" if prefilled else "submit_empty"].format(name=submit_name),
             target=_target(page, submit),
         ),
     ]
-    fields = [page.element(key) for key in form.field_keys]
-    field_names = [_element_label(field) for field in fields if field is not None]
     if outcome.kind == "validation" and outcome.messages:
         messages = list(dict.fromkeys(outcome.messages))[:3]
         expected = [
@@ -303,6 +311,10 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
                     value=outcome.heading,
                     text=texts["exp_heading"].format(value=outcome.heading),
                 )
+            )
+        for message in list(dict.fromkeys(outcome.messages))[:2]:
+            expected.append(
+                Expectation(kind="text", value=message, text=texts["exp_visible"].format(value=message))
             )
         case = TestCaseData(
             page_url=page.url,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from planwright.db.models import Generation, Plan, utcnow
 from planwright.db.session import session_scope
 from planwright.pipeline import store
-from planwright.pipeline.parsing import apply_answer
+from planwright.pipeline.parsing import Acceptance, apply_answer
 from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
 from planwright.schemas import AuthSpec, CrawlOptions, TestCaseData, Verification
@@ -215,6 +215,7 @@ def generate_stage(
 
     cases: list[TestCaseData] = []
     generations: list[Generation] = []
+    model_titles: set[str] = set()
     for index, behaviour in enumerate(behaviours):
         outcome = results.get(index)
         prompt_text = render_prompt(messages_by_index[index])
@@ -234,6 +235,16 @@ def generate_stage(
             )
             continue
         acceptance = apply_answer(behaviour.case, outcome.text, truncated=outcome.finish_reason == "length")
+        title_key = acceptance.case.title.casefold()
+        if acceptance.accepted and title_key in model_titles:
+            # Small models give many cases one title ("Add to cart to order" ×5): keep the skeleton's.
+            acceptance = Acceptance(
+                behaviour.case.model_copy(update={"source": "skeleton"}),
+                False,
+                ["title repeats another case's title"],
+            )
+        elif acceptance.accepted:
+            model_titles.add(title_key)
         cases.append(acceptance.case)
         generations.append(
             Generation(
