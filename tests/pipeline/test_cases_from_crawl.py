@@ -203,3 +203,22 @@ def test_degenerate_or_cut_off_answers_are_refused() -> None:
     assert not repeated.accepted and "title repeats itself" in repeated.reasons
     cut = apply_answer(behaviour.case, "Название: Контакты говорятся о том, как открытие ко", truncated=True)
     assert not cut.accepted and "title cut off at the token limit" in cut.reasons
+
+
+def test_a_submit_that_navigates_with_a_notice_is_not_called_a_rejection() -> None:
+    quantity = Element(key="e1", kind="input", role="spinbutton", name="Quantity",
+                       locator=Locator(strategy="label", value="Quantity"), input_type="number", form_key="e2")
+    add = Element(key="e3", kind="button", role="button", name="Add to cart",
+                  locator=role_locator("button", "Add to cart"), form_key="e2")
+    form = Element(
+        key="e2", kind="form", role="form", name="", locator=Locator(strategy="css", value="form"),
+        field_keys=["e1"], submit_key="e3",
+        outcome=Outcome(kind="validation", url=f"{BASE}/product/1?added=1", status=200, messages=["Added to cart"]),
+    )
+    page = PageSnapshot(url=f"{BASE}/product/1", title="Mug", headings=["Red mug"], elements=[quantity, form, add])
+    behaviour = build_behaviours(CrawlResult(start_url=page.url, pages=[page]), "en")[-1]
+    assert behaviour.kind == "form_navigation"
+    assert behaviour.case.steps[1].text == "Keep the form's values as they are and click “Add to cart”"
+    assert {(x.kind, x.value) for x in behaviour.case.expected} >= {
+        ("url", f"{BASE}/product/1?added=1"), ("text", "Added to cart")
+    }
