@@ -9,6 +9,7 @@ in it and the loop carries on with an empty batch.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import math
@@ -189,6 +190,9 @@ class Engine:
         self._running = True
         self._thread = threading.Thread(target=self._loop, name="planwright-engine", daemon=True)
         self._thread.start()
+        # A loop thread still alive when the interpreter tears down can abort the process ("terminate
+        # called without an active exception", seen here ~1 exit in 4); stop it first if nobody did.
+        atexit.register(self._stop_at_exit)
         warm = [GenerationRequest(messages=WARMUP_MESSAGES, max_new_tokens=4, request_id="warmup")] * 2
         for future in [self._submit(r, count=False) for r in warm]:
             result = future.result()
@@ -203,8 +207,12 @@ class Engine:
             self.process_ready_seconds,
         )
 
+    def _stop_at_exit(self) -> None:
+        self.stop(drain=False, timeout=10)
+
     def stop(self, drain: bool = True, timeout: float = 60) -> None:
         """Refuse new requests; with drain, finish running and queued ones first, else fail them."""
+        atexit.unregister(self._stop_at_exit)
         with self._wakeup:
             self._accepting = False
             if not drain:
