@@ -13,8 +13,6 @@ import atexit
 import itertools
 import logging
 import math
-import resource
-import sys
 import threading
 import time
 from collections import deque
@@ -632,10 +630,21 @@ class Engine:
         if not force and now - self._last_rss_check < 0.25:
             return
         self._last_rss_check = now
-        rss = self._proc.memory_info().rss
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        maxrss_bytes = maxrss if sys.platform == "darwin" else maxrss * 1024
-        self._peak_rss = max(self._peak_rss, rss, maxrss_bytes)
+        self._peak_rss = max(self._peak_rss, self._proc.memory_info().rss, _high_water_rss())
+
+
+def _high_water_rss() -> int:
+    """This process's peak RSS from the kernel (Linux VmHWM), so short peaks between samples count.
+    Not ru_maxrss: Linux carries that across fork+exec, so a worker spawned by a big parent would
+    report the parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def _validate(request: GenerationRequest) -> None:
