@@ -25,6 +25,7 @@ from typing import Any
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PROMPT_TOKENS = 150
 ANSWER_TOKENS = 64
+CONCURRENT = 16
 
 STUDY_TABLE_2 = [  # (mode, latency for a 150-token prompt, note) as the study reports them
     ("M1 (MPS), DeepSeek-R1-Distill-Qwen-1.5B", "~1.1 s", "study"),
@@ -138,6 +139,10 @@ def worker(row: dict[str, str], runs: int) -> dict[str, Any]:
     results = []
     for _ in range(runs):
         results.append(engine.generate([GenerationRequest(messages, max_new_tokens=ANSWER_TOKENS)])[0])
+    # the same prompt from 16 clients at once: what batching makes of this device and dtype
+    started = time.perf_counter()
+    batch = engine.generate([GenerationRequest(messages, max_new_tokens=ANSWER_TOKENS)] * CONCURRENT)
+    batch_tok_s = sum(r.completion_tokens for r in batch) / (time.perf_counter() - started)
     ids = torch.tensor([engine.format_prompt(messages)], device=engine.model.device)
     plain = []
     with torch.inference_mode():
@@ -171,6 +176,7 @@ def worker(row: dict[str, str], runs: int) -> dict[str, Any]:
             statistics.median((r.completion_tokens - 1) / max(r.latency_s - r.ttft_s, 1e-9) for r in results),
             1,
         ),
+        "concurrent_16_tok_s": round(batch_tok_s, 1),
         "plain_generate_median_s": round(statistics.median(plain), 3),
         "cold_start_s": round(cold, 2) if row["model"] == "default" else None,
         "peak_rss_mb": round(max(stats["peak_rss_bytes"], psutil.Process().memory_info().rss) / 2**20),
@@ -191,7 +197,7 @@ def run_row(row: dict[str, str], runs: int) -> dict[str, Any]:
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (
         f"{'device':<7}{'dtype':<10}{'model':<46}{'prompt':>7}{'answer':>7}{'latency s':>10}"
-        f"{'ttft s':>8}{'tok/s':>7}{'generate s':>11}{'cold s':>7}{'RSS MB':>7}{'GPU MB':>7}"
+        f"{'ttft s':>8}{'tok/s':>7}{'x16 tok/s':>10}{'generate s':>11}{'cold s':>7}{'RSS MB':>7}{'GPU MB':>7}"
     )
     print(head)
     print("-" * len(head))
@@ -205,6 +211,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(
             f"{r['device']:<7}{r['dtype']:<10}{r['model_id'][:45]:<46}{r['prompt_tokens']:>7}{answer:>7.0f}"
             f"{r['latency_mean_s']:>10.2f}{r['ttft_median_s']:>8.3f}{r['decode_tok_s']:>7.1f}"
+            f"{r['concurrent_16_tok_s']:>10.1f}"
             f"{r['plain_generate_median_s']:>11.2f}{cold:>7}{r['peak_rss_mb']:>7}{gpu:>7}"
         )
     print("\nthe study (other hardware, DeepSeek-R1-Distill-Qwen-1.5B):")
