@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-exec .venv/bin/planwright generate "$@"
+exec "${PLANWRIGHT_VENV:-.venv}/bin/planwright" generate "$@"

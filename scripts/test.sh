@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+VENV="${PLANWRIGHT_VENV:-.venv}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-.venv/bin/ruff check .
+"$VENV/bin/ruff" check .
 set +e
-.venv/bin/python -m pytest -p no:cacheprovider --timeout=900 "$@"
+"$VENV/bin/python" -m pytest -p no:cacheprovider --timeout=900 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
