@@ -10,6 +10,7 @@ in it and the loop carries on with an empty batch.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import itertools
 import logging
 import math
@@ -134,6 +135,7 @@ class Engine:
         }
         self._seconds = {"prefill": 0.0, "decode": 0.0, "sample_and_detok": 0.0, "reform": 0.0}
         self._peak_rss = 0
+        self._trim_when_idle = False
         self._last_rss_check = 0.0
         self._proc = psutil.Process()
         self._sample_rss(force=True)
@@ -387,6 +389,9 @@ class Engine:
                     break
                 if not self._running:
                     return False
+                if self._trim_when_idle:
+                    self._trim_when_idle = False
+                    _release_free_memory()
                 self._wakeup.wait()
             if not self._scheduler.has_work() and self.max_batch_wait_s > 0:
                 # Idle → first arrival: wait briefly for companions so they share one prefill.
@@ -406,6 +411,7 @@ class Engine:
             self._scheduler.add(seq.budget)
 
     def _step(self) -> None:
+        self._trim_when_idle = True
         admitted = [self._waiting.pop(b.seq_id) for b in self._scheduler.schedule()]
         if admitted:
             self._prefill(admitted)
@@ -631,6 +637,15 @@ class Engine:
             return
         self._last_rss_check = now
         self._peak_rss = max(self._peak_rss, self._proc.memory_info().rss, _high_water_rss())
+
+
+def _release_free_memory() -> None:
+    """Give freed heap back to the OS when the loop goes idle (glibc keeps it after a burst: a worker
+    that served 16 clients otherwise stays ~0.3 GB larger while idle). No-op off glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _high_water_rss() -> int:
