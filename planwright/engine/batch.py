@@ -58,28 +58,30 @@ def _growing_layer_class() -> type:
                 self.lazy_initialization(keys, values)
             b, h, n, d = keys.shape
             extra = max(self.spare, room)
-            self._kbuf = keys.new_empty((b, h, n + extra, d))
-            self._vbuf = values.new_empty((b, h, n + extra, values.shape[-1]))
-            self._kbuf[:, :, :n] = keys
-            self._vbuf[:, :, :n] = values
-            self._len = n
-            self.keys, self.values = self._kbuf[:, :, :n], self._vbuf[:, :, :n]
+            kbuf = keys.new_empty((b, h, n + extra, d))
+            vbuf = values.new_empty((b, h, n + extra, values.shape[-1]))
+            kbuf[:, :, :n] = keys
+            vbuf[:, :, :n] = values
+            self._kbuf, self._vbuf, self._len = kbuf, vbuf, n
+            self.keys, self.values = kbuf[:, :, :n], vbuf[:, :, :n]
 
         def update(
             self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
         ) -> tuple[torch.Tensor, torch.Tensor]:
-            if not self.is_initialized or self._kbuf is None:
+            if not self.is_initialized or self._kbuf is None or self.keys is None or self.values is None:
                 self.set(key_states, value_states)
-                return self.keys, self.values
+                return key_states, value_states
             n = self._len + key_states.shape[-2]
             if n > self._kbuf.shape[-2]:
                 self.set(self.keys, self.values, room=key_states.shape[-2])  # regrow with room enough
-                assert self._kbuf is not None and self._vbuf is not None
-            self._kbuf[:, :, self._len : n] = key_states
-            self._vbuf[:, :, self._len : n] = value_states
+            kbuf, vbuf = self._kbuf, self._vbuf
+            assert kbuf is not None and vbuf is not None
+            kbuf[:, :, self._len : n] = key_states
+            vbuf[:, :, self._len : n] = value_states
             self._len = n
-            self.keys, self.values = self._kbuf[:, :, :n], self._vbuf[:, :, :n]
-            return self.keys, self.values
+            keys, values = kbuf[:, :, :n], vbuf[:, :, :n]
+            self.keys, self.values = keys, values
+            return keys, values
 
         def get_seq_length(self) -> int:
             return self._len if self.is_initialized and self._kbuf is not None else 0

@@ -95,7 +95,7 @@ def convert_gguf(gguf: Path, cache_dir: Path) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     # save_pretrained refuses a model that still looks GGUF-quantised; the weights are plain fp32 now.
-    model.hf_quantizer = None
+    setattr(model, "hf_quantizer", None)  # noqa: B010 - typed as a module attribute upstream
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.config.name_or_path = gguf.stem
@@ -213,7 +213,7 @@ def load_model(source: ModelSource, plan: DevicePlan) -> tuple[Any, Any]:
     if qconfig is not None:
         kwargs["quantization_config"] = qconfig
         kwargs["device_map"] = plan.device
-    model = AutoModelForCausalLM.from_pretrained(str(path), **kwargs)
+    model: Any = AutoModelForCausalLM.from_pretrained(str(path), **kwargs)
     if qconfig is None:
         model = model.to(plan.device)
     model.eval()

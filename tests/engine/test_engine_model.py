@@ -66,6 +66,30 @@ def test_concurrent_greedy_requests_match_one_at_a_time(
     assert engine.stats()["prefix_cache_hits"] > 0
 
 
+def test_long_suffix_after_a_cached_prefix(engine: Engine) -> None:
+    """A user message longer than the KV layers' spare columns, after the shared (cached) system
+    prompt, next to a short one: the same tokens as plain generate on the whole prompt."""
+    detail = " ".join(f"Field {i} is labelled 'Name {i}' and is required." for i in range(12))
+    long_req = task_request("Sign up", 12)
+    long_req.messages[1]["content"] += " " + detail
+    short_req = task_request("Log in", 12)
+    prompt = engine.format_prompt(long_req.messages)
+    prefix = engine.shared_prefix_len(long_req.messages, prompt)
+    assert prefix > 0 and len(prompt) - prefix > 100
+    both = engine.generate([long_req, short_req])
+    for req, res in zip([long_req, short_req], both, strict=True):
+        assert res.error is None and res.completion_tokens > 0, res.error
+        ids = torch.tensor([engine.format_prompt(req.messages)])
+        with torch.inference_mode():
+            out = engine.model.generate(
+                ids, attention_mask=torch.ones_like(ids), max_new_tokens=12, do_sample=False
+            )
+        reference = out[0, ids.shape[1] :].tolist()[: len(res.token_ids)]
+        if reference != res.token_ids:
+            ref = engine.generate([req])[0]  # alone, then compare with the near-tie rule
+            assert_same_or_near_tie(engine, req, ref, res)
+
+
 def test_max_new_tokens_and_result_fields(engine: Engine, solo: dict[str, GenerationResult]) -> None:
     lengths = dict(TASKS)
     assert any(r.finish_reason == "length" for r in solo.values())
