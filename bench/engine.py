@@ -428,14 +428,14 @@ def engine_process_peak(dtype: str, n: int, max_new: int) -> dict[str, Any]:
 def print_table(results: list[ModeResult]) -> None:
     base = results[0].tokens_per_s
     head = (
-        f"{'mode':<26}{'req':>4}{'tokens':>7}{'wall s':>8}{'tok/s':>8}{'x (a)':>7}{'lat p50':>8}"
+        f"{'mode':<33}{'req':>4}{'tokens':>7}{'wall s':>8}{'tok/s':>8}{'x (a)':>7}{'lat p50':>8}"
         f"{'lat p95':>8}{'ttft p50':>9}{'ttft p95':>9}{'RSS MB':>8}{'load':>6}"
     )
     print(head)
     print("-" * len(head))
     for r in results:
         print(
-            f"{r.mode:<26}{r.requests:>4}{r.completion_tokens:>7}{r.wall_s:>8.1f}{r.tokens_per_s:>8.1f}"
+            f"{r.mode:<33}{r.requests:>4}{r.completion_tokens:>7}{r.wall_s:>8.1f}{r.tokens_per_s:>8.1f}"
             f"{r.tokens_per_s / base:>7.2f}{r.latency_p50_s:>8.2f}{r.latency_p95_s:>8.2f}"
             f"{r.ttft_p50_s:>9.3f}{r.ttft_p95_s:>9.3f}{r.peak_rss_mb:>8.0f}{r.load_avg_1m:>6.1f}"
         )
