@@ -16,7 +16,9 @@ pytestmark = pytest.mark.model
 def test_plan_prompts_with_a_shared_prefix_all_generate(engine: Engine) -> None:
     behaviours = build_behaviours(fixture_crawl(), "en") * 2
     requests = [
-        GenerationRequest(messages=build_messages(b, "en"), max_new_tokens=24, stop=STOP_STRINGS, request_id=str(i))
+        GenerationRequest(
+            messages=build_messages(b, "en"), max_new_tokens=24, stop=STOP_STRINGS, request_id=str(i)
+        )
         for i, b in enumerate(behaviours)
     ]
     results = engine.generate(requests)
