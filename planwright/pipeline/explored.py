@@ -12,9 +12,8 @@ as are the few a page-load skeleton already covers (an empty form submit, a butt
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
-from planwright.pipeline.skeleton import Behaviour
+from planwright.pipeline.skeleton import Behaviour, element_label, origin, target_of, url_path
 from planwright.schemas import (
     Element,
     Expectation,
@@ -25,7 +24,6 @@ from planwright.schemas import (
     Priority,
     StateChange,
     Step,
-    Target,
     TestCaseData,
 )
 
@@ -146,36 +144,12 @@ PRIORITY: dict[str, Priority] = {
 NEGATIVE = {"submit_empty", "submit_invalid", "blur_invalid", "search_no_match"}
 
 
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _label(element: Element) -> str:
-    return element.name or element.locator.value or element.key
-
-
-def _target(page: PageSnapshot, element: Element) -> Target:
-    return Target(
-        element_key=element.key,
-        page_url=page.url,
-        role=element.role,
-        name=element.name,
-        locator=element.locator,
-    )
-
-
 def _unchecks(action: ExploreAction) -> bool:
     return (action.data or "").strip().lower() in UNCHECK_WORDS
 
 
 def _step_text(action: ExploreAction, element: Element | None, texts: dict[str, str]) -> str:
-    name = _label(element) if element is not None else ""
+    name = element_label(element) if element is not None else ""
     if action.action == "open":
         return texts["reload"].format(url=action.data or "")
     if action.action == "click":
@@ -214,7 +188,9 @@ def _expectations(change: StateChange, texts: dict[str, str]) -> list[Expectatio
     expected: list[Expectation] = []
     if change.url:
         expected.append(
-            Expectation(kind="url", value=change.url, text=texts["exp_url"].format(value=_path(change.url)))
+            Expectation(
+                kind="url", value=change.url, text=texts["exp_url"].format(value=url_path(change.url))
+            )
         )
     if change.heading:
         expected.append(
@@ -264,7 +240,7 @@ def _observation(change: StateChange, texts: dict[str, str], *, kept: bool = Fal
     if change.appeared and kept:
         return texts["obs_kept"].format(value=change.appeared[0])
     if change.url:
-        return texts["obs_url"].format(value=_path(change.url))
+        return texts["obs_url"].format(value=url_path(change.url))
     if change.appeared:
         return texts["obs_visible"].format(value=change.appeared[0])
     if change.heading:
@@ -342,12 +318,12 @@ def _title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dic
         ]
         element = elements.get(named[-1].element_key or "") if named else None
         return texts["title_reload"].format(
-            name=_label(element) if element else "", obs=_observation(change, texts, kept=True)
+            name=element_label(element) if element else "", obs=_observation(change, texts, kept=True)
         )
     if kind == "blur_invalid":
         last = next((a for a in observed.actions if a.element_key), last)
     element = elements.get(last.element_key) if last.element_key else None
-    name = _label(element) if element is not None else ""
+    name = element_label(element) if element is not None else ""
     template = f"title_{kind}" if f"title_{kind}" in texts else "title_click"
     if kind == "toggle" and _unchecks(last):
         template = "title_untoggle"
@@ -376,7 +352,7 @@ def explored_behaviour(
                 n=len(steps) + 1,
                 action=action.action,
                 text=_step_text(action, element, texts),
-                target=_target(page, element) if element is not None else None,
+                target=target_of(page, element) if element is not None else None,
                 data=action.data,
             )
         )
@@ -394,7 +370,7 @@ def explored_behaviour(
     case = TestCaseData(
         page_url=page.url,
         title=_title(observed, elements, texts),
-        preconditions=[texts["pre_page"].format(origin=_origin(page.url)), texts["pre_fresh"]],
+        preconditions=[texts["pre_page"].format(origin=origin(page.url)), texts["pre_fresh"]],
         steps=steps,
         expected=expected,
         priority=PRIORITY.get(kind, "medium"),

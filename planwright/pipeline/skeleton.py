@@ -94,17 +94,18 @@ class Behaviour:
     facts: list[str]
 
 
-def _path(url: str) -> str:
+def url_path(url: str) -> str:
+    """The path and query a QA engineer reads ("/search?q=mug"); "/" for the site's root."""
     parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _target(page: PageSnapshot, element: Element) -> Target:
+def target_of(page: PageSnapshot, element: Element) -> Target:
     return Target(
         element_key=element.key,
         page_url=page.url,
@@ -119,16 +120,18 @@ def _open_step(page: PageSnapshot, texts: dict[str, str]) -> Step:
 
 
 def _page_label(page: PageSnapshot) -> str:
-    return (page.headings[0] if page.headings else page.title) or _path(page.url)
+    return (page.headings[0] if page.headings else page.title) or url_path(page.url)
 
 
-def _element_label(element: Element) -> str:
+def element_label(element: Element) -> str:
     return element.name or element.locator.value or element.key
 
 
 def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
     texts = TEXTS[language]
-    expected = [Expectation(kind="url", value=page.url, text=texts["exp_url"].format(value=_path(page.url)))]
+    expected = [
+        Expectation(kind="url", value=page.url, text=texts["exp_url"].format(value=url_path(page.url)))
+    ]
     if page.title:
         expected.append(
             Expectation(kind="title", value=page.title, text=texts["exp_title"].format(value=page.title))
@@ -141,7 +144,7 @@ def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
     case = TestCaseData(
         page_url=page.url,
         title=texts["title_page"].format(name=_page_label(page)),
-        preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+        preconditions=[texts["pre_page"].format(origin=origin(page.url))],
         steps=[_open_step(page, texts)],
         expected=expected,
         priority="high" if page.depth == 0 else "medium",
@@ -156,15 +159,17 @@ def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
 def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Behaviour | None:
     texts = TEXTS[language]
     outcome = link.outcome
-    name = _element_label(link)
-    click = Step(n=2, action="click", text=texts["click_link"].format(name=name), target=_target(page, link))
+    name = element_label(link)
+    click = Step(
+        n=2, action="click", text=texts["click_link"].format(name=name), target=target_of(page, link)
+    )
     if outcome is None or outcome.kind != "navigation" or not outcome.url:
-        if not link.href or _origin(link.href) == _origin(page.url):
+        if not link.href or origin(link.href) == origin(page.url):
             return None  # a same-origin link we could not observe: no grounded expectation to offer
         case = TestCaseData(
             page_url=page.url,
             title=texts["title_external"].format(name=name),
-            preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+            preconditions=[texts["pre_page"].format(origin=origin(page.url))],
             steps=[_open_step(page, texts)],
             expected=[Expectation(kind="visible", value=name, text=texts["exp_visible"].format(value=name))],
             priority="low",
@@ -172,7 +177,7 @@ def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Beh
         )
         return Behaviour("external_link", page, link, case, [f"external link “{name}” to {link.href}"])
     expected = [
-        Expectation(kind="url", value=outcome.url, text=texts["exp_url"].format(value=_path(outcome.url)))
+        Expectation(kind="url", value=outcome.url, text=texts["exp_url"].format(value=url_path(outcome.url)))
     ]
     if outcome.heading:
         expected.append(
@@ -192,9 +197,9 @@ def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Beh
     case = TestCaseData(
         page_url=page.url,
         title=texts["title_broken_link" if broken else "title_link"].format(
-            name=name, path=_path(outcome.url), status=outcome.status
+            name=name, path=url_path(outcome.url), status=outcome.status
         ),
-        preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+        preconditions=[texts["pre_page"].format(origin=origin(page.url))],
         steps=[_open_step(page, texts), click],
         expected=expected,
         priority="high" if broken else "medium",
@@ -212,7 +217,7 @@ def dialog_behaviour(page: PageSnapshot, button: Element, language: Language) ->
     texts = TEXTS[language]
     if button.outcome is None or button.outcome.kind != "dialog":
         return None
-    name = _element_label(button)
+    name = element_label(button)
     # An HTML dialog is recognised by its heading; a native alert() only by its message.
     shown = button.outcome.heading or (button.outcome.messages[0] if button.outcome.messages else "")
     expected = [Expectation(kind="dialog", value=shown, text=texts["exp_dialog_text"].format(value=shown))]
@@ -229,14 +234,14 @@ def dialog_behaviour(page: PageSnapshot, button: Element, language: Language) ->
     case = TestCaseData(
         page_url=page.url,
         title=texts["title_dialog"].format(name=name),
-        preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+        preconditions=[texts["pre_page"].format(origin=origin(page.url))],
         steps=[
             _open_step(page, texts),
             Step(
                 n=2,
                 action="click",
                 text=texts["click_button"].format(name=name),
-                target=_target(page, button),
+                target=target_of(page, button),
             ),
         ],
         expected=expected,
@@ -256,10 +261,10 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
     submit = page.element(form.submit_key) if form.submit_key else None
     if outcome is None or submit is None:
         return None
-    submit_name = _element_label(submit)
+    submit_name = element_label(submit)
     form_name = form.name or submit_name
     fields = [page.element(key) for key in form.field_keys]
-    field_names = [_element_label(field) for field in fields if field is not None]
+    field_names = [element_label(field) for field in fields if field is not None]
     notice = outcome.kind == "validation" and outcome.url is not None and (outcome.status or 200) < 400
     if notice:
         # It navigated with a 2xx and showed a message: a notice after a submit with the fields'
@@ -272,7 +277,7 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
             n=2,
             action="click",
             text=texts["submit_defaults" if prefilled else "submit_empty"].format(name=submit_name),
-            target=_target(page, submit),
+            target=target_of(page, submit),
         ),
     ]
     if outcome.kind == "validation" and outcome.messages:
@@ -282,12 +287,12 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
             for message in messages
         ]
         expected.append(
-            Expectation(kind="url", value=page.url, text=texts["exp_url"].format(value=_path(page.url)))
+            Expectation(kind="url", value=page.url, text=texts["exp_url"].format(value=url_path(page.url)))
         )
         case = TestCaseData(
             page_url=page.url,
             title=texts["title_form_empty"].format(name=form_name),
-            preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+            preconditions=[texts["pre_page"].format(origin=origin(page.url))],
             steps=steps,
             expected=expected,
             priority="high",
@@ -302,7 +307,9 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
         return Behaviour("form_validation", page, form, case, facts)
     if outcome.kind == "navigation" and outcome.url:
         expected = [
-            Expectation(kind="url", value=outcome.url, text=texts["exp_url"].format(value=_path(outcome.url)))
+            Expectation(
+                kind="url", value=outcome.url, text=texts["exp_url"].format(value=url_path(outcome.url))
+            )
         ]
         if outcome.heading:
             expected.append(
@@ -319,7 +326,7 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
         case = TestCaseData(
             page_url=page.url,
             title=texts["title_form_nav"].format(name=form_name),
-            preconditions=[texts["pre_page"].format(origin=_origin(page.url))],
+            preconditions=[texts["pre_page"].format(origin=origin(page.url))],
             steps=steps,
             expected=expected,
             priority="medium",
@@ -356,10 +363,10 @@ def build_behaviours(crawl: CrawlResult, language: Language) -> list[Behaviour]:
                 identity = ("link", element.name, destination)
                 builder = link_behaviour
             elif element.kind == "button" and element.outcome and element.outcome.kind == "dialog":
-                identity = ("dialog", element.name, _path(page.url))
+                identity = ("dialog", element.name, url_path(page.url))
                 builder = dialog_behaviour
             elif element.kind == "form":
-                identity = ("form", element.name or element.submit_key or "", _path(page.url))
+                identity = ("form", element.name or element.submit_key or "", url_path(page.url))
                 builder = form_behaviour
             else:
                 continue
