@@ -69,7 +69,7 @@ def _start_engine(settings: Settings) -> Engine:
 
 
 def generate(args: argparse.Namespace) -> int:
-    from planwright.schemas import PlanCreate
+    from planwright.schemas import PlanCreate, readable_errors
 
     try:
         request = PlanCreate(
@@ -80,9 +80,8 @@ def generate(args: argparse.Namespace) -> int:
             verify=not args.no_verify,
         )
     except ValidationError as error:
-        for item in error.errors():
-            field = ".".join(str(part) for part in item["loc"])
-            print(f"error: {field}: {str(item['msg']).removeprefix('Value error, ')}", file=sys.stderr)
+        for message in readable_errors(error.errors()):
+            print(f"error: {message}", file=sys.stderr)
         return 2
 
     out_dir = Path(args.out).resolve()

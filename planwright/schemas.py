@@ -7,6 +7,7 @@ says. A case's step targets always point back at a crawled element by its key.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -236,6 +237,19 @@ class PlanExport(BaseModel):
 
 
 # ---------------------------------------------------------------- API: requests and answers
+
+
+def readable_errors(errors: Sequence[Mapping[str, Any]]) -> list[str]:
+    """'url: must be an http:// or https:// URL' rather than pydantic's nested structure; the same
+    words in the API's 422, the web form and the command line."""
+    messages = []
+    for item in errors:
+        location = ".".join(
+            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
+        )
+        message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
+        messages.append(f"{location}: {message}" if location else message)
+    return messages
 
 
 def check_target_url(value: str) -> str:

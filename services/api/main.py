@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from planwright.schemas import readable_errors
 from planwright.settings import get_settings
 from services.api.reconciler import ReconcilerThread
 from services.api.routes import health, plans, sizing, web
@@ -24,18 +25,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     reconciler.stop()
 
 
-def describe_validation_errors(error: RequestValidationError) -> list[str]:
-    """'url: must be an http:// or https:// URL' rather than pydantic's nested structure."""
-    messages = []
-    for item in error.errors():
-        location = ".".join(
-            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
-        )
-        message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
-        messages.append(f"{location}: {message}" if location else message)
-    return messages
-
-
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Planwright",
@@ -46,7 +35,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error_handler(request: Request, error: RequestValidationError) -> JSONResponse:
-        messages = describe_validation_errors(error)
+        messages = readable_errors(error.errors())
         return JSONResponse(
             status_code=422,
             content={

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from planwright.exports import EXPORTS
 from planwright.plans import read_plan, read_plans
-from planwright.schemas import PlanCreate
+from planwright.schemas import PlanCreate, readable_errors
 from services.api.deps import SessionDep, SettingsDep, TeamDep
 from services.api.presenters import plan_public, plan_summary
 from services.api.routes.plans import submit_plan
@@ -82,10 +82,7 @@ def submit_plan_form(
     try:
         body = PlanCreate.model_validate({**form, "auth": auth or None})
     except ValidationError as error:
-        errors = [
-            f"{'.'.join(str(p) for p in item['loc'])}: {str(item['msg']).removeprefix('Value error, ')}"
-            for item in error.errors()
-        ]
+        errors = readable_errors(error.errors())
         return _index(request, session, team_id, form=form, errors=errors, status_code=422)
     summary = submit_plan(session, team_id, body)
     return RedirectResponse(f"/plans/{summary.id}", status_code=status.HTTP_303_SEE_OTHER)
