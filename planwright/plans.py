@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planwright.db.models import Plan, TestCase
+from planwright.db.models import Plan
 
 
 def create_plan(
@@ -50,25 +50,3 @@ def read_plans(session: Session, *, team_id: int, offset: int, limit: int) -> tu
 def read_plan(session: Session, *, team_id: int, plan_id: int) -> Plan | None:
     """None for another team's plan as for a missing one: existence is not leaked."""
     return session.scalar(select(Plan).where(Plan.id == plan_id, Plan.team_id == team_id))
-
-
-def case_counts(session: Session, *, plan_id: int) -> dict[str, int]:
-    rows = session.execute(
-        select(TestCase.source, TestCase.verification_status, func.count())
-        .where(TestCase.plan_id == plan_id)
-        .group_by(TestCase.source, TestCase.verification_status)
-    ).all()
-    counts = {
-        "total": 0,
-        "model": 0,
-        "skeleton": 0,
-        "verified": 0,
-        "failed": 0,
-        "not_executable": 0,
-        "pending": 0,
-    }
-    for source, status, count in rows:
-        counts["total"] += count
-        counts[source] = counts.get(source, 0) + count
-        counts[status] = counts.get(status, 0) + count
-    return counts

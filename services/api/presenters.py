@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from planwright.db.models import Page, Plan
 from planwright.exports import EXPORTS
+from planwright.exports.common import PlanSummary, summarize
 from planwright.pipeline import store
-from planwright.plans import case_counts
 from planwright.schemas import CaseCounts, PlanPublic, PlanSummaryPublic, ProgressPublic
 
 
@@ -34,6 +34,19 @@ def plan_summary(plan: Plan) -> PlanSummaryPublic:
     )
 
 
+def _counts(summary: PlanSummary) -> CaseCounts:
+    """From the cases the page shows anyway: the exports' own summary, no second query."""
+    return CaseCounts(
+        total=summary.cases,
+        model=summary.from_model,
+        skeleton=summary.from_skeleton,
+        verified=summary.verified,
+        failed=summary.failed,
+        not_executable=summary.not_executable,
+        pending=summary.pending,
+    )
+
+
 def plan_public(session: Session, plan: Plan) -> PlanPublic:
     export = store.plan_export(session, plan)
     pages = session.scalars(select(Page.url).where(Page.plan_id == plan.id).order_by(Page.id)).all()
@@ -48,7 +61,7 @@ def plan_public(session: Session, plan: Plan) -> PlanPublic:
             "generate_s": plan.generate_seconds,
             "verify_s": plan.verify_seconds,
         },
-        counts=CaseCounts(**case_counts(session, plan_id=plan.id)),
+        counts=_counts(summarize(export)),
         pages=list(pages),
         cases=export.cases,
     )
