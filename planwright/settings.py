@@ -37,10 +37,25 @@ class Settings(BaseSettings):
     model_quantization: Literal["none", "8bit", "4bit"] = "none"
     model_max_batch_size: int = 16
     model_max_batch_wait_ms: int = 20
+    model_max_batch_tokens: int = Field(
+        default=16384, ge=1, description="Worst-case KV tokens (prompt + new) the running batch may reserve"
+    )
+    model_max_prefill_tokens: int = Field(
+        default=2048, ge=1, description="Prompt tokens prefilled between two decode steps (bounds latency)"
+    )
+    model_prefix_cache_entries: int = Field(
+        default=16, ge=0, description="Shared prompt prefixes whose KV is kept; 0 disables prefix caching"
+    )
     model_max_new_tokens: int = 64  # a case's title and expected-result line
     model_seed: int = 0
     model_threads: int | None = Field(default=None, description="torch CPU threads; default: all cores")
     model_heartbeat_ttl_s: int = 30
+    model_page_tokens: int = Field(
+        default=384,
+        ge=64,
+        le=4096,
+        description="Token budget of one chunk of a page's ARIA snapshot in a prompt (model's tokenizer)",
+    )
 
     # api
     require_api_key: bool = Field(
@@ -55,6 +70,10 @@ class Settings(BaseSettings):
         default=900.0, description="An unfinished plan with no progress for this long is re-queued"
     )
     plan_max_attempts: int = 3
+    edge_cases: bool = Field(
+        default=True,
+        description="Ask the model for edge cases per page; kept only when the verifier could execute them",
+    )
     reconcile_interval_s: float = 60.0
 
 

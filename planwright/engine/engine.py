@@ -157,8 +157,8 @@ class Engine:
         model, tokenizer = load_model(source, plan)
         scheduler_config = SchedulerConfig(
             max_batch_size=settings.model_max_batch_size,
-            max_batch_tokens=DEFAULT_MAX_BATCH_TOKENS,
-            max_prefill_tokens=DEFAULT_MAX_PREFILL_TOKENS,
+            max_batch_tokens=settings.model_max_batch_tokens,
+            max_prefill_tokens=settings.model_max_prefill_tokens,
         )
         engine = cls(
             model,
@@ -168,6 +168,7 @@ class Engine:
             scheduler_config=scheduler_config,
             max_batch_wait_ms=settings.model_max_batch_wait_ms,
             default_seed=settings.model_seed,
+            prefix_cache_entries=settings.model_prefix_cache_entries,
             created_at=created_at,
             source=source,
         )
