@@ -85,6 +85,12 @@ def normalize_url(url: str, base: str | None = None) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
+def same_document_path(a: str, b: str) -> bool:
+    """Same scheme, host and path, query aside: a form posted to itself and re-rendered stayed put."""
+    pa, pb = urlsplit(normalize_url(a)), urlsplit(normalize_url(b))
+    return (pa.scheme, pa.netloc, pa.path.rstrip("/")) == (pb.scheme, pb.netloc, pb.path.rstrip("/"))
+
+
 def origin_of(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     default_port = {"http": 80, "https": 443}.get(parts.scheme)
@@ -149,10 +155,13 @@ def describe_load_error(url: str, error: PlaywrightError) -> str:
 
 # ---------------------------------------------------------------- in-page observations
 
-_FEEDBACK_SELECTOR = (
-    "[role=alert], [role=alertdialog], [role=status], [aria-live=assertive], [aria-live=polite], "
+# Errors apart from notices: after a submit that reloaded the same page, a status notice alone
+# ("Added to your cart") means it was accepted, an alert or a flagged field that it was refused.
+_ERROR_SELECTOR = (
+    "[role=alert], [role=alertdialog], [aria-live=assertive], "
     ".error, .errors, .invalid-feedback, .field-error"
 )
+_FEEDBACK_SELECTOR = "[role=status], [aria-live=polite], " + _ERROR_SELECTOR
 
 _FEEDBACK_TEXTS_JS = """
 (selector) => {
@@ -212,6 +221,15 @@ _INVALID_FIELDS_JS = """
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def submit_rejected(page: Page, url_before: str, *, navigated: bool, status: int | None) -> bool:
+    """Whether a submit that showed messages was refused (validation) rather than accepted."""
+    if not navigated or (status is not None and 400 <= status < 500):
+        return True
+    if not same_document_path(page.url, url_before):
+        return False  # landed on another page with a 2xx: its messages are notices
+    return bool(page.evaluate(_FEEDBACK_TEXTS_JS, _ERROR_SELECTOR))
 
 
 class _PageWatch:
@@ -556,6 +574,10 @@ class _Crawl:
         dialogs_before: int,
         form: Element | None,
     ) -> Outcome:
+        """Classify what the activation did. A form's messages mean "validation" (a rejected submit)
+        only when it did not navigate, the server answered 4xx, or it came back to the same path
+        showing an error; a submit that lands on a 2xx page with only notices ("Thank you") is a
+        navigation, and those notices are what it shows there."""
         page = tab.page
         try:
             page.wait_for_load_state("load", timeout=self.timeout_ms())
@@ -590,7 +612,11 @@ class _Crawl:
         feedback = page.evaluate(_FEEDBACK_TEXTS_JS, _FEEDBACK_SELECTOR)
         messages.extend(_unique([text for text in feedback if navigated or text not in feedback_before]))
         messages = [message[:MAX_MESSAGE_CHARS] for message in messages]
-        if form is not None and messages:
+        if (
+            form is not None
+            and messages
+            and submit_rejected(page, url_before, navigated=navigated, status=status)
+        ):
             return Outcome(
                 kind="validation",
                 url=normalize_url(page.url) if navigated else None,

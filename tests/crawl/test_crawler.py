@@ -11,6 +11,7 @@ from playwright.sync_api import Browser
 
 from planwright.crawl.crawler import CrawlError, crawl_site
 from planwright.schemas import CrawlOptions, CrawlResult, Element, PageSnapshot
+from tests.fixture_apps.fixtures import RunningApp
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -182,3 +183,60 @@ def test_start_page_that_never_loads(fixture_site: str, browser: Browser) -> Non
 def test_not_an_http_url(browser: Browser) -> None:
     message, _ = crawl_error("ftp://example.org/", browser)
     assert message == "'ftp://example.org/' is not an http(s) URL"
+
+
+@pytest.fixture(scope="module")
+def newsletter(fixture_site: str, browser: Browser) -> PageSnapshot:
+    """/newsletter is linked from nowhere (the page counts above stay put), so it is crawled alone."""
+    options = CrawlOptions(max_pages=1, max_depth=0, explore=False)
+    result = crawl_site(fixture_site + "/newsletter", options, browser=browser)
+    return page_at(result, fixture_site + "/newsletter")
+
+
+def form_submitted_by(page: PageSnapshot, button: str) -> Element:
+    submit = named(page, button)
+    return next(e for e in page.elements if e.kind == "form" and e.submit_key == submit.key)
+
+
+def test_form_that_lands_on_another_page_with_2xx_is_a_navigation(
+    newsletter: PageSnapshot, fixture_site: str
+) -> None:
+    outcome = form_submitted_by(newsletter, "Subscribe").outcome  # POST, 303, GET /newsletter/thanks 200
+    assert outcome is not None
+    assert (outcome.kind, outcome.url, outcome.status, outcome.title, outcome.heading) == (
+        "navigation",
+        fixture_site + "/newsletter/thanks?topic=New+mugs",
+        200,
+        "Subscribed — Fixture Shop",
+        "Subscribed",
+    )
+    assert outcome.messages == ["Thank you, you are subscribed to New mugs."]  # the notice, not an error
+
+
+def test_form_rejected_by_the_server_on_the_same_page_is_a_validation(
+    newsletter: PageSnapshot, fixture_site: str
+) -> None:
+    outcome = form_submitted_by(newsletter, "Ask").outcome  # POST /newsletter: 200, the page with an alert
+    assert outcome is not None
+    assert (outcome.kind, outcome.url, outcome.status, outcome.messages) == (
+        "validation",
+        fixture_site + "/newsletter",
+        200,
+        ["Please write your question"],
+    )
+
+
+def test_form_that_comes_back_to_its_page_with_only_a_notice_is_a_navigation(
+    shop_app: RunningApp, browser: Browser
+) -> None:
+    """Add to cart posts, and the server redirects to the same product page with a status notice."""
+    options = CrawlOptions(max_pages=1, max_depth=0, explore=False)
+    page = crawl_site(shop_app.url + "/product/red-mug", options, browser=browser).pages[0]
+    outcome = form_submitted_by(page, "Add to cart").outcome
+    assert outcome is not None
+    assert (outcome.kind, outcome.url, outcome.status, outcome.messages) == (
+        "navigation",
+        shop_app.url + "/product/red-mug?added=1",
+        200,
+        ["Added 1 × Red mug to your cart"],
+    )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 VALID_EMAIL = "qa@example.com"
 VALID_PASSWORD = "secret"
@@ -161,6 +161,33 @@ def search_page(query: str | None) -> str:
 """)
 
 
+def newsletter_page(question_missing: bool = False) -> str:
+    """Not linked from any page (the crawl tests count pages): open it by its URL."""
+    alert = '<div role="alert" class="error">Please write your question</div>' if question_missing else ""
+    return layout("Newsletter — Fixture Shop", f"""
+<h1>Newsletter</h1>
+<h2>Subscribe</h2>
+<form method="post" action="/newsletter/subscribe">
+  <p><label for="topic">Topic</label>
+     <select id="topic" name="topic"><option>New mugs</option><option>Discounts</option></select></p>
+  <p><button type="submit">Subscribe</button></p>
+</form>
+<h2>Ask us</h2>
+{alert}
+<form method="post" action="/newsletter">
+  <p><label for="question">Question</label> <textarea id="question" name="question"></textarea></p>
+  <p><button type="submit">Ask</button></p>
+</form>
+""")
+
+
+def subscribed_page(topic: str) -> str:
+    return layout("Subscribed — Fixture Shop", f"""
+<h1>Subscribed</h1>
+<p role="status">Thank you, you are subscribed to {escape(topic)}.</p>
+""")
+
+
 def not_found_page() -> str:
     return layout("Not found — Fixture Shop", "<h1>Page not found</h1>\n<p>There is no such page.</p>")
 
@@ -246,6 +273,11 @@ class FixtureHandler(BaseHTTPRequestHandler):
         elif path == "/search":
             query = parse_qs(parts.query, keep_blank_values=True).get("q", [None])[0]
             self.send_html(search_page(query))
+        elif path == "/newsletter":
+            self.send_html(newsletter_page())
+        elif path == "/newsletter/thanks":
+            topic = parse_qs(parts.query).get("topic", ["New mugs"])[0]
+            self.send_html(subscribed_page(topic))
         elif path == "/file.pdf":
             self.send_response(200)
             self.send_header("Content-Type", "application/pdf")
@@ -277,6 +309,13 @@ class FixtureHandler(BaseHTTPRequestHandler):
                 self.redirect("/account", {"Set-Cookie": cookie})
         elif path == "/contacts":
             self.send_html(contacts_page(sent=True))
+        elif path == "/newsletter/subscribe":  # post, redirect, get: lands on a 200 page with a notice
+            self.redirect("/newsletter/thanks?" + urlencode({"topic": form.get("topic", "")}))
+        elif path == "/newsletter":  # server-side validation: the same page again, 200, with an alert
+            if form.get("question", "").strip():
+                self.redirect("/newsletter/thanks?topic=answers")
+            else:
+                self.send_html(newsletter_page(question_missing=True))
         else:
             self.send_html(not_found_page(), status=404)
 
