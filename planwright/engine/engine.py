@@ -274,6 +274,12 @@ class Engine:
         """Prompt size with this model's tokenizer and chat template, for the caller's context budget."""
         return len(self.format_prompt(messages))
 
+    def count_tokens(self, text: str) -> int:
+        """Plain-text size with this model's tokenizer, for budgets on text that goes into a prompt."""
+        with self._tok_lock:
+            ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return len(ids)
+
     def submit(self, request: GenerationRequest) -> Future[GenerationResult]:
         """Queue a request from any thread. Raises PromptTooLong (nothing queued) and RuntimeError after
         stop(); any other bad input fails only the returned Future."""
