@@ -106,6 +106,8 @@ class AppResult:
     from_model: int = 0
     from_skeleton: int = 0
     explored_cases: int = 0  # cases from explored behaviours (tag "explored")
+    edge_proposed: int = 0  # grounded edge cases the model proposed (pages' proposals)
+    edge_kept: int = 0  # ...that ran and showed something checkable: cases tagged model-proposed
     duplicate_titles: int = (
         0  # cases whose title another case of the plan also has (a reader cannot tell them apart)
     )
@@ -205,6 +207,8 @@ def measure(
     result.from_model = sum(case.source == "model" for case in cases)
     result.from_skeleton = result.cases - result.from_model
     result.explored_cases = sum("explored" in case.tags for case in cases)
+    result.edge_proposed = sum(len(page.proposals) for page in pages)
+    result.edge_kept = sum("model-proposed" in case.tags for case in cases)
     titles = Counter(normalize(case.title) for case in cases)
     result.duplicate_titles = sum(count for count in titles.values() if count > 1)
     result.case_kinds = dict(Counter(case_kind(case) for case in cases).most_common())
@@ -389,6 +393,8 @@ def totals(results: list[AppResult]) -> AppResult:
         "from_model",
         "from_skeleton",
         "explored_cases",
+        "edge_proposed",
+        "edge_kept",
         "duplicate_titles",
         "model_answers",
         "model_completion_tokens",
@@ -426,6 +432,7 @@ def table_rows(result: AppResult) -> list[tuple[str, str]]:
         ),
         ("cases", str(r.cases)),
         ("  from explored behaviours", str(r.explored_cases)),
+        ("  model's edge cases kept / proposed", f"{r.edge_kept} / {r.edge_proposed}"),
         ("grounded cases", f"{r.grounded_cases} ({pct(r.grounded_cases, r.cases)})"),
         ("ungrounded steps", f"{r.ungrounded_steps} of {r.steps}"),
         ("verified", f"{r.verified} ({pct(r.verified, r.cases)})"),

@@ -20,6 +20,7 @@ case typed in the step that matched the scenario's (latest) `fill` item. The ite
   for" names every "Quantity for <product>" field). `text` absent: any value; `text` "": the field is
   left empty (no data); any other `text` is an example (`invalid: true`: any value the field must
   refuse) and only asks for a non-empty value — the scenario's `expect` items check what it led to;
+  `min_length`: the typed value has at least that many characters (a "long input" scenario);
 - `select` — a `select` step on a field whose name contains `target_name` (data containing `text`, if given);
 - `press`  — a `press` step of the key `text` (Enter, Tab…), on a field named like `target_name` if given;
 - `reload` — an `open` step after the first one (how a case reloads the page);
@@ -110,6 +111,7 @@ class MustItem:
     text: str | None = None
     what: str | None = None  # expect: url | heading | text | visible | validation
     invalid: bool = False  # fill: the value must be one the field refuses
+    min_length: int = 0  # fill: the typed value has at least this many characters
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MustItem:
@@ -128,6 +130,7 @@ class MustItem:
             str(text) if text is not None else None,
             str(what) if what is not None else None,
             bool(data.get("invalid", False)),
+            int(data.get("min_length", 0)),
         )
 
     def describe(self) -> str:
@@ -136,6 +139,8 @@ class MustItem:
             parts.append(f"“{self.target_name}”")
         if self.text is not None and (self.text or self.kind == "fill"):
             parts.append(f"“{self.text}”" if self.kind == "expect" else f"text “{self.text}”")
+        if self.min_length:
+            parts.append(f"≥ {self.min_length} characters")
         return " ".join(parts)
 
 
@@ -212,6 +217,8 @@ def step_matches(item: MustItem, step: Step, typed: str | None = None, *, first:
         name, wanted = normalize(step.target.name), normalize(wanted)
         if not (wanted in name if item.kind in FIELD_KINDS else wanted == name):
             return False
+    if item.kind == "fill" and len(step.data or "") < item.min_length:
+        return False
     if item.kind == "fill" and item.text is not None:
         return (step.data or "") == "" if item.text == "" else bool(step.data)
     if item.kind == "select" and item.text:

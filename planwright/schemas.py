@@ -112,6 +112,25 @@ class ObservedBehaviour(BaseModel):
     destructive: bool = False
 
 
+EdgeKind = Literal["empty", "spaces", "long", "repeat"]
+# What an edge case types into its field. The long value stays under the explorer's 200-character
+# limit on observed texts, so that an application that accepts and shows it is still observed.
+LONG_EDGE_VALUE = ("Long text " * 18).strip() + "!"
+EDGE_VALUES: dict[str, str] = {"empty": "", "spaces": "   ", "long": LONG_EDGE_VALUE}
+
+
+class EdgeProposal(BaseModel):
+    """An edge case the model proposed for a page (empty, blank or long input, a repeated action),
+    grounded in one of the page's elements. The verify stage executes it from a fresh context and
+    keeps it as a case only when it runs and shows something checkable; `result` says what happened."""
+
+    kind: EdgeKind
+    element_key: str
+    element_name: str
+    line: str  # the model's line, as written
+    result: str | None = None  # "kept", "not executable: ...", "nothing observable", "duplicate: ..."
+
+
 class PageSnapshot(BaseModel):
     url: str
     status: int | None = None
@@ -122,6 +141,7 @@ class PageSnapshot(BaseModel):
     aria_snapshot: str | None = None
     elements: list[Element] = Field(default_factory=list)
     behaviours: list[ObservedBehaviour] = Field(default_factory=list)
+    proposals: list[EdgeProposal] = Field(default_factory=list)  # from the model, after the crawl
 
     def element(self, key: str) -> Element | None:
         found = next((element for element in self.elements if element.key == key), None)
@@ -318,6 +338,10 @@ class PlanSummaryPublic(BaseModel):
     links: dict[str, str]
 
 
+class EdgeProposalPublic(EdgeProposal):
+    page_url: str
+
+
 class PlanPublic(PlanSummaryPublic):
     max_pages: int
     max_depth: int
@@ -327,6 +351,8 @@ class PlanPublic(PlanSummaryPublic):
     counts: CaseCounts
     pages: list[str]
     cases: list[TestCaseData]
+    # What the model proposed beyond the observed behaviours, and what executing each showed.
+    edge_proposals: list[EdgeProposalPublic] = Field(default_factory=list)
 
 
 class PlansPublic(BaseModel):

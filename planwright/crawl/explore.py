@@ -45,7 +45,9 @@ from planwright.crawl.crawler import (
 from planwright.crawl.extract import KEY_ATTRIBUTE, extract_elements
 from planwright.crawl.locators import to_playwright
 from planwright.schemas import (
+    EDGE_VALUES,
     CrawlOptions,
+    EdgeProposal,
     Element,
     ExploreAction,
     ObservedBehaviour,
@@ -401,6 +403,11 @@ def _unique(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _first_line(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return message.strip().splitlines()[0][:200]
+
+
 # ---------------------------------------------------------------- the explorer
 
 
@@ -462,6 +469,40 @@ class Explorer:
             self.actions_used[snapshot.url] = exploration.actions
         return exploration.behaviours
 
+    def run_proposals(
+        self, snapshot: PageSnapshot, proposals: Sequence[EdgeProposal], *, deadline: float | None = None
+    ) -> list[tuple[EdgeProposal, ObservedBehaviour | None]]:
+        """Execute the model's edge proposals for one page, each from a fresh context and load, exactly
+        like an exploration step. Each proposal comes back with its `result` set and, when it ran and
+        showed something checkable, the behaviour it produced (kind `edge_<kind>`)."""
+        page_deadline = min(deadline, self.deadline) if deadline is not None else self.deadline
+        exploration = _PageExploration(self, snapshot, page_deadline)
+        root = exploration.baseline()
+        results: list[tuple[EdgeProposal, ObservedBehaviour | None]] = []
+        for proposal in proposals:
+            if root is None:
+                results.append(
+                    (proposal.model_copy(update={"result": "not executable: the page did not load"}), None)
+                )
+                continue
+            if exploration.remaining_s() <= MIN_RUN_S:
+                results.append((proposal.model_copy(update={"result": "not executed: out of time"}), None))
+                continue
+            planned = exploration.edge_candidate(root, proposal)
+            if isinstance(planned, str):
+                results.append((proposal.model_copy(update={"result": f"not executable: {planned}"}), None))
+                continue
+            node, candidate = planned
+            recorded = len(exploration.behaviours)
+            exploration.last_failure = ""
+            exploration.try_candidate(node, candidate)
+            if len(exploration.behaviours) > recorded:
+                results.append((proposal.model_copy(update={"result": "kept"}), exploration.behaviours[-1]))
+            else:
+                reason = exploration.last_failure or "the same behaviour was already recorded"
+                results.append((proposal.model_copy(update={"result": reason}), None))
+        return results
+
 
 class _PageExploration:
     """The exploration of one page: its element registry, budget, reached states and behaviours."""
@@ -482,6 +523,7 @@ class _PageExploration:
         self.seen_states: set[str] = set()
         self.seen_behaviours: set[str] = set()
         self.revealed_by_hover: set[str] = set()
+        self.last_failure = ""  # why the last try_candidate recorded nothing
 
     # ------------------------------------------------------------ budget and time
 
@@ -570,6 +612,7 @@ class _PageExploration:
             change = self.diff(before, after, tab, candidate)
             new_keys = self.new_keys(node.state, after)
             if not self.informative(change, before, new_keys):
+                self.last_failure = "nothing observable changed"
                 return None
             if candidate.kind == "hover" and candidate.main_key:
                 self.revealed_by_hover.add(candidate.main_key)
@@ -578,7 +621,8 @@ class _PageExploration:
             reload = new_state and self.worth_reload(change, candidate, before, after)
             if behaviour is not None and reload and self.can_act():
                 self.check_reload(tab, behaviour, fresh, after)
-        except (PlaywrightError, _NotReproducible):
+        except (PlaywrightError, _NotReproducible) as exc:
+            self.last_failure = f"not executable: {_first_line(exc)}"
             return None  # a flaky or unreplayable sequence teaches nothing a later run could check
         finally:
             tab.close()
@@ -985,6 +1029,55 @@ class _PageExploration:
                     radio_groups.add(group)
                     actions.append(ExploreAction(action="check", element_key=key))
         return actions, typed
+
+    def edge_candidate(self, root: _Node, proposal: EdgeProposal) -> tuple[_Node, _Candidate] | str:
+        """The steps of an edge proposal from the page at load, or why it cannot be executed.
+
+        A field's edge value is typed with valid values in the form's other fields, then the form is
+        submitted as the user would (its button, else Enter). A repeat runs the button's action once
+        (with a form's valid values) as the prefix and then again: the case checks the second time.
+        """
+        state = root.state
+        known = state.elements.get(proposal.element_key)
+        if known is None or known.disabled:
+            return f"“{proposal.element_name}” is not on the page at load or is disabled"
+        element = known.element
+        if self.denied(element):
+            return f"“{element.name}” is on the deny-list"
+        form = next(
+            (
+                item
+                for item in state.elements.values()
+                if item.element.kind == "form"
+                and (element.key in item.element.field_keys or item.element.submit_key == element.key)
+            ),
+            None,
+        )
+        if proposal.kind == "repeat":
+            if element.kind != "button":
+                return f"“{element.name}” is not a button"
+            steps: list[ExploreAction] = [ExploreAction(action="click", element_key=element.key)]
+            typed: list[str] = []
+            if form is not None:
+                valid, typed = self.fill_actions(state, form)
+                steps = valid + self.submit_actions(state, form, known)
+            node = _Node(prefix=steps, state=state, parent=state, depth=root.depth + 1)
+            return node, _Candidate("edge_repeat", list(steps), main_key=element.key, typed=typed)
+        if form is None:
+            return f"“{element.name}” is in no form"
+        value = EDGE_VALUES[proposal.kind]
+        actions, typed = self.fill_actions(state, form, override={element.key: value})
+        if not any(a.element_key == element.key and a.action == "fill" for a in actions):
+            return f"“{element.name}” is not a text field that can be typed into"
+        submit_key = form.element.submit_key
+        submit = state.elements.get(submit_key) if submit_key else None
+        candidate = _Candidate(
+            f"edge_{proposal.kind}",
+            actions + self.submit_actions(state, form, submit),
+            main_key=submit_key or form.element.key,
+            typed=[t for t in typed if t],
+        )
+        return root, candidate
 
     @staticmethod
     def pick_option(known: _Known) -> str | None:

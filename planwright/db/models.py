@@ -91,6 +91,7 @@ class Page(Base):
     screenshot_path: Mapped[str | None] = mapped_column(Text)
     aria_snapshot: Mapped[str | None] = mapped_column(Text)
     behaviours: Mapped[list[Any]] = mapped_column(default=list)  # explored action sequences and outcomes
+    proposals: Mapped[list[Any]] = mapped_column(default=list)  # the model's edge cases and their results
 
     plan: Mapped[Plan] = relationship(back_populates="pages")
     elements: Mapped[list[Element]] = relationship(

@@ -15,6 +15,7 @@ import re
 
 from planwright.pipeline.skeleton import Behaviour, element_label, origin, target_of, url_path
 from planwright.schemas import (
+    EDGE_VALUES,
     Element,
     Expectation,
     ExploreAction,
@@ -74,6 +75,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_escape": "Press Escape: {obs}",
         "title_reload": "After “{name}”, {obs}",
         "title_click": "Click “{name}”: {obs}",
+        "title_edge_empty": "Submit “{name}” with “{field}” left empty: {obs}",
+        "title_edge_spaces": "Submit “{name}” with only spaces in “{field}”: {obs}",
+        "title_edge_long": "Submit “{name}” with a {length}-character value in “{field}”: {obs}",
+        "title_edge_repeat": "Do “{name}” twice: {obs}",
         "pre_page": "The site {origin} is reachable",
         "pre_fresh": "A fresh browser session (no cookies or saved data)",
     },
@@ -119,6 +124,10 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_escape": "Нажатие Escape: {obs}",
         "title_reload": "После «{name}» {obs}",
         "title_click": "Нажатие на «{name}»: {obs}",
+        "title_edge_empty": "Отправка «{name}» с пустым полем «{field}»: {obs}",
+        "title_edge_spaces": "Отправка «{name}» с пробелами в поле «{field}»: {obs}",
+        "title_edge_long": "Отправка «{name}» со значением длиной {length} символов в поле «{field}»: {obs}",
+        "title_edge_repeat": "Повторное действие «{name}»: {obs}",
         "pre_page": "Сайт {origin} доступен",
         "pre_fresh": "Новая сессия браузера (без cookies и сохранённых данных)",
     },
@@ -140,8 +149,21 @@ PRIORITY: dict[str, Priority] = {
     "hover": "low",
     "navigate": "medium",
     "escape": "low",
+    "edge_empty": "medium",
+    "edge_spaces": "medium",
+    "edge_long": "medium",
+    "edge_repeat": "medium",
 }
-NEGATIVE = {"submit_empty", "submit_invalid", "blur_invalid", "search_no_match"}
+NEGATIVE = {
+    "submit_empty",
+    "submit_invalid",
+    "blur_invalid",
+    "search_no_match",
+    "edge_empty",
+    "edge_spaces",
+    "edge_long",
+}
+EDGE_KINDS = {"edge_empty", "edge_spaces", "edge_long", "edge_repeat"}  # proposed by the model, executed
 
 
 def _unchecks(action: ExploreAction) -> bool:
@@ -320,6 +342,17 @@ def _title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dic
         return texts["title_reload"].format(
             name=element_label(element) if element else "", obs=_observation(change, texts, kept=True)
         )
+    if kind in EDGE_KINDS - {"edge_repeat"}:
+        value = EDGE_VALUES[kind.removeprefix("edge_")]
+        edited = next((a for a in observed.actions if a.action == "fill" and a.data == value), None)
+        field = elements.get(edited.element_key or "") if edited is not None else None
+        main = elements.get(last.element_key) if last.element_key else None
+        return texts[f"title_{kind}"].format(
+            name=element_label(main) if main is not None else "",
+            field=element_label(field) if field is not None else "",
+            length=len(value),
+            obs=_observation(change, texts),
+        )
     if kind == "blur_invalid":
         last = next((a for a in observed.actions if a.element_key), last)
     element = elements.get(last.element_key) if last.element_key else None
@@ -367,6 +400,8 @@ def explored_behaviour(
         tags.append("persistence")
     if observed.destructive:
         tags.append("destructive")
+    if kind in EDGE_KINDS:
+        tags += ["edge", "model-proposed"]
     case = TestCaseData(
         page_url=page.url,
         title=_title(observed, elements, texts),

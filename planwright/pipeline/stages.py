@@ -16,11 +16,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from planwright.db.models import Generation, Plan, utcnow
 from planwright.db.session import session_scope
-from planwright.pipeline import store
+from planwright.pipeline import edge_cases, store
 from planwright.pipeline.parsing import Acceptance, apply_answer
 from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
-from planwright.schemas import AuthSpec, CrawlOptions, TestCaseData, Verification
+from planwright.schemas import (
+    AuthSpec,
+    CrawlOptions,
+    EdgeProposal,
+    PageSnapshot,
+    TestCaseData,
+    Verification,
+)
 from planwright.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -44,6 +51,8 @@ class TextGenerator(Protocol):
     def submit(self, request: GenerationRequest) -> Future[GenerationResult]: ...
 
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
 
 
 class Lease(threading.Thread):
@@ -189,7 +198,11 @@ def generate_stage(
         assert row is not None
         crawl = store.load_crawl(session, row)
     behaviours = build_behaviours(crawl, plan.language)  # type: ignore[arg-type]
-    update_plan(database_url, plan_id, progress_total=len(behaviours))
+    verify = plan.verify if verify_next is None else verify_next
+    # Edge cases are kept only when the verify stage can execute them: no verification, no proposals.
+    edge_requests = _edge_requests(crawl.pages, generator) if verify and get_settings().edge_cases else []
+    total = len(behaviours) + len(edge_requests)
+    update_plan(database_url, plan_id, progress_total=total)
     started = time.perf_counter()
 
     futures: dict[Future[GenerationResult], int] = {}
@@ -209,9 +222,23 @@ def generate_stage(
             futures[generator.submit(request)] = index
         except PromptTooLong as error:
             results[index] = error
+    for offset, (_, edge_messages) in enumerate(edge_requests):
+        index = len(behaviours) + offset
+        messages_by_index[index] = edge_messages
+        request = GenerationRequest(
+            messages=edge_messages,
+            max_new_tokens=edge_cases.EDGE_MAX_NEW_TOKENS,
+            stop=edge_cases.STOP_STRINGS,
+            seed=seed,
+            request_id=f"plan{plan_id}-edge{offset}",
+        )
+        try:
+            futures[generator.submit(request)] = index
+        except PromptTooLong as error:
+            results[index] = error
     done = len(results)
     with lease(database_url, plan_id):
-        _collect(futures, results, done, len(behaviours), database_url, plan_id)
+        _collect(futures, results, done, total, database_url, plan_id)
 
     cases: list[TestCaseData] = []
     generations: list[Generation] = []
@@ -267,24 +294,79 @@ def generate_stage(
             )
         )
 
-    verify = plan.verify if verify_next is None else verify_next
+    proposals: dict[str, list[EdgeProposal]] = {}
+    for offset, (page_requests, _) in enumerate(edge_requests):
+        index = len(behaviours) + offset
+        outcome = results.get(index)
+        generation = Generation(
+            plan_id=plan_id,
+            request_id=f"plan{plan_id}-edge{offset}",
+            prompt=render_prompt(messages_by_index[index]),
+            model_id=generator.model_id,
+            device=generator.device,
+            dtype=generator.dtype,
+            seed=seed,
+        )
+        if isinstance(outcome, BaseException) or outcome is None:
+            generation.error = str(outcome) or type(outcome).__name__
+        else:
+            found, refused = edge_cases.parse_proposals(outcome.text, page_requests)
+            page_proposals = proposals.setdefault(page_requests.page.url, [])
+            known = {(p.kind, p.element_key) for p in page_proposals}
+            page_proposals += [p for p in found if (p.kind, p.element_key) not in known]
+            generation.output, generation.thinking = outcome.raw_text, outcome.thinking
+            generation.prompt_tokens, generation.completion_tokens = (
+                outcome.prompt_tokens,
+                outcome.completion_tokens,
+            )
+            generation.latency_s, generation.ttft_s = outcome.latency_s, outcome.ttft_s
+            generation.finish_reason, generation.accepted = outcome.finish_reason, bool(found)
+            generation.error = outcome.error or ("; ".join(refused) or None)
+        generations.append(generation)
+
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
         assert row is not None
         store.replace_cases(session, row, cases)
+        store.save_proposals(session, row, proposals)
         store.delete_generations(session, row)
         session.add_all(generations)
         row.model_id = generator.model_id
         row.device = f"{generator.device} ({generator.dtype})"
         row.generate_seconds = time.perf_counter() - started
-        row.progress_done = len(behaviours)
+        row.progress_done = total
         if verify:
             row.status, row.stage = "verifying", "queued for verification"
         else:
             row.status, row.stage, row.finished_at = "done", None, utcnow()
     from_model = sum(case.source == "model" for case in cases)
-    log.info("generate.plan.completed plan_id=%s cases=%s from_model=%s", plan_id, len(cases), from_model)
+    log.info(
+        "generate.plan.completed plan_id=%s cases=%s from_model=%s edge_proposals=%s",
+        plan_id,
+        len(cases),
+        from_model,
+        sum(len(items) for items in proposals.values()),
+    )
     return True
+
+
+def _edge_requests(
+    pages: list[PageSnapshot], generator: TextGenerator
+) -> list[tuple[edge_cases.PageRequests, list[dict[str, str]]]]:
+    """One model request per page chunk that names a field or button (see edge_cases.py)."""
+    from planwright.crawl.crawler import DEFAULT_DENY_NAMES, is_denied
+
+    budget = get_settings().model_page_tokens
+    requests = []
+    for page in pages:
+        planned = edge_cases.plan_requests(
+            page, generator.count_tokens, budget, lambda e: is_denied(e.name, e.href, DEFAULT_DENY_NAMES)
+        )
+        if planned is None:
+            continue
+        for chunk, kind, names in planned.asks():
+            requests.append((planned, edge_cases.build_messages(page, chunk, kind, names)))
+    return requests
 
 
 def _collect(
@@ -319,12 +401,17 @@ def verify_stage(
 
     plan = _begin(database_url, plan_id, "verifying", "verify")
     auth = AuthSpec.model_validate(plan.auth) if plan.auth else None
+    settings = settings or get_settings()
+    started = time.perf_counter()
+    with lease(database_url, plan_id):
+        execute_edge_proposals(
+            database_url, plan_id, browser=browser, settings=settings, auth=auth, language=plan.language
+        )
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
         assert row is not None
         cases = store.plan_export(session, row).cases
     update_plan(database_url, plan_id, progress_total=len(cases))
-    started = time.perf_counter()
 
     def progress(done: int, total: int, *_: object) -> None:
         update_plan(database_url, plan_id, progress_done=done, progress_total=total)
@@ -344,3 +431,96 @@ def verify_stage(
         row.verify_seconds = time.perf_counter() - started
         row.status, row.stage, row.finished_at = "done", None, utcnow()
         row.progress_done = len(cases)
+
+
+MODEL_PROPOSED_TAG = "model-proposed"
+
+
+def execute_edge_proposals(
+    database_url: str,
+    plan_id: int,
+    *,
+    browser: Browser | Callable[[], Browser],
+    settings: Settings,
+    auth: AuthSpec | None,
+    language: str,
+) -> None:
+    """Run the model's edge proposals in the browser; the ones that ran and showed something
+    checkable become cases (expected results = what was observed), appended to the plan.
+
+    Idempotent: cases added by an earlier, interrupted run of this step are replaced.
+    """
+    from planwright.crawl.auth import context_options
+    from planwright.crawl.explore import Explorer
+    from planwright.pipeline.explored import explored_behaviour
+
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        crawl = store.load_crawl(session, row)
+        existing = [c for c in store.plan_export(session, row).cases if MODEL_PROPOSED_TAG not in c.tags]
+    pages = [page for page in crawl.pages if page.proposals]
+    if not pages:
+        return
+    update_plan(database_url, plan_id, stage="verify: edge cases")
+
+    def new_context() -> Any:
+        current = browser() if callable(browser) else browser
+        return current.new_context(accept_downloads=False, **context_options(auth))
+
+    options = CrawlOptions(
+        page_timeout_s=settings.crawl_page_timeout_s,
+        total_timeout_s=settings.crawl_total_timeout_s,
+        auth=auth,
+    )
+    explorer = Explorer(new_context, options)
+    explorer.learn_pages(crawl.pages)
+    added: list[TestCaseData] = []
+    results: dict[str, list[EdgeProposal]] = {page.url: list(page.proposals) for page in crawl.pages}
+    for page in pages:
+        page_results: list[EdgeProposal] = []
+        for proposal, observed in explorer.run_proposals(page, page.proposals):
+            if observed is not None:
+                behaviour = explored_behaviour(page, observed, language)  # type: ignore[arg-type]
+                if behaviour is None:
+                    proposal = proposal.model_copy(update={"result": "nothing a verifier could check"})
+                elif (twin := _same_check(behaviour.case, existing + added)) is not None:
+                    proposal = proposal.model_copy(update={"result": f"duplicate of “{twin.title}”"})
+                else:
+                    added.append(behaviour.case)
+            page_results.append(proposal)
+        results[page.url] = page_results
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        for case_row in list(row.cases):
+            if MODEL_PROPOSED_TAG in (case_row.tags or []):
+                session.delete(case_row)
+        session.flush()
+        store.add_cases(session, row, added, start=len(existing))
+        store.save_proposals(session, row, results)
+    log.info(
+        "verify.edge_cases plan_id=%s proposed=%s kept=%s",
+        plan_id,
+        sum(len(page.proposals) for page in pages),
+        len(added),
+    )
+
+
+def _same_check(case: TestCaseData, others: list[TestCaseData]) -> TestCaseData | None:
+    """Another case of the page that ends on the same element and expects the same things."""
+
+    def last_target(item: TestCaseData) -> str | None:
+        return next((s.target.element_key for s in reversed(item.steps) if s.target), None)
+
+    def checks(item: TestCaseData) -> set[tuple[str, str]]:
+        return {(x.kind, x.value) for x in item.expected}
+
+    for other in others:
+        if (
+            other.page_url == case.page_url
+            and last_target(other) == last_target(case)
+            and checks(other) == checks(case)
+        ):
+            return other
+    return None

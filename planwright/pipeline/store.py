@@ -9,6 +9,7 @@ from planwright.db.models import Element as ElementRow
 from planwright.db.models import Generation, Page, Plan, TestCase
 from planwright.schemas import (
     CrawlResult,
+    EdgeProposal,
     Element,
     Expectation,
     Locator,
@@ -39,6 +40,7 @@ def save_crawl(session: Session, plan: Plan, crawl: CrawlResult) -> None:
             screenshot_path=snapshot.screenshot_path,
             aria_snapshot=snapshot.aria_snapshot,
             behaviours=[behaviour.model_dump(mode="json") for behaviour in snapshot.behaviours],
+            proposals=[proposal.model_dump(mode="json") for proposal in snapshot.proposals],
         )
         page.elements = [
             ElementRow(
@@ -73,6 +75,7 @@ def page_snapshot(page: Page) -> PageSnapshot:
         screenshot_path=page.screenshot_path,
         aria_snapshot=page.aria_snapshot,
         behaviours=[ObservedBehaviour.model_validate(item) for item in page.behaviours or []],
+        proposals=[EdgeProposal.model_validate(item) for item in page.proposals or []],
         elements=[
             Element(
                 key=row.key,
@@ -88,8 +91,20 @@ def page_snapshot(page: Page) -> PageSnapshot:
     )
 
 
+def save_proposals(session: Session, plan: Plan, proposals: dict[str, list[EdgeProposal]]) -> None:
+    """Replace each crawled page's edge proposals (pages not named get none: the stage is idempotent)."""
+    for page in session.scalars(select(Page).where(Page.plan_id == plan.id)):
+        page.proposals = [proposal.model_dump(mode="json") for proposal in proposals.get(page.url, [])]
+    session.flush()
+
+
 def replace_cases(session: Session, plan: Plan, cases: list[TestCaseData]) -> list[TestCase]:
     session.execute(delete(TestCase).where(TestCase.plan_id == plan.id))
+    return add_cases(session, plan, cases, start=0)
+
+
+def add_cases(session: Session, plan: Plan, cases: list[TestCaseData], *, start: int) -> list[TestCase]:
+    """Insert cases at positions start, start+1, ... (after the plan's existing ones)."""
     rows = [
         TestCase(
             plan_id=plan.id,
@@ -105,7 +120,7 @@ def replace_cases(session: Session, plan: Plan, cases: list[TestCaseData]) -> li
             verification_status=case.verification.status,
             verification_detail=case.verification.detail,
         )
-        for position, case in enumerate(cases)
+        for position, case in enumerate(cases, start=start)
     ]
     session.add_all(rows)
     session.flush()

@@ -9,7 +9,13 @@ from planwright.db.models import Page, Plan
 from planwright.exports import EXPORTS
 from planwright.exports.common import PlanSummary, summarize
 from planwright.pipeline import store
-from planwright.schemas import CaseCounts, PlanPublic, PlanSummaryPublic, ProgressPublic
+from planwright.schemas import (
+    CaseCounts,
+    EdgeProposalPublic,
+    PlanPublic,
+    PlanSummaryPublic,
+    ProgressPublic,
+)
 
 
 def plan_links(plan: Plan) -> dict[str, str]:
@@ -49,7 +55,9 @@ def _counts(summary: PlanSummary) -> CaseCounts:
 
 def plan_public(session: Session, plan: Plan) -> PlanPublic:
     export = store.plan_export(session, plan)
-    pages = session.scalars(select(Page.url).where(Page.plan_id == plan.id).order_by(Page.id)).all()
+    pages = session.execute(
+        select(Page.url, Page.proposals).where(Page.plan_id == plan.id).order_by(Page.id)
+    ).all()
     return PlanPublic(
         **plan_summary(plan).model_dump(),
         max_pages=plan.max_pages,
@@ -62,6 +70,9 @@ def plan_public(session: Session, plan: Plan) -> PlanPublic:
             "verify_s": plan.verify_seconds,
         },
         counts=_counts(summarize(export)),
-        pages=list(pages),
+        pages=[url for url, _ in pages],
         cases=export.cases,
+        edge_proposals=[
+            EdgeProposalPublic(page_url=url, **item) for url, proposals in pages for item in proposals or []
+        ],
     )

@@ -43,6 +43,8 @@ def test_scenarios_are_well_formed() -> None:
                 assert item["what"] in WHATS, item
             elif item["kind"] != "reload":
                 assert item.get("target_name"), item
+            if "min_length" in item:
+                assert item["kind"] == "fill" and item["min_length"] > 0, item
 
 
 def control(page: Page, name: str) -> Locator:
@@ -70,7 +72,9 @@ def play(page: Page, base: str, scenario: dict[str, Any]) -> None:
         if kind == "fill":
             target = field(page, name)
             value = item.get("text")
-            if value is None:
+            if item.get("min_length"):
+                value = ("A long task " * 30)[: item["min_length"]]
+            elif value is None:
                 kind_of_input = target.get_attribute("type") or "text"
                 value = {"number": "2", "email": "qa@example.com"}.get(kind_of_input, TYPED)
             typed = value

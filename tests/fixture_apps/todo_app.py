@@ -93,6 +93,16 @@ document.getElementById('new-task-form').addEventListener('submit', (event) => {
     input.setAttribute('aria-invalid', 'true');
     return;
   }
+  if (text.length > 100) {
+    error.textContent = 'Task must be at most 100 characters';
+    input.setAttribute('aria-invalid', 'true');
+    return;
+  }
+  if (load().some((t) => t.text.toLowerCase() === text.toLowerCase())) {
+    error.textContent = 'This task is already in the list';
+    input.setAttribute('aria-invalid', 'true');
+    return;
+  }
   error.textContent = '';
   input.removeAttribute('aria-invalid');
   const todos = load();
