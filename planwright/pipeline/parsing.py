@@ -102,6 +102,46 @@ def _grounding_names(skeleton: TestCaseData) -> list[str]:
     return [x.value for x in skeleton.expected if x.kind in ("heading", "title") and x.value]
 
 
+# What a title may claim about the outcome, and the expectation kinds that back each claim. A title
+# that claims what the case does not check ("Show phone opens the contact page" for a dialog) would
+# pass verification while telling the reader something false.
+CLAIMS: list[tuple[str, re.Pattern[str], frozenset[str]]] = [
+    (
+        "a navigation",
+        re.compile(
+            r"\b(?:leads? to|navigat\w*|redirect\w*|goes to|takes (?:you|the user) to|opens? (?:the |a |an )?[^.,;:]{0,30}\bpage)\b"
+            r"|(?:переход\w*|перенаправл\w*|ведёт на|ведет на|открывает(?:ся)? страниц\w*)",
+            re.IGNORECASE,
+        ),
+        frozenset({"url", "status"}),
+    ),
+    (
+        "a dialog",
+        re.compile(r"\b(?:dialog\w*|modal|pop-?up)\b|(?:диалог\w*|модальн\w*|всплывающ\w*)", re.IGNORECASE),
+        frozenset({"dialog"}),
+    ),
+    (
+        "an error",
+        re.compile(
+            r"\b(?:error\w*|invalid|rejects?|refuse[sd]?|validation)\b|(?:ошибк\w*|некорректн\w*|отклон\w*|валидац\w*)",
+            re.IGNORECASE,
+        ),
+        frozenset({"validation", "status"}),
+    ),
+]
+
+
+def _false_claim(text: str, skeleton: TestCaseData) -> str | None:
+    """The first outcome the text claims that none of the case's expected results checks."""
+    if all(step.action == "open" for step in skeleton.steps):
+        return None  # a page-load case: "page" and the like describe what it opens
+    kinds = {expectation.kind for expectation in skeleton.expected}
+    for claim, pattern, backed_by in CLAIMS:
+        if pattern.search(text) and not kinds & backed_by:
+            return claim
+    return None
+
+
 def _repetitive(text: str) -> bool:
     """Degenerate output ("Главная Вас Вас Вас…"): few distinct words for its length."""
     words = re.findall(r"\w+", text.casefold())
@@ -133,6 +173,8 @@ def apply_answer(skeleton: TestCaseData, answer_text: str, *, truncated: bool = 
         reasons.append(f"title does not name “{names[0]}”")
     elif invented := _invented_location(title, _known_locations(skeleton)):
         reasons.append(f"title names {invented}, which was not observed")
+    elif claim := _false_claim(title, skeleton):
+        reasons.append(f"title claims {claim}, which the case does not observe")
     if reasons:
         return Acceptance(skeleton.model_copy(update={"source": "skeleton"}), False, reasons)
 
@@ -145,6 +187,8 @@ def apply_answer(skeleton: TestCaseData, answer_text: str, *, truncated: bool = 
         reasons.append("expected line repeats itself or was cut off (template text kept)")
     elif invented := _invented_location(parsed.expected, _known_locations(skeleton)):
         reasons.append(f"expected line names {invented}, which was not observed (template text kept)")
+    elif claim := _false_claim(parsed.expected, skeleton):
+        reasons.append(f"expected line claims {claim}, which the case does not observe (template text kept)")
     else:
         for index, expectation in enumerate(expected):
             if any(_mentions(parsed.expected, value) for value in _observed_values(expectation)):

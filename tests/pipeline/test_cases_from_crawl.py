@@ -206,19 +206,75 @@ def test_degenerate_or_cut_off_answers_are_refused() -> None:
 
 
 def test_a_submit_that_navigates_with_a_notice_is_not_called_a_rejection() -> None:
-    quantity = Element(key="e1", kind="input", role="spinbutton", name="Quantity",
-                       locator=Locator(strategy="label", value="Quantity"), input_type="number", form_key="e2")
-    add = Element(key="e3", kind="button", role="button", name="Add to cart",
-                  locator=role_locator("button", "Add to cart"), form_key="e2")
-    form = Element(
-        key="e2", kind="form", role="form", name="", locator=Locator(strategy="css", value="form"),
-        field_keys=["e1"], submit_key="e3",
-        outcome=Outcome(kind="validation", url=f"{BASE}/product/1?added=1", status=200, messages=["Added to cart"]),
+    quantity = Element(
+        key="e1",
+        kind="input",
+        role="spinbutton",
+        name="Quantity",
+        locator=Locator(strategy="label", value="Quantity"),
+        input_type="number",
+        form_key="e2",
     )
-    page = PageSnapshot(url=f"{BASE}/product/1", title="Mug", headings=["Red mug"], elements=[quantity, form, add])
+    add = Element(
+        key="e3",
+        kind="button",
+        role="button",
+        name="Add to cart",
+        locator=role_locator("button", "Add to cart"),
+        form_key="e2",
+    )
+    form = Element(
+        key="e2",
+        kind="form",
+        role="form",
+        name="",
+        locator=Locator(strategy="css", value="form"),
+        field_keys=["e1"],
+        submit_key="e3",
+        outcome=Outcome(
+            kind="navigation", url=f"{BASE}/product/1?added=1", status=200, messages=["Added to cart"]
+        ),
+    )
+    page = PageSnapshot(
+        url=f"{BASE}/product/1", title="Mug", headings=["Red mug"], elements=[quantity, form, add]
+    )
     behaviour = build_behaviours(CrawlResult(start_url=page.url, pages=[page]), "en")[-1]
     assert behaviour.kind == "form_navigation"
     assert behaviour.case.steps[1].text == "Keep the form's values as they are and click “Add to cart”"
     assert {(x.kind, x.value) for x in behaviour.case.expected} >= {
-        ("url", f"{BASE}/product/1?added=1"), ("text", "Added to cart")
+        ("url", f"{BASE}/product/1?added=1"),
+        ("text", "Added to cart"),
     }
+
+
+@pytest.mark.parametrize(
+    ("index", "answer", "claim"),
+    [
+        (2, "Title: Button “Подробнее” opens the contacts page\nExpected: The dialog opens", "a navigation"),
+        (2, "Title: Button «Подробнее» ведёт на страницу контактов\nExpected: ok", "a navigation"),
+        (1, "Title: Link “Контакты” opens a dialog\nExpected: ok", "a dialog"),
+        (1, "Title: Link “Контакты” shows an error\nExpected: ok", "an error"),
+    ],
+)
+def test_a_title_that_claims_an_outcome_the_case_does_not_check_is_refused(
+    index: int, answer: str, claim: str
+) -> None:
+    behaviour = build_behaviours(fixture_crawl(), "en")[index]
+    acceptance = apply_answer(behaviour.case, answer)
+    assert not acceptance.accepted
+    assert f"title claims {claim}" in acceptance.reasons[0]
+
+
+def test_claims_the_case_backs_are_accepted() -> None:
+    link, dialog = build_behaviours(fixture_crawl(), "en")[1:3]
+    assert apply_answer(link.case, "Title: Link “Контакты” leads to the contacts page\nExpected: ok").accepted
+    assert apply_answer(
+        dialog.case, "Title: Button “Подробнее” opens the delivery dialog\nExpected: ok"
+    ).accepted
+    # An expected line with a false claim keeps the template's text, the title stays the model's.
+    acceptance = apply_answer(
+        dialog.case,
+        "Title: Button “Подробнее” shows details\nExpected: It opens the Details page, as “Free delivery” says",
+    )
+    assert acceptance.accepted and any("expected line claims a navigation" in r for r in acceptance.reasons)
+    assert [x.text for x in acceptance.case.expected] == [x.text for x in dialog.case.expected]
