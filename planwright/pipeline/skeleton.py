@@ -6,10 +6,12 @@ are observed outcomes). The model later rewrites its human text; if it cannot, t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from planwright.pipeline.page_view import compact_snapshot
 from planwright.schemas import (
     CrawlResult,
     Element,
@@ -127,6 +129,36 @@ def element_label(element: Element) -> str:
     return element.name or element.locator.value or element.key
 
 
+STATE_TEXT_RE = re.compile(r"^\s*- (?:paragraph|status): (.+)$")
+MAX_STATE_TEXTS = 2
+MAX_STATE_TEXT_CHARS = 60
+CLOCK_RE = re.compile(r"\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+
+
+def state_texts(page: PageSnapshot) -> list[str]:
+    """Short paragraphs and status lines the page shows at load ("3 products", "Your cart is empty"):
+    what a QA engineer checks besides the heading. Texts with numbers first (counts); nothing that
+    looks like a time or date (it would change between runs), nothing that names an element."""
+    names = {element.name.casefold() for element in page.elements} | {h.casefold() for h in page.headings}
+    found: list[str] = []
+    for line in compact_snapshot(page.aria_snapshot or ""):
+        match = STATE_TEXT_RE.match(line)
+        if match is None:
+            continue
+        text = match.group(1).strip()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1].replace('\\"', '"')
+        if (
+            2 < len(text) <= MAX_STATE_TEXT_CHARS
+            and text.casefold() not in names
+            and not CLOCK_RE.search(text)
+        ):
+            found.append(text)
+    found = list(dict.fromkeys(found))
+    with_numbers = [text for text in found if re.search(r"\d", text)]
+    return (with_numbers + [text for text in found if text not in with_numbers])[:MAX_STATE_TEXTS]
+
+
 def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
     texts = TEXTS[language]
     expected = [
@@ -141,6 +173,9 @@ def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
         expected.append(
             Expectation(kind="heading", value=heading, text=texts["exp_heading"].format(value=heading))
         )
+    shown = state_texts(page)
+    for text in shown:
+        expected.append(Expectation(kind="visible", value=text, text=texts["exp_visible"].format(value=text)))
     case = TestCaseData(
         page_url=page.url,
         title=texts["title_page"].format(name=_page_label(page)),
@@ -153,6 +188,7 @@ def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
     facts = [f"page address: {page.url}", f"page title: {page.title}"]
     if page.headings:
         facts.append(f"main heading: {page.headings[0]}")
+    facts += [f"the page shows: {text}" for text in shown]
     return Behaviour("page", page, None, case, facts)
 
 
@@ -265,11 +301,9 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
     form_name = form.name or submit_name
     fields = [page.element(key) for key in form.field_keys]
     field_names = [element_label(field) for field in fields if field is not None]
-    notice = outcome.kind == "validation" and outcome.url is not None and (outcome.status or 200) < 400
-    if notice:
-        # It navigated with a 2xx and showed a message: a notice after a submit with the fields'
-        # default values (e.g. quantity 1), not a rejection.
-        outcome = outcome.model_copy(update={"kind": "navigation"})
+    # A submit that navigated and showed a notice ran with the fields' default values (e.g. quantity
+    # 1): the step keeps them; it is not a rejection (the crawler's outcome says navigation).
+    notice = outcome.kind == "navigation" and bool(outcome.messages)
     prefilled = notice or any(field is not None and field.kind == "select" for field in fields)
     steps = [
         _open_step(page, texts),

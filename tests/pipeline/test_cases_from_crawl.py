@@ -6,7 +6,7 @@ import pytest
 
 from planwright.pipeline.parsing import apply_answer, parse_answer
 from planwright.pipeline.prompts import EXAMPLE_ANSWER, build_messages
-from planwright.pipeline.skeleton import build_behaviours
+from planwright.pipeline.skeleton import build_behaviours, page_behaviour, state_texts
 from planwright.schemas import CrawlResult, Element, Locator, Outcome, PageSnapshot
 
 BASE = "http://127.0.0.1:9999"
@@ -278,3 +278,37 @@ def test_claims_the_case_backs_are_accepted() -> None:
     )
     assert acceptance.accepted and any("expected line claims a navigation" in r for r in acceptance.reasons)
     assert [x.text for x in acceptance.case.expected] == [x.text for x in dialog.case.expected]
+
+
+def test_a_page_case_checks_the_short_texts_the_page_shows_at_load() -> None:
+    page = (
+        fixture_crawl()
+        .pages[0]
+        .model_copy(
+            update={
+                "aria_snapshot": "\n".join(
+                    [
+                        '- heading "Catalogue" [level=1]',
+                        "- paragraph: Signed in as guest",
+                        "- paragraph: 3 products",
+                        '- paragraph: "Updated: 2026-11-28 07:40"',  # a clock: would change between runs
+                        "- paragraph: Catalogue",  # the heading again
+                        "- paragraph: " + "long text " * 10,  # not a short state text
+                    ]
+                )
+            }
+        )
+    )
+    assert state_texts(page) == ["3 products", "Signed in as guest"]
+    only_noise = page.model_copy(
+        update={
+            "headings": ["Catalogue"],
+            "aria_snapshot": '- paragraph: Catalogue\n- paragraph: "Updated: 2026-11-28 07:40"\n- text: Search',
+        }
+    )
+    assert state_texts(only_noise) == []
+    case = page_behaviour(page, "en").case
+    assert [(x.kind, x.value) for x in case.expected if x.kind == "visible"] == [
+        ("visible", "3 products"),
+        ("visible", "Signed in as guest"),
+    ]
