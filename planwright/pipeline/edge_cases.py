@@ -171,6 +171,15 @@ def _clean_name(text: str) -> str:
     return name.strip().rstrip(".,;:!").strip().strip("«»“”\"'`<>").strip()
 
 
+def _lookup(candidates: dict[str, Element], name: str) -> Element | None:
+    """The element with this name; else the one whose whole name the answer starts with ("Add to
+    list of tasks" → "Add"): small models name the element and go on describing it."""
+    if name in candidates:
+        return candidates[name]
+    prefixes = [key for key in candidates if key and re.match(re.escape(key) + r"\b", name)]
+    return candidates[max(prefixes, key=len)] if prefixes else None
+
+
 def parse_proposals(text: str, requests: PageRequests) -> tuple[list[EdgeProposal], list[str]]:
     """The grounded proposals in the answer, and why the other lines were refused."""
     proposals: list[EdgeProposal] = []
@@ -192,7 +201,7 @@ def parse_proposals(text: str, requests: PageRequests) -> tuple[list[EdgeProposa
         if kind is None:
             refused.append(f"unknown kind “{match.group(1)}”")
             continue
-        element = (buttons if kind == "repeat" else fields).get(name)
+        element = _lookup(buttons if kind == "repeat" else fields, name)
         if element is None:
             other = fields.get(name) if kind == "repeat" else buttons.get(name)
             what = "a field" if kind == "repeat" else "a button"

@@ -358,7 +358,15 @@ def _edge_requests(
 
     budget = get_settings().model_page_tokens
     requests = []
+    templates: set[frozenset[tuple[str, str, str]]] = set()
     for page in pages:
+        # Pages with the same controls (one product page per product) would get the same edge cases.
+        template = frozenset(
+            (e.kind, e.name, e.locator.describe()) for e in page.elements if e.kind != "link"
+        )
+        if template in templates:
+            continue
+        templates.add(template)
         planned = edge_cases.plan_requests(
             page, generator.count_tokens, budget, lambda e: is_denied(e.name, e.href, DEFAULT_DENY_NAMES)
         )
@@ -508,19 +516,21 @@ def execute_edge_proposals(
 
 
 def _same_check(case: TestCaseData, others: list[TestCaseData]) -> TestCaseData | None:
-    """Another case of the page that ends on the same element and expects the same things."""
+    """Another case of the page with the same steps and the same expected results. Typing "" into a
+    field that is empty at load does nothing, so such steps do not count; typed values do (only spaces
+    and an empty field are different tests even when the application answers both alike)."""
 
-    def last_target(item: TestCaseData) -> str | None:
-        return next((s.target.element_key for s in reversed(item.steps) if s.target), None)
+    def steps(item: TestCaseData) -> list[tuple[str, str | None, str | None]]:
+        return [
+            (s.action, s.target.element_key if s.target else None, s.data)
+            for s in item.steps
+            if s.action != "open" and not (s.action == "fill" and not s.data)
+        ]
 
     def checks(item: TestCaseData) -> set[tuple[str, str]]:
         return {(x.kind, x.value) for x in item.expected}
 
     for other in others:
-        if (
-            other.page_url == case.page_url
-            and last_target(other) == last_target(case)
-            and checks(other) == checks(case)
-        ):
+        if other.page_url == case.page_url and steps(other) == steps(case) and checks(other) == checks(case):
             return other
     return None

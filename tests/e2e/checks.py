@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -118,3 +119,25 @@ def assert_model_ran(database_url: str, plan_id: int) -> dict[str, int]:
     assert not broken, f"{len(broken)} of {len(rows)} generations failed: {broken[:2]}"
     assert sum(tokens for _reason, tokens, _accepted, _error in rows) > 0
     return {"generations": len(rows), "accepted": sum(bool(accepted) for *_, accepted, _error in rows)}
+
+
+def assert_edge_proposals_settled(database_url: str, plan_id: int, plan: dict[str, Any]) -> dict[str, int]:
+    """The model was asked for edge cases on the pages with forms; every grounded proposal was executed
+    and has a result; each kept one is a verified case tagged model-proposed, the others are not cases."""
+    from planwright.db.models import Generation
+
+    with session_scope(database_url) as session:
+        asked = session.scalars(
+            select(Generation.request_id).where(
+                Generation.plan_id == plan_id, Generation.request_id.like("%-edge%")
+            )
+        ).all()
+    assert asked, "the model was never asked for edge cases"
+    proposals = plan["edge_proposals"]
+    assert all(p["result"] for p in proposals), [p for p in proposals if not p["result"]]
+    kept = [p for p in proposals if p["result"] == "kept"]
+    proposed_cases = [c for c in plan["cases"] if "model-proposed" in c["tags"]]
+    assert len(proposed_cases) == len(kept), (len(proposed_cases), proposals)
+    for case in proposed_cases:
+        assert case["verification"]["status"] == "verified", (case["title"], case["verification"])
+    return {"edge_asks": len(asked), "edge_proposals": len(proposals), "edge_kept": len(kept)}

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.db import fresh_postgres_database, fresh_redis
 from tests.e2e.checks import (
+    assert_edge_proposals_settled,
     assert_model_ran,
     assert_pdf_has_titles,
     assert_plan_grounded,
@@ -78,6 +79,7 @@ def test_plan_from_api_is_grounded_and_exported(
     assert plan["status"] == "done", plan["status_reason"]
     export = assert_plan_grounded(database_url, plan_id)
     model_use = assert_model_ran(database_url, plan_id)
+    model_use |= assert_edge_proposals_settled(database_url, plan_id, plan)
     assert plan["counts"]["total"] == len(export.cases)
     assert plan["counts"]["model"] + plan["counts"]["skeleton"] == len(export.cases)
     assert plan["model_id"] and "SmolLM2" in plan["model_id"]
@@ -142,6 +144,12 @@ def test_web_page_drives_a_plan_to_done(
         assert page.locator("#status").inner_text() == "done", page.content()[:2000]
         expect(page.get_by_role("heading", name="About us").first).to_be_visible()
         assert page.locator("article.case").count() >= 3
+        plan_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+        proposals = httpx.get(f"{base_url}/api/v1/plans/{plan_id}", timeout=60).json()["edge_proposals"]
+        rows = page.locator("#edge-proposals tbody tr")
+        assert rows.count() == len(proposals)  # the page lists every proposal the JSON has
+        for index, proposal in enumerate(proposals):
+            expect(rows.nth(index)).to_contain_text(proposal["result"])
         with page.expect_download() as download_info:
             page.get_by_role("link", name="XLSX").click()
         assert download_info.value.suggested_filename.endswith(".xlsx")

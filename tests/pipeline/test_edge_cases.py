@@ -49,10 +49,11 @@ def test_answers_are_grounded_in_the_pages_fields_and_buttons(todo_app: RunningA
         [
             "Edge: long | New task [level=1]",  # small-model decoration is stripped, the name is exact
             "Edge: long | New task",  # repeated: kept once
-            "Edge: repeat | Add.",
+            "Edge: repeat | Add to list of tasks.",  # starts with the button's whole name
             "Edge: empty | Your email",  # the example's field: not on this page
             "Edge: repeat | New task",  # a field is not a button
             "Edge: empty | Tasks",  # a heading is not a field
+            "Edge: empty | New tasks",  # not the name: a prefix must end at a word boundary
             "Edge: sideways | New task",
             "no format at all",
         ]
@@ -62,6 +63,7 @@ def test_answers_are_grounded_in_the_pages_fields_and_buttons(todo_app: RunningA
     assert any("Your email" in reason for reason in refused)
     assert any("“New task” is a field" in reason for reason in refused)
     assert any("Tasks" in reason for reason in refused)
+    assert any("“New tasks”" in reason for reason in refused)
     assert any("unknown kind" in reason for reason in refused)
     assert any("not in the format" in reason for reason in refused)
 
@@ -149,3 +151,12 @@ def test_a_proposal_that_repeats_an_existing_check_is_a_duplicate(
     assert _same_check(behaviour.case, [twin]) is twin
     other_page = twin.model_copy(update={"page_url": todo_app.url + "/settings"})
     assert _same_check(behaviour.case, [other_page]) is None
+    # Same answer from the app, different input: an empty field is another test than only spaces.
+    empty_steps = [
+        s.model_copy(update={"data": ""}) if s.action == "fill" else s for s in behaviour.case.steps
+    ]
+    empty = twin.model_copy(update={"steps": empty_steps})
+    assert _same_check(behaviour.case, [empty]) is None
+    # Typing "" into a field that is empty at load does nothing: without that step it is the same case.
+    just_click = empty.model_copy(update={"steps": [s for s in empty_steps if s.action != "fill"]})
+    assert _same_check(empty, [just_click]) is just_click
