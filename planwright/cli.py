@@ -165,6 +165,7 @@ def generate(args: argparse.Namespace) -> int:
             print(f"plan {plan_id} failed: {plan.status_reason}", file=sys.stderr)
             return 1
         export = store.plan_export(session, plan)
+        proposed_total = sum(len(page.proposals or []) for page in plan.pages)
     stage_started = time.perf_counter()
     for fmt in ("xlsx", "pdf", "json"):
         body, _media_type, _filename = render_export(export, fmt)
@@ -178,6 +179,11 @@ def generate(args: argparse.Namespace) -> int:
         f"done: {len(cases)} cases ({from_model} written by the model, {len(cases) - from_model} from the skeleton; "
         f"{verified} verified)"
     )
+    proposed = sum("model-proposed" in case.tags for case in cases)
+    if proposed_total:
+        print(
+            f"edge cases the model proposed: {proposed_total}, kept as cases after running them: {proposed}"
+        )
     print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
     print(f"wrote {out_dir / 'plan.xlsx'}, {out_dir / 'plan.pdf'}, {out_dir / 'plan.json'}")
     return 0
