@@ -208,29 +208,22 @@ def generate_stage(
     futures: dict[Future[GenerationResult], int] = {}
     messages_by_index: dict[int, list[dict[str, str]]] = {}
     results: dict[int, GenerationResult | BaseException] = {}
-    for index, behaviour in enumerate(behaviours):
-        messages = build_messages(behaviour, plan.language)  # type: ignore[arg-type]
+    # One queue for both kinds of request, so that the engine batches them together.
+    asks = [
+        (build_messages(b, plan.language), max_new_tokens, STOP_STRINGS, f"case{i}")  # type: ignore[arg-type]
+        for i, b in enumerate(behaviours)
+    ] + [
+        (messages, edge_cases.EDGE_MAX_NEW_TOKENS, edge_cases.STOP_STRINGS, f"edge{i}")
+        for i, (_, messages) in enumerate(edge_requests)
+    ]
+    for index, (messages, max_tokens, stop, name) in enumerate(asks):
         messages_by_index[index] = messages
         request = GenerationRequest(
             messages=messages,
-            max_new_tokens=max_new_tokens,
-            stop=STOP_STRINGS,
+            max_new_tokens=max_tokens,
+            stop=stop,
             seed=seed,
-            request_id=f"plan{plan_id}-case{index}",
-        )
-        try:
-            futures[generator.submit(request)] = index
-        except PromptTooLong as error:
-            results[index] = error
-    for offset, (_, edge_messages) in enumerate(edge_requests):
-        index = len(behaviours) + offset
-        messages_by_index[index] = edge_messages
-        request = GenerationRequest(
-            messages=edge_messages,
-            max_new_tokens=edge_cases.EDGE_MAX_NEW_TOKENS,
-            stop=edge_cases.STOP_STRINGS,
-            seed=seed,
-            request_id=f"plan{plan_id}-edge{offset}",
+            request_id=f"plan{plan_id}-{name}",
         )
         try:
             futures[generator.submit(request)] = index
