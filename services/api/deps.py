@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, status
+from fastapi import Cookie, Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from planwright.db.models import DEFAULT_TEAM_ID
@@ -30,13 +30,28 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
+# The web pages' login: the team's API key in an HttpOnly, SameSite=Strict cookie, so the pages, their
+# live-progress requests and the export links act as that team (another site cannot send it).
+API_KEY_COOKIE = "planwright_api_key"
+
+
+class LoginRequired(Exception):
+    """A web page needs a team's API key; the app answers with a redirect to /login."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason or "")
+        self.reason = reason
+
+
 def get_team_id(
     session: SessionDep,
     settings: SettingsDep,
     x_api_key: Annotated[str | None, Header(description="The team's API key")] = None,
+    planwright_api_key: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> int:
-    if x_api_key:
-        team = team_for_api_key(session, key=x_api_key)
+    key = x_api_key or planwright_api_key
+    if key:
+        team = team_for_api_key(session, key=key)
         if team is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown API key.")
         return team.id
@@ -45,4 +60,18 @@ def get_team_id(
     return DEFAULT_TEAM_ID
 
 
+def get_web_team_id(request: Request, session: SessionDep, settings: SettingsDep) -> int:
+    """Like get_team_id, but a person without a (valid) key is sent to the login page, not given a 401."""
+    key = request.cookies.get(API_KEY_COOKIE)
+    if key:
+        team = team_for_api_key(session, key=key)
+        if team is None:
+            raise LoginRequired("That API key is no longer valid: log in again.")
+        return team.id
+    if settings.require_api_key:
+        raise LoginRequired()
+    return DEFAULT_TEAM_ID
+
+
 TeamDep = Annotated[int, Depends(get_team_id)]
+WebTeamDep = Annotated[int, Depends(get_web_team_id)]

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from planwright.schemas import readable_errors
 from planwright.settings import get_settings
+from services.api.deps import API_KEY_COOKIE, LoginRequired
 from services.api.reconciler import ReconcilerThread
 from services.api.routes import health, plans, sizing, web
 
@@ -47,6 +49,14 @@ def create_app() -> FastAPI:
                 ],
             },
         )
+
+    @app.exception_handler(LoginRequired)
+    async def login_required_handler(request: Request, error: LoginRequired) -> RedirectResponse:
+        target = "/login" + (f"?{urlencode({'reason': error.reason})}" if error.reason else "")
+        response = RedirectResponse(target, status_code=303)
+        if error.reason:  # a stale cookie: forget it
+            response.delete_cookie(API_KEY_COOKIE, httponly=True, samesite="strict")
+        return response
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(health.router)

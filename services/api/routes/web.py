@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from planwright.exports import EXPORTS
 from planwright.plans import read_plan, read_plans
 from planwright.schemas import PlanCreate, readable_errors
-from services.api.deps import SessionDep, SettingsDep, TeamDep
+from planwright.teams import team_for_api_key
+from services.api.deps import API_KEY_COOKIE, SessionDep, SettingsDep, WebTeamDep
 from services.api.presenters import plan_public, plan_summary
 from services.api.routes.plans import submit_plan
 
@@ -41,7 +42,7 @@ def _index(request: Request, session: SessionDep, team_id: int, **context: objec
 
 
 @router.get("/", response_class=HTMLResponse)
-def index_page(request: Request, session: SessionDep, team_id: TeamDep) -> Response:
+def index_page(request: Request, session: SessionDep, team_id: WebTeamDep) -> Response:
     return _index(request, session, team_id)
 
 
@@ -49,7 +50,7 @@ def index_page(request: Request, session: SessionDep, team_id: TeamDep) -> Respo
 def submit_plan_form(
     request: Request,
     session: SessionDep,
-    team_id: TeamDep,
+    team_id: WebTeamDep,
     settings: SettingsDep,
     url: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "en",
@@ -89,10 +90,47 @@ def submit_plan_form(
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: int, request: Request, session: SessionDep, team_id: TeamDep) -> Response:
+def plan_page(plan_id: int, request: Request, session: SessionDep, team_id: WebTeamDep) -> Response:
     plan = read_plan(session, team_id=team_id, plan_id=plan_id)
     if plan is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
     return templates.TemplateResponse(
         request, "plan.html", {"plan": plan_public(session, plan), "exports": list(EXPORTS.values())}
     )
+
+
+LOGIN_MAX_AGE_S = 30 * 24 * 3600
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, reason: str | None = None) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"error": reason})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def log_in(request: Request, session: SessionDep, api_key: Annotated[str, Form()] = "") -> Response:
+    team = team_for_api_key(session, key=api_key.strip()) if api_key.strip() else None
+    if team is None:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"error": "Unknown API key." if api_key.strip() else "Enter your team's API key."},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        )
+    response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        API_KEY_COOKIE,
+        api_key.strip(),
+        max_age=LOGIN_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/logout")
+def log_out() -> Response:
+    response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(API_KEY_COOKIE, httponly=True, samesite="strict")
+    return response
