@@ -15,6 +15,8 @@ case typed in the step that matched the scenario's (latest) `fill` item. The ite
 - `click`  — a step with action `click`, `submit` or `check` whose target name equals `target_name`;
 - `check`  — a step with action `check` or `click` on a target named `target_name`;
 - `hover`  — a `hover` step on `target_name`;
+- `dblclick` — a `dblclick` step on a target named `target_name` (a list item's label, for an in-place
+  edit);
 - `fill`   — a `fill` step (or `select`: choosing an option is how a select is filled) on a field whose
   name contains `target_name` (fields are matched by containment, as `get_by_label` does: "Quantity
   for" names every "Quantity for <product>" field). `text` absent: any value; `text` "": the field is
@@ -24,10 +26,13 @@ case typed in the step that matched the scenario's (latest) `fill` item. The ite
 - `select` — a `select` step on a field whose name contains `target_name` (data containing `text`, if given);
 - `press`  — a `press` step of the key `text` (Enter, Tab…), on a field named like `target_name` if given;
 - `reload` — an `open` step after the first one (how a case reloads the page);
+- `back`   — a `back` step (the browser's Back button, after the case left the page);
 - `expect` — an expected result whose *value* contains `text` (with no `text`: any, e.g. any validation
   message). `what` narrows the kind: `url` → url, `heading` → heading, `validation` → validation,
   `text`/`visible` → any result that says the text is on the page (text, visible, heading, validation,
-  dialog). Without `what`, any kind, and the human text of the result counts too.
+  dialog). Without `what`, any kind, and the human text of the result counts too. A `visible` result
+  may name an element by its locator (`get_by_role("textbox", name="Edit task")`, a revealed field):
+  its value contains the element's name, so `text` "Edit task" matches it.
 
 A scenario is covered when ONE case satisfies all its items: the action items match steps of that
 case in the scenario's order (a subsequence: other steps may come between them; every assignment is
@@ -38,8 +43,8 @@ because a fresh browser context often has to start elsewhere (a cart page needs 
 `destructive` scenarios need an action on a deny-listed name (Delete, Remove), which exploration does
 not take by default; the benchmark reports coverage with and without them.
 
-Grounding rule. A step is grounded when it needs no target (`open`; `press` without a target, a key
-pressed on the page) or when its target's `(page_url, element_key, name)` is an element the crawler
+Grounding rule. A step is grounded when it needs no target (`open`; `back`; `press` without a target, a
+key pressed on the page) or when its target's `(page_url, element_key, name)` is an element the crawler
 recorded on that page — in the page's elements or in an explored behaviour's `new_elements`. Any other
 step counts as ungrounded; the target is 0 such steps.
 """
@@ -59,10 +64,12 @@ ACTIONS_FOR: dict[str, frozenset[str]] = {
     "click": frozenset({"click", "submit", "check"}),
     "check": frozenset({"check", "click"}),
     "hover": frozenset({"hover"}),
+    "dblclick": frozenset({"dblclick"}),
     "fill": frozenset({"fill", "select"}),
     "select": frozenset({"select"}),
     "press": frozenset({"press"}),
     "reload": frozenset({"open"}),
+    "back": frozenset({"back"}),
 }
 FIELD_KINDS = frozenset({"fill", "select", "press"})  # their target names match by containment
 ITEM_KINDS = frozenset({*ACTIONS_FOR, "expect"})
@@ -73,7 +80,7 @@ EXPECT_KINDS: dict[str, frozenset[str]] = {
     "text": frozenset({"text", "visible", "heading", "validation", "dialog"}),
     "visible": frozenset({"text", "visible", "heading", "validation", "dialog"}),
 }
-NO_TARGET_ACTIONS = frozenset({"open", "press"})  # may legitimately have no target
+NO_TARGET_ACTIONS = frozenset({"open", "press", "back"})  # may legitimately have no target
 TYPED = "{typed}"
 
 _QUOTES = str.maketrans(
@@ -106,7 +113,7 @@ def normalize(text: str | None) -> str:
 class MustItem:
     """One thing a scenario requires of a case."""
 
-    kind: str  # click | check | hover | fill | select | press | reload | expect
+    kind: str  # click | check | hover | dblclick | fill | select | press | reload | back | expect
     target_name: str | None = None
     text: str | None = None
     what: str | None = None  # expect: url | heading | text | visible | validation
@@ -203,6 +210,8 @@ def step_matches(item: MustItem, step: Step, typed: str | None = None, *, first:
         return False
     if item.kind == "reload":
         return not first
+    if item.kind == "back":
+        return True
     if item.kind == "press":
         if normalize(step.data or "Enter") != normalize(item.text or "Enter"):
             return False

@@ -18,7 +18,8 @@ from planwright.verify.checks import INVALID_TRACKER_JS, VALIDATION_CHECK_JS
 from tests.fixture_apps.fixtures import RunningApp
 
 SCENARIOS = json.loads((Path(__file__).parent / "scenarios.json").read_text(encoding="utf-8"))
-KINDS = {"click", "fill", "press", "check", "select", "hover", "reload", "expect"}
+KINDS = {"click", "fill", "press", "check", "select", "hover", "dblclick", "reload", "back", "expect"}
+NO_TARGET = {"reload", "back"}
 WHATS = {"url", "heading", "text", "visible", "validation"}
 TYPED = "Buy milk"
 
@@ -41,7 +42,9 @@ def test_scenarios_are_well_formed() -> None:
             assert item["kind"] in KINDS, item
             if item["kind"] == "expect":
                 assert item["what"] in WHATS, item
-            elif item["kind"] != "reload":
+            elif item["kind"] in NO_TARGET:
+                assert "target_name" not in item, item
+            else:
                 assert item.get("target_name"), item
             if "min_length" in item:
                 assert item["kind"] == "fill" and item["min_length"] > 0, item
@@ -89,8 +92,12 @@ def play(page: Page, base: str, scenario: dict[str, Any]) -> None:
             field(page, name).select_option(index=1)
         elif kind == "hover":
             control(page, name).first.hover()
+        elif kind == "dblclick":
+            page.get_by_text(name, exact=True).dblclick()
         elif kind == "reload":
             page.reload()
+        elif kind == "back":
+            page.go_back()
         else:
             check(page, item, typed)
         page.wait_for_load_state("load")
@@ -105,8 +112,9 @@ def check(page: Page, item: dict[str, Any], typed: str) -> None:
         expect(page.get_by_role("heading", name=text)).to_be_visible()
     elif what == "validation":
         page.wait_for_function(VALIDATION_CHECK_JS, arg=text, timeout=3000)
-    else:
-        expect(page.get_by_text(text).filter(visible=True).first).to_be_visible()
+    else:  # a text, or a field that has none of its own (an edit box) by its accessible name
+        shown = page.get_by_text(text).or_(page.get_by_label(text, exact=True))
+        expect(shown.filter(visible=True).first).to_be_visible()
 
 
 @pytest.mark.parametrize("app", ["todo", "shop"])

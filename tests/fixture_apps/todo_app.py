@@ -1,7 +1,9 @@
-"""To-do list fixture app: state that only exists after acting (add, toggle, clear), kept in localStorage.
+"""To-do list fixture app: state that exists only after acting (add, toggle, edit, clear), in localStorage.
 
 Why localStorage: every fresh browser context starts with an empty list (the verifier runs each case in a
 fresh context), while a reload in the same context keeps the tasks, so persistence is observable.
+Double-clicking a task's label turns its row into an "Edit task" textbox (TodoMVC's in-place edit, a
+control that exists only after two actions): Enter saves the edited text, Escape cancels.
 Pages: the list ("/"), settings ("/settings"), about ("/about"). Run it alone with
 `python -m tests.fixture_apps.todo_app --port 8766`.
 """
@@ -68,6 +70,7 @@ function itemFor(todo) {
   const label = document.createElement('label');
   label.htmlFor = box.id;
   label.textContent = todo.text;
+  label.addEventListener('dblclick', () => edit(li, todo));
   const remove = document.createElement('button');
   remove.type = 'button';
   remove.textContent = 'Delete';
@@ -77,6 +80,27 @@ function itemFor(todo) {
   });
   li.append(box, ' ', label, ' ', remove);
   return li;
+}
+
+// TodoMVC-style editing: the task's row becomes one textbox; Enter saves, Escape cancels.
+function edit(li, todo) {
+  const field = document.createElement('input');
+  field.type = 'text';
+  field.value = todo.text;
+  field.setAttribute('aria-label', 'Edit task');
+  field.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') {
+      const text = field.value.trim();
+      const todos = load();
+      const found = todos.find((t) => t.id === todo.id);
+      if (text && found) { found.text = text; save(todos); }
+      render();
+    } else if (event.key === 'Escape') {
+      render();
+    }
+  });
+  li.replaceChildren(field);
+  field.focus();
 }
 
 function render() {
