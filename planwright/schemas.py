@@ -18,7 +18,9 @@ PlanKind = Literal["ui", "api"]
 PlanStatus = Literal["queued", "crawling", "generating", "verifying", "done", "failed"]
 ElementKind = Literal["link", "button", "input", "textarea", "select", "checkbox", "radio", "form"]
 LocatorStrategy = Literal["role", "testid", "label", "placeholder", "css"]
-StepAction = Literal["open", "click", "fill", "select", "check", "press", "hover", "submit"]
+StepAction = Literal[
+    "open", "click", "dblclick", "fill", "select", "check", "press", "hover", "submit", "back"
+]
 ExpectationKind = Literal["url", "heading", "text", "visible", "status", "validation", "dialog", "title"]
 CaseSource = Literal["model", "skeleton"]
 VerificationStatus = Literal["pending", "verified", "failed", "not_executable"]

@@ -194,11 +194,14 @@ def step_lines(step: Step, case: TestCaseData, origin: str) -> list[str]:
     lines = [f"# {step.n}. {comment_text(step.text)}"] if step.n else [f"# {comment_text(step.text)}"]
     if step.action == "open":
         return lines + [f"page.goto({url_call(open_url(case, step.data), origin)})"]
+    if step.action == "back":
+        return lines + ['page.go_back(wait_until="load")', "settle(page)"]
     if step.target is None:  # only "press" runs without a target; a verified case has nothing else
         return lines + [f"page.keyboard.press({literal(step.data or 'Enter')})", "settle(page)"]
     target = locator_expr(step.target.locator)
     calls = {
         "click": f"{target}.click()",
+        "dblclick": f"{target}.dblclick()",
         "fill": f"{target}.fill({literal(step.data or '')})",
         "select": f"{target}.select_option({literal(step.data or '')})",
         "check": f"{target}.uncheck()" if unchecks(step) else f"{target}.check()",
@@ -207,7 +210,7 @@ def step_lines(step: Step, case: TestCaseData, origin: str) -> list[str]:
         "submit": f"submit({target})",
     }
     lines.append(calls[step.action])
-    if step.action in ("click", "press", "submit", "check", "select"):
+    if step.action in ("click", "dblclick", "press", "submit", "check", "select"):
         lines.append("settle(page)")
     return lines
 

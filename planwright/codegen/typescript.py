@@ -150,11 +150,14 @@ def step_lines(step: Step, case: TestCaseData, origin: str) -> list[str]:
     lines = [f"// {step.n}. {comment_text(step.text)}"] if step.n else [f"// {comment_text(step.text)}"]
     if step.action == "open":
         return lines + [f"await page.goto({url_call(open_url(case, step.data), origin)});"]
+    if step.action == "back":
+        return lines + ["await page.goBack({ waitUntil: 'load' });", "await settle(page);"]
     if step.target is None:
         return lines + [f"await page.keyboard.press({literal(step.data or 'Enter')});", "await settle(page);"]
     target = locator_expr(step.target.locator)
     calls = {
         "click": f"await {target}.click();",
+        "dblclick": f"await {target}.dblclick();",
         "fill": f"await {target}.fill({literal(step.data or '')});",
         "select": f"await {target}.selectOption({literal(step.data or '')});",
         "check": f"await {target}.uncheck();" if unchecks(step) else f"await {target}.check();",
@@ -163,7 +166,7 @@ def step_lines(step: Step, case: TestCaseData, origin: str) -> list[str]:
         "submit": f"await submit({target});",
     }
     lines.append(calls[step.action])
-    if step.action in ("click", "press", "submit", "check", "select"):
+    if step.action in ("click", "dblclick", "press", "submit", "check", "select"):
         lines.append("await settle(page);")
     return lines
 

@@ -43,7 +43,18 @@ SETTLE_WAIT_S = 5.0  # after a step, wait this long at most for a started naviga
 GRACE_S = 0.25  # even past the deadline, expectations get one quick look
 WATCHDOG_GRACE_S = 2.0  # past the deadline, a case whose page stopped responding is cut off
 UNCHECK_WORDS = {"false", "off", "no", "0", "uncheck", "unchecked"}
-SUPPORTED_ACTIONS = {"open", "click", "fill", "select", "check", "press", "hover", "submit"}
+SUPPORTED_ACTIONS = {
+    "open",
+    "click",
+    "dblclick",
+    "fill",
+    "select",
+    "check",
+    "press",
+    "hover",
+    "submit",
+    "back",
+}
 
 ProgressCallback = Callable[[int, int, TestCaseData, Verification], None]
 
@@ -213,6 +224,20 @@ def _settle(run: _Run) -> None:
         pass  # expectations decide whether a page that never finished loading is a failure
 
 
+def _go_back(run: _Run) -> None:
+    """The browser's Back button: the previous entry of this tab's history, loaded, then settled."""
+    assert run.page is not None
+    try:
+        response = run.page.go_back(wait_until="load", timeout=run.remaining_ms())
+    except PlaywrightTimeoutError as exc:
+        raise StepFailed("the previous page did not load in time") from exc
+    except PlaywrightError as exc:
+        raise StepFailed(f"could not go back: {first_line(exc)}") from exc
+    if response is not None:
+        run.last_status = response.status
+    _settle(run)
+
+
 def _run_step(run: _Run, case: TestCaseData, step: Step) -> None:
     page = run.page
     assert page is not None
@@ -229,6 +254,9 @@ def _run_step(run: _Run, case: TestCaseData, step: Step) -> None:
             raise StepFailed(f"could not open {url}: {first_line(exc)}") from exc
         if response is not None:
             run.last_status = response.status
+        return
+    if step.action == "back":
+        _go_back(run)
         return
     if step.target is None:
         if step.action == "press":
@@ -252,6 +280,8 @@ def _run_step(run: _Run, case: TestCaseData, step: Step) -> None:
     try:
         if step.action == "click":
             target.click()
+        elif step.action == "dblclick":
+            target.dblclick()
         elif step.action == "fill":
             target.fill(step.data or "")
         elif step.action == "select":

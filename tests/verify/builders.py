@@ -152,3 +152,48 @@ def good_cases(base: str, validation_message: str) -> list[TestCaseData]:
 
 def as_verified(cases: list[TestCaseData]) -> list[TestCaseData]:
     return [c.model_copy(update={"verification": Verification(status="verified")}) for c in cases]
+
+
+def edit_box_case(base: str) -> TestCaseData:
+    """The to-do app's in-place edit: a double-click on an added task's label opens its edit box."""
+    return case(
+        f"{base}/",
+        "Double-clicking a task opens it for editing",
+        [
+            step(1, "open", "Open the task list"),
+            step(2, "fill", "Type Buy milk", by("label", "New task", "textbox"), "Buy milk"),
+            step(3, "click", "Click Add", role("button", "Add")),
+            step(4, "dblclick", "Double-click “Buy milk”", by("css", 'label:text-is("Buy milk")')),
+        ],
+        [exp("visible", 'get_by_role("textbox", name="Edit task")', "The field “Edit task” is shown")],
+    )
+
+
+def edit_save_case(base: str) -> TestCaseData:
+    """Enter in the edit box saves the new text in place of the old one."""
+    opened = edit_box_case(base)
+    return case(
+        opened.page_url,
+        "Editing a task and pressing Enter saves the new text",
+        [
+            *opened.steps,
+            step(5, "fill", "Type Buy bread", role("textbox", "Edit task"), "Buy bread"),
+            step(6, "press", "Press Enter", role("textbox", "Edit task"), "Enter"),
+        ],
+        [exp("text", "Buy bread"), exp("text", "0 of 1 done")],
+    )
+
+
+def back_keeps_cart_case(base: str, count: int = 1) -> TestCaseData:
+    """The shop's cart count survives leaving the catalogue for the cart and going back."""
+    return case(
+        f"{base}/",
+        "After adding to the cart, going back from the cart keeps the count",
+        [
+            step(1, "open", "Open the catalogue"),
+            step(2, "click", "Add the red mug", by("testid", "add-red-mug", "button")),
+            step(3, "click", "Open the cart", role("link", "Cart (1)")),
+            step(4, "back", "Go back in the browser"),
+        ],
+        [exp("url", "/"), exp("heading", "Catalogue"), exp("text", f"Cart ({count})")],
+    )

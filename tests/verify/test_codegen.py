@@ -17,8 +17,21 @@ from playwright.sync_api import Browser
 from planwright.codegen import to_playwright_spec, to_pytest
 from planwright.schemas import PlanExport, TestCaseData, Verification
 from planwright.verify import verify_cases
+from tests.fixture_apps.fixtures import RunningApp
 from tests.fixture_site.server import serve_fixture_site
-from tests.verify.builders import as_verified, by, case, contacts_case, exp, good_cases, role, step
+from tests.verify.builders import (
+    as_verified,
+    back_keeps_cart_case,
+    by,
+    case,
+    contacts_case,
+    edit_box_case,
+    edit_save_case,
+    exp,
+    good_cases,
+    role,
+    step,
+)
 
 NASTY = [
     'He said "hi"',
@@ -148,6 +161,26 @@ def test_planted_wrong_expectation_makes_the_exported_test_fail(fixture_site: st
     assert "Contacts page" in result.stdout
 
 
+def test_exported_double_click_and_back_run_green(
+    browser: Browser, todo_app: RunningApp, shop_app: RunningApp, tmp_path: Path
+) -> None:
+    """Verified double-click and back cases, exported per app, pass when their file runs."""
+    plans = {  # app -> (base URL, cases, a line its file must contain)
+        "todo": (todo_app.url, [edit_box_case(todo_app.url), edit_save_case(todo_app.url)], ".dblclick()"),
+        "shop": (shop_app.url, [back_keeps_cart_case(shop_app.url)], 'page.go_back(wait_until="load")'),
+    }
+    for app, (base_url, cases, line) in plans.items():
+        verifications = verify_cases(cases, browser, timeout_s=15)
+        assert [v.status for v in verifications] == ["verified"] * len(cases), verifications
+        source = to_pytest(plan_of(as_verified(cases), url=f"{base_url}/"))
+        assert line in source.decode()
+        path = tmp_path / f"test_{app}_plan.py"
+        path.write_bytes(source)
+        result = run_pytest(path, base_url)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"{len(cases)} passed" in result.stdout
+
+
 # ---------------------------------------------------------------- TypeScript
 
 
@@ -267,3 +300,17 @@ def test_spec_export_mirrors_the_python_export(fixture_site: str, required_messa
     assert 'await page.getByLabel("Sort by", { exact: true }).selectOption("Price");' in spec
     assert "process.env.PLANWRIGHT_BASE_URL" in spec
     assert fixture_site not in spec.split("const BASE_URL", 1)[1].split("\n", 1)[1]  # paths, not URLs
+
+
+def test_double_click_and_back_steps_in_both_exports() -> None:
+    plan = plan_of(
+        as_verified([edit_box_case("http://127.0.0.1:1"), back_keeps_cart_case("http://127.0.0.1:1")])
+    )
+    python = to_pytest(plan).decode()
+    compile(python, "generated_test.py", "exec")
+    assert 'page.locator("label:text-is(\\"Buy milk\\")").dblclick()\n    settle(page)' in python
+    assert 'page.go_back(wait_until="load")\n    settle(page)' in python
+    spec = to_playwright_spec(plan).decode()
+    assert ts_structure_errors(spec) == []
+    assert 'await page.locator("label:text-is(\\"Buy milk\\")").dblclick();\n  await settle(page);' in spec
+    assert "await page.goBack({ waitUntil: 'load' });\n  await settle(page);" in spec

@@ -9,11 +9,15 @@ from playwright.sync_api import Browser
 from planwright.crawl.browser import find_chromium_executable
 from planwright.schemas import Verification
 from planwright.verify import summary, verify_case, verify_cases
+from tests.fixture_apps.fixtures import RunningApp
 from tests.verify.builders import (
+    back_keeps_cart_case,
     by,
     case,
     contacts_case,
     dialog_case,
+    edit_box_case,
+    edit_save_case,
     exp,
     good_cases,
     login_empty_case,
@@ -105,6 +109,31 @@ def test_every_action_and_expectation_kind_on_good_cases(
     assert [(r.status, r.detail) for r in results if r.status != "verified"] == []
     assert seen == [(i, len(cases), "verified") for i in range(1, len(cases) + 1)]
     assert summary(results)["verified"] == len(cases)
+
+
+def test_double_click_and_back_cases_are_verified(
+    browser: Browser, todo_app: RunningApp, shop_app: RunningApp
+) -> None:
+    """A double-click on a task's label opens its edit box (Enter saves); after leaving the catalogue
+    for the cart, Back returns to the catalogue, which still counts the item."""
+    cases = [edit_box_case(todo_app.url), edit_save_case(todo_app.url), back_keeps_cart_case(shop_app.url)]
+    results = verify_cases(cases, browser, timeout_s=15)
+    assert [r.status for r in results] == ["verified"] * 3, results
+
+
+def test_back_checks_what_the_page_shows_after_going_back(browser: Browser, shop_app: RunningApp) -> None:
+    result = verify_case(back_keeps_cart_case(shop_app.url, count=2), browser, timeout_s=10)
+    assert result.status == "failed"
+    assert result.detail is not None and "Cart (2)" in result.detail
+
+
+def test_double_click_needs_exactly_one_target(browser: Browser, todo_app: RunningApp) -> None:
+    """Before any task was added there is no label to double-click: the plan cannot run as written."""
+    opened = edit_box_case(todo_app.url)
+    no_task = case(opened.page_url, "Edit a task that is not there", [opened.steps[3]], opened.expected)
+    result = verify_case(no_task, browser, timeout_s=10)
+    assert result.status == "not_executable"
+    assert result.detail is not None and "matches 0 elements" in result.detail
 
 
 def test_step_the_site_refuses_fails_with_step_and_reason(browser: Browser, fixture_site: str) -> None:
