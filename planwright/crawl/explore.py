@@ -3,9 +3,12 @@
 Why: a page at load time shows only part of an application. Most of what a QA engineer tests happens
 after acting (add an item, submit a form, tick a box, open a menu), so the explorer acts, in the spirit
 of Crawljax: it types sample values and submits, submits empty and invalid values, toggles checkboxes,
-picks select options, hovers controls that reveal menus, clicks buttons, presses Escape in opened
-dialogs and menus, and reloads to see what persists. It then explores from the states it reached,
-acting on the elements that appeared there (an added to-do item's checkbox, a revealed submenu link).
+picks select options, hovers controls that reveal menus, clicks buttons, double-clicks where that may
+reveal controls (elements with a dblclick handler; labels of list items that appeared after an action,
+the in-place edit of a to-do item), presses Escape in opened dialogs and menus, reloads to see what
+persists, and after steps that changed the page's state and then left it, goes back in the browser's
+history to see what the page still shows. It then explores from the states it reached, acting on the
+elements that appeared there (an added to-do item's checkbox, a revealed submenu link).
 
 Every sequence runs from a fresh browser context and a fresh load, exactly as the verifier will run the
 case later, so what is recorded is what a fresh run reproduces. A state change is measured by comparing
@@ -13,7 +16,7 @@ visible texts, list/row/checked counts, alerts, validation messages (the same `i
 the verifier uses), dialogs and the URL before and after the last step.
 
 Bounds: `max_actions_per_page` exploration runs per page (a run is one new step from a reached state; a
-form's fills and its submit count as one step, a reload check as another), sequences at most
+form's fills and its submit count as one step, a reload or back check as another), sequences at most
 `1 + max_explore_depth` steps long, states deduplicated by a normalised text snapshot, per-action
 timeouts from `page_timeout_s`, and the crawl's overall deadline. Elements whose names are on the
 deny-list (delete, remove, log out, pay, ...) are never acted on unless `allow_destructive` is set; a
@@ -50,6 +53,7 @@ from planwright.schemas import (
     EdgeProposal,
     Element,
     ExploreAction,
+    Locator,
     ObservedBehaviour,
     PageSnapshot,
     StateChange,
@@ -68,6 +72,9 @@ MIN_RUN_S = 1.0  # do not start a run with less time than this left
 MAX_TEXTS = 10  # appeared / vanished texts kept per change
 MAX_TEXT_CHARS = 200
 MAX_LINKS_PER_STATE = 2  # links revealed in a reached state that we follow
+MAX_DBLCLICKS_PER_STATE = 2  # double-click candidates tried per state
+MAX_DBLCLICK_TARGETS = 8  # elements without a control role collected as double-click targets per state
+MAX_DBLCLICK_TEXT = 80  # longer texts are paragraphs, not an item's label
 UNCHECK = "uncheck"  # the verifier reads this `data` of a check step as "untick"
 
 # Sample values by input type, then by what the field's name suggests; "Test item" otherwise.
@@ -97,6 +104,8 @@ SAMPLE_BY_NAME: list[tuple[str, str]] = [
 DEFAULT_TEXT = "Test item"
 DEFAULT_TEXTAREA = "Test message"
 INVALID_BY_TYPE: dict[str, str] = {"email": "not-an-email", "url": "not a url"}
+EDITED_SUFFIX = " (edited)"  # typed after a field's current value when the sample would not change it
+SUBMIT_KINDS = frozenset({"fill_submit", "fill_enter", "submit"})  # a valid submit: its result may persist
 NO_MATCH = "zzqx-no-match"  # a search term no real catalogue contains: the "nothing found" state
 SEARCH_NAMES = r"search|query|filter|find|поиск|найти"
 TEXT_TYPES = {"text", "email", "password", "search", "tel", "url", "number", "date", "time",
@@ -196,6 +205,7 @@ _EXTRAS_JS = """
       layout: !!el.closest('nav, header, footer, [role=navigation], [role=banner], [role=contentinfo]'),
       reveals,
       haspopup: el.hasAttribute('aria-haspopup') || el.hasAttribute('aria-expanded'),
+      dblclick: el.ondblclick != null || el.hasAttribute('ondblclick'),
       checked: el.checked === true || el.getAttribute('aria-checked') === 'true',
       readonly: el.readOnly === true,
       value: (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') ? String(el.value) : '',
@@ -207,6 +217,38 @@ _EXTRAS_JS = """
         : [],
     };
   }
+  return out;
+}
+"""
+
+# Runs in the page after extraction: what may react to a double-click but is no control of its own (a
+# `dblclick` listener added with addEventListener cannot be seen, so labels of list items count too).
+_DBLCLICK_JS = """
+([keyAttribute, maxTargets, maxText]) => {
+  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+  const visible = (el) => {
+    if (!el.isConnected) return false;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const out = [];
+  const seen = new Set();
+  const add = (el, handler) => {
+    if (out.length >= maxTargets || seen.has(el) || el.hasAttribute(keyAttribute) || !visible(el)) return;
+    seen.add(el);
+    const text = norm(el.innerText);
+    if (!text || text.length > maxText) return;
+    const listLabel = el.tagName === 'LABEL' && !!el.closest('li, [role=listitem]');
+    out.push({ tag: el.tagName.toLowerCase(), text, handler, listLabel });
+  };
+  if (document.body) {
+    for (const el of document.body.querySelectorAll('*')) {
+      if (el.ondblclick != null || el.hasAttribute('ondblclick')) add(el, true);
+    }
+  }
+  for (const el of document.querySelectorAll('li label, [role=listitem] label')) add(el, false);
   return out;
 }
 """
@@ -257,6 +299,7 @@ class _State:
     dialogs: list[dict[str, str]]
     controls: list[str] = field(default_factory=list)  # cheap fingerprint of the visible controls
     elements: dict[str, _Known] = field(default_factory=dict)
+    dblclicks: dict[str, _Known] = field(default_factory=dict)  # double-click targets that are no control
 
     def same_controls(self, other: _State) -> bool:
         return self.url == other.url and Counter(self.controls) == Counter(other.controls)
@@ -614,6 +657,9 @@ class _PageExploration:
             if not self.informative(change, before, new_keys):
                 self.last_failure = "nothing observable changed"
                 return None
+            if candidate.kind == "dblclick" and not (new_keys or change.appeared or change.dialog):
+                self.last_failure = "nothing appeared"  # a double-click that only selected text
+                return None
             if candidate.kind == "hover" and candidate.main_key:
                 self.revealed_by_hover.add(candidate.main_key)
             behaviour = self.record(candidate.kind, node.prefix + candidate.actions, change, new_keys)
@@ -621,6 +667,8 @@ class _PageExploration:
             reload = new_state and self.worth_reload(change, candidate, before, after)
             if behaviour is not None and reload and self.can_act():
                 self.check_reload(tab, behaviour, fresh, after)
+            elif behaviour is not None and self.worth_back(node, candidate, before, after) and self.can_act():
+                self.check_back(tab, node, behaviour, fresh, after)
         except (PlaywrightError, _NotReproducible) as exc:
             self.last_failure = f"not executable: {_first_line(exc)}"
             return None  # a flaky or unreplayable sequence teaches nothing a later run could check
@@ -702,6 +750,10 @@ class _PageExploration:
         if action.action == "open":
             self.goto(tab, action.data or self.url)
             return
+        if action.action == "back":
+            page.go_back(wait_until="load", timeout=self.nav_timeout_ms())
+            self.settle(tab)
+            return
         if action.element_key is None:
             if action.action != "press":
                 raise _NotReproducible(f"{action.action} without a target")
@@ -721,6 +773,8 @@ class _PageExploration:
         timeout = self.action_timeout_ms()
         if action.action == "click":
             target.click(timeout=timeout)
+        elif action.action == "dblclick":
+            target.dblclick(timeout=timeout)
         elif action.action == "fill":
             target.fill(action.data or "", timeout=timeout)
         elif action.action == "select":
@@ -756,30 +810,33 @@ class _PageExploration:
             controls=list(raw["controls"]),
         )
         if extract:
-            state.elements = self.extract(page)
+            state.elements, state.dblclicks = self.extract(page)
         return state
 
     def elements_of(self, tab: _Tab, state: _State, like: _State) -> None:
         """Fill in the state's elements: reuse `like`'s when the same controls are visible (a
         full extraction costs a locator check per element), extract them otherwise."""
         if state.same_controls(like) and like.elements:
-            state.elements = like.elements
+            state.elements, state.dblclicks = like.elements, like.dblclicks
         else:
-            state.elements = self.extract(tab.page)
+            state.elements, state.dblclicks = self.extract(tab.page)
 
-    def extract(self, page: Page) -> dict[str, _Known]:
-        """The state's elements, with keys of the page where they match, new keys (n1, n2...) where not."""
+    def key_for(self, element: Element) -> str:
+        """The page's key for an element seen before (same signature), a new key (n1, n2...) if not."""
+        signature = _element_signature(element)
+        key = self.registry.get(signature)
+        if key is None:
+            self.new_count += 1
+            key = f"n{self.new_count}"
+            self.registry[signature] = key
+        return key
+
+    def extract(self, page: Page) -> tuple[dict[str, _Known], dict[str, _Known]]:
+        """The state's elements and its double-click targets, keyed like the page's elements where
+        they match (new keys where not)."""
         _, elements, extras = extract_elements(page)
         more: dict[str, dict[str, Any]] = page.evaluate(_EXTRAS_JS, KEY_ATTRIBUTE)
-        local_to_key: dict[str, str] = {}
-        for element in elements:
-            signature = _element_signature(element)
-            key = self.registry.get(signature)
-            if key is None:
-                self.new_count += 1
-                key = f"n{self.new_count}"
-                self.registry[signature] = key
-            local_to_key[element.key] = key
+        local_to_key: dict[str, str] = {element.key: self.key_for(element) for element in elements}
         known: dict[str, _Known] = {}
         for element in elements:
             key = local_to_key[element.key]
@@ -794,7 +851,33 @@ class _PageExploration:
             self.by_key.setdefault(key, mapped)
             local = extras[element.key]
             known[key] = _Known(mapped, local.disabled, local.is_submit, more.get(element.key, {}))
-        return known
+        return known, self.dblclick_targets(page)
+
+    def dblclick_targets(self, page: Page) -> dict[str, _Known]:
+        """What may react to a double-click without being a control (a list item's label), as elements
+        a step can target: found by tag and exact text (`label:text-is("Buy milk")`), kept only where
+        that finds exactly one element, as the verifier will require."""
+        found: list[dict[str, Any]] = page.evaluate(
+            _DBLCLICK_JS, [KEY_ATTRIBUTE, MAX_DBLCLICK_TARGETS, MAX_DBLCLICK_TEXT]
+        )
+        targets: dict[str, _Known] = {}
+        for item in found:
+            selector = f"{item['tag']}:text-is({json.dumps(item['text'], ensure_ascii=False)})"
+            if page.locator(selector).count() != 1:
+                continue
+            element = Element(
+                key="",
+                kind="button",  # acted on like a button; the schema has no kind for a plain label
+                role="generic",
+                name=item["text"],
+                locator=Locator(strategy="css", value=selector),
+            )
+            key = self.key_for(element)
+            element = element.model_copy(update={"key": key})
+            self.by_key.setdefault(key, element)
+            extra = {"dblclick": True, "handler": item["handler"], "listLabel": item["listLabel"]}
+            targets[key] = _Known(element, disabled=False, is_submit=False, extra=extra)
+        return targets
 
     # ------------------------------------------------------------ what changed
 
@@ -945,6 +1028,52 @@ class _PageExploration:
         actions = [*behaviour.actions, ExploreAction(action="open", data=after.url)]
         new_keys = [key for key in reloaded.elements if key not in self.snapshot_keys]
         self.record("reload", actions, change, new_keys)
+
+    def worth_back(self, node: _Node, candidate: _Candidate, before: _State, after: _State) -> bool:
+        """Go back only where persistence is a question: the steps changed this page's state (a reached
+        state, or a submit) and then led to another page of the site."""
+        if node.depth < 1 and candidate.kind not in SUBMIT_KINDS:
+            return False
+        if node.prefix and all(action.action == "hover" for action in node.prefix):
+            return False  # a hover-revealed menu is gone once the pointer leaves: nothing can persist
+        if origin_of(after.url) != origin_of(self.url):
+            return False
+        here = urlsplit(self.url).path or "/"
+        if (urlsplit(before.url).path or "/") != here:
+            return False
+        return (urlsplit(after.url).path or "/") != here
+
+    def check_back(
+        self, tab: _Tab, node: _Node, behaviour: ObservedBehaviour, fresh: _State, after: _State
+    ) -> None:
+        """Go back in history from the page the steps led to, and record what the page shows then that a
+        fresh load does not ("Cart (1)" after adding to the cart): the state that persisted."""
+        self.actions += 1
+        tab.reset_events()
+        try:
+            tab.page.go_back(wait_until="load", timeout=self.nav_timeout_ms())
+            self.settle(tab)
+            back = self.capture(tab)
+            self.elements_of(tab, back, node.state)
+        except PlaywrightError:
+            return  # the navigation itself was recorded; a failed return teaches nothing more
+        if back.url != node.state.url:
+            return  # not back where the steps left from (a redirect, a page that replaced its entry)
+        kept = [
+            text for text in _unique(back.texts) if _meaningful(text) and not _shown_in(text, fresh.texts)
+        ]
+        if not kept:
+            return
+        kept.sort(key=lambda text: not _shown_in(text, node.state.texts))  # what was there before first
+        counts = {
+            name: (fresh.counts.get(name, 0), value)
+            for name, value in back.counts.items()
+            if value != fresh.counts.get(name, 0)
+        }
+        change = StateChange(url=back.url, heading=back.h1, appeared=kept[:MAX_TEXTS], counts=counts)
+        actions = [*behaviour.actions, ExploreAction(action="back")]
+        new_keys = [key for key in back.elements if key not in self.snapshot_keys]
+        self.record("back", actions, change, new_keys)
 
     # ------------------------------------------------------------ planning
 
@@ -1167,18 +1296,24 @@ class _PageExploration:
     def control_candidates(
         self, node: _Node, fresh_keys: set[str], in_form_with_submit: set[str]
     ) -> list[_Candidate]:
-        """Toggles, selects, lone fields, buttons, hovers and (in reached states) revealed links."""
+        """Toggles, selects, lone fields, buttons, hovers, double-clicks and (in reached states) revealed
+        links."""
         state = node.state
         toggles: list[_Candidate] = []
         selects: list[_Candidate] = []
         fills: list[_Candidate] = []
         clicks: list[_Candidate] = []
+        dblclicks: list[_Candidate] = []
         links: list[_Candidate] = []
         clicked_names: set[tuple[str, str]] = set()
         for key, known in state.elements.items():
             if key not in fresh_keys or known.disabled:
                 continue
             element = known.element
+            if known.extra.get("dblclick"):
+                dblclicks.append(
+                    _Candidate("dblclick", [ExploreAction(action="dblclick", element_key=key)], key)
+                )
             if key in in_form_with_submit:
                 continue  # the form's own candidates cover its fields
             if element.kind in ("checkbox", "radio"):
@@ -1199,6 +1334,8 @@ class _PageExploration:
             elif element.kind in ("input", "textarea") and element.input_type in ENTER_TYPES:
                 if element.form_key is None:
                     value = sample_value(element)
+                    if value == known.extra.get("value"):
+                        value += EDITED_SUFFIX  # an edit field already holding it: typing it changes nothing
                     steps = [
                         ExploreAction(action="fill", element_key=key, data=value),
                         ExploreAction(action="press", element_key=key, data="Enter"),
@@ -1221,7 +1358,15 @@ class _PageExploration:
                         links.append(
                             _Candidate("navigate", [ExploreAction(action="click", element_key=key)], key)
                         )
-        return toggles + selects + fills + clicks + links
+        before = node.parent.dblclicks if node.parent is not None else {}
+        on_page = (urlsplit(state.url).path or "/") == (urlsplit(self.url).path or "/")
+        for key, known in state.dblclicks.items():
+            if key in before:
+                continue
+            if not known.extra.get("handler") and (node.parent is None or not on_page):
+                continue  # a list's labels count once they appeared after an action here (an added item)
+            dblclicks.append(_Candidate("dblclick", [ExploreAction(action="dblclick", element_key=key)], key))
+        return toggles + selects + fills + clicks + dblclicks[:MAX_DBLCLICKS_PER_STATE] + links
 
 
 # ---------------------------------------------------------------- entry point

@@ -5,7 +5,8 @@ what happens after acting (a task added, a box ticked, a form refused). Each ste
 the explorer really acted on (from the page or from the behaviour's `new_elements`, with the locator
 recorded in the state where it was used), and each expected result is something the explorer observed
 after the last step and the verifier can check again: the URL, the main heading, visible texts,
-validation messages, a dialog, an HTTP error status. Behaviours with nothing checkable are dropped,
+validation messages, a dialog, an HTTP error status, and for a double-click the fields it revealed (an
+in-place edit box has no text of its own to check). Behaviours with nothing checkable are dropped,
 as are the few a page-load skeleton already covers (an empty form submit, a button that opens a dialog).
 """
 
@@ -39,6 +40,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "click_link": "Click the link “{name}”",
         "click_button": "Click the button “{name}”",
         "click": "Click “{name}”",
+        "dblclick": "Double-click “{name}”",
+        "back": "Go back in the browser",
         "fill": "Type “{value}” into the field “{name}”",
         "clear": "Clear the field “{name}”",
         "select": "Choose “{value}” in “{name}”",
@@ -55,12 +58,15 @@ TEXTS: dict[Language, dict[str, str]] = {
         "exp_dialog": "A dialog opens",
         "exp_validation": "The message “{value}” is shown",
         "exp_visible": "“{value}” is shown",
+        "exp_field": "The field “{value}” is shown",
         "exp_text": "The text changes to “{value}”",
         "obs_message": "the message “{value}” is shown",
         "obs_dialog": "a dialog “{value}” opens",
         "obs_url": "it leads to {value}",
         "obs_visible": "“{value}” appears",
         "obs_kept": "“{value}” is kept after a reload",
+        "obs_back": "“{value}” is still shown",
+        "obs_field": "the field “{value}” appears",
         "title_fill_submit": "Submit “{name}” with valid data: {obs}",
         "title_fill_enter": "Press Enter in “{name}”: {obs}",
         "title_submit_empty": "Submit “{name}” with empty fields: {obs}",
@@ -74,6 +80,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_navigate": "Follow “{name}”: {obs}",
         "title_escape": "Press Escape: {obs}",
         "title_reload": "After “{name}”, {obs}",
+        "title_back": "After “{name}”, go to another page and back: {obs}",
+        "title_dblclick": "Double-click “{name}”: {obs}",
         "title_click": "Click “{name}”: {obs}",
         "title_edge_empty": "Submit “{name}” with “{field}” left empty: {obs}",
         "title_edge_spaces": "Submit “{name}” with only spaces in “{field}”: {obs}",
@@ -88,6 +96,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "click_link": "Нажать на ссылку «{name}»",
         "click_button": "Нажать на кнопку «{name}»",
         "click": "Нажать на «{name}»",
+        "dblclick": "Дважды щёлкнуть по «{name}»",
+        "back": "Вернуться назад в браузере",
         "fill": "Ввести «{value}» в поле «{name}»",
         "clear": "Очистить поле «{name}»",
         "select": "Выбрать «{value}» в списке «{name}»",
@@ -104,12 +114,15 @@ TEXTS: dict[Language, dict[str, str]] = {
         "exp_dialog": "Открывается диалоговое окно",
         "exp_validation": "Отображается сообщение «{value}»",
         "exp_visible": "Отображается «{value}»",
+        "exp_field": "Отображается поле «{value}»",
         "exp_text": "Текст меняется на «{value}»",
         "obs_message": "отображается сообщение «{value}»",
         "obs_dialog": "открывается диалог «{value}»",
         "obs_url": "происходит переход на {value}",
         "obs_visible": "появляется «{value}»",
         "obs_kept": "«{value}» сохраняется после перезагрузки",
+        "obs_back": "«{value}» по-прежнему отображается",
+        "obs_field": "появляется поле «{value}»",
         "title_fill_submit": "Отправка «{name}» с корректными данными: {obs}",
         "title_fill_enter": "Enter в поле «{name}»: {obs}",
         "title_submit_empty": "Отправка «{name}» с пустыми полями: {obs}",
@@ -123,6 +136,8 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_navigate": "Переход по «{name}»: {obs}",
         "title_escape": "Нажатие Escape: {obs}",
         "title_reload": "После «{name}» {obs}",
+        "title_back": "После «{name}» перейти на другую страницу и вернуться назад: {obs}",
+        "title_dblclick": "Двойной щелчок по «{name}»: {obs}",
         "title_click": "Нажатие на «{name}»: {obs}",
         "title_edge_empty": "Отправка «{name}» с пустым полем «{field}»: {obs}",
         "title_edge_spaces": "Отправка «{name}» с пробелами в поле «{field}»: {obs}",
@@ -142,7 +157,9 @@ PRIORITY: dict[str, Priority] = {
     "blur_invalid": "medium",
     "toggle": "high",
     "reload": "high",
+    "back": "medium",
     "click": "medium",
+    "dblclick": "medium",
     "submit": "medium",
     "open_menu": "medium",
     "select": "medium",
@@ -164,6 +181,8 @@ NEGATIVE = {
     "edge_long",
 }
 EDGE_KINDS = {"edge_empty", "edge_spaces", "edge_long", "edge_repeat"}  # proposed by the model, executed
+FIELD_KINDS = {"input", "textarea", "select", "checkbox", "radio"}
+NAMED_ACTIONS = ("click", "dblclick", "press", "check", "submit")  # the steps a title names
 
 
 def _unchecks(action: ExploreAction) -> bool:
@@ -174,6 +193,10 @@ def _step_text(action: ExploreAction, element: Element | None, texts: dict[str, 
     name = element_label(element) if element is not None else ""
     if action.action == "open":
         return texts["reload"].format(url=action.data or "")
+    if action.action == "back":
+        return texts["back"]
+    if action.action == "dblclick":
+        return texts["dblclick"].format(name=name)
     if action.action == "click":
         if element is not None and element.kind == "link":
             return texts["click_link"].format(name=name)
@@ -254,6 +277,24 @@ def _expectations(change: StateChange, texts: dict[str, str]) -> list[Expectatio
     return expected
 
 
+def _revealed_fields(observed: ObservedBehaviour) -> list[Element]:
+    """Fields a double-click made appear (an in-place edit box): its only visible sign may be the field
+    itself, which has no text of its own, so a case checks the field by its locator."""
+    if observed.kind != "dblclick":
+        return []
+    used = {action.element_key for action in observed.actions}
+    return [e for e in observed.new_elements if e.kind in FIELD_KINDS and e.key not in used][:MAX_VISIBLE]
+
+
+def _field_expectations(fields: list[Element], texts: dict[str, str]) -> list[Expectation]:
+    return [
+        Expectation(
+            kind="visible", value=e.locator.describe(), text=texts["exp_field"].format(value=element_label(e))
+        )
+        for e in fields
+    ]
+
+
 def _observation(change: StateChange, texts: dict[str, str], *, kept: bool = False) -> str:
     if change.messages:
         return texts["obs_message"].format(value=change.messages[0])
@@ -299,6 +340,10 @@ def _facts(
         name = step.target.name if step.target is not None else ""
         if step.action == "open":
             facts.append(f"step {step.n}: reload the page")
+        elif step.action == "back":
+            facts.append(f"step {step.n}: go back in the browser")
+        elif step.action == "dblclick":
+            facts.append(f"step {step.n}: double-click “{name}”")
         elif step.action == "fill":
             facts.append(f"step {step.n}: type “{step.data or ''}” into “{name}”")
         elif step.action in ("press",):
@@ -342,6 +387,26 @@ def _title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dic
         return texts["title_reload"].format(
             name=element_label(element) if element else "", obs=_observation(change, texts, kept=True)
         )
+    if kind == "back":
+        # The step that changed the state: the one before the navigation, or the submit that navigated.
+        named = [a for a in observed.actions[:-1] if a.element_key and a.action in NAMED_ACTIONS]
+        changed = named[-2] if len(named) >= 2 else named[-1] if named else None
+        element = elements.get(changed.element_key or "") if changed is not None else None
+        obs = (
+            texts["obs_back"].format(value=change.appeared[0])
+            if change.appeared
+            else _observation(change, texts)
+        )
+        return texts["title_back"].format(name=element_label(element) if element else "", obs=obs)
+    if kind == "dblclick":
+        fields = _revealed_fields(observed)
+        element = elements.get(last.element_key) if last.element_key else None
+        obs = (
+            texts["obs_field"].format(value=element_label(fields[0]))
+            if fields
+            else _observation(change, texts)
+        )
+        return texts["title_dblclick"].format(name=element_label(element) if element else "", obs=obs)
     if kind in EDGE_KINDS - {"edge_repeat"}:
         value = EDGE_VALUES[kind.removeprefix("edge_")]
         edited = next((a for a in observed.actions if a.action == "fill" and a.data == value), None)
@@ -378,7 +443,7 @@ def explored_behaviour(
         element = elements.get(action.element_key) if action.element_key else None
         if action.element_key and element is None:
             return None  # a step without its element would not be grounded
-        if action.action != "open" and action.action != "press" and element is None:
+        if action.action not in ("open", "press", "back") and element is None:
             return None
         steps.append(
             Step(
@@ -389,14 +454,14 @@ def explored_behaviour(
                 data=action.data,
             )
         )
-    expected = _expectations(observed.change, texts)
+    expected = _field_expectations(_revealed_fields(observed), texts) + _expectations(observed.change, texts)
     if not expected:
         return None
     kind = observed.kind
     tags = ["explored", kind]
     if kind in NEGATIVE:
         tags += ["negative", "validation"]
-    if kind == "reload":
+    if kind in ("reload", "back"):
         tags.append("persistence")
     if observed.destructive:
         tags.append("destructive")

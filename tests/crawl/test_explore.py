@@ -1,7 +1,8 @@
 """State exploration against the stateful fixture apps in real Chromium.
 
 What only exists after acting (an added task's checkbox and Delete button, the done counter, the
-empty-task message) must be found, every step must point at an element the explorer recorded, and
+empty-task message, the edit box a double-click on the task opens, the cart count still shown after
+going back) must be found, every step must point at an element the explorer recorded, and
 deny-listed controls ("Delete", "Remove", "Pay now", "Log out") must never be used, which the
 fixture servers prove from their own request counts.
 """
@@ -14,7 +15,9 @@ from playwright.sync_api import Browser
 from planwright.crawl.crawler import crawl_site
 from planwright.crawl.explore import explore_page, sample_value
 from planwright.crawl.extract import extract_page
+from planwright.pipeline.explored import explored_behaviour
 from planwright.schemas import CrawlOptions, CrawlResult, Element, ObservedBehaviour, PageSnapshot
+from planwright.verify.runner import verify_cases
 from tests.fixture_apps.fixtures import RunningApp
 
 pytestmark = pytest.mark.timeout(120)
@@ -117,6 +120,95 @@ def test_every_step_is_grounded_and_delete_is_never_used(todo: CrawlResult) -> N
         assert not behaviour.destructive
     assert any("Did not explore 'Delete'" in warning for warning in todo.warnings)
     assert len({b.key for b in page.behaviours}) == len(page.behaviours)
+
+
+def test_double_clicking_the_new_task_opens_its_edit_box(todo: CrawlResult) -> None:
+    """The label of a task that appeared after Add is double-clicked; what appears is the edit box."""
+    page = todo.pages[0]
+    edit = only([b for b in page.behaviours if b.kind == "dblclick"])
+    assert acted_on(page, edit) == [
+        ("fill", "New task", "Test item"),
+        ("click", "Add", None),
+        ("dblclick", "Test item", None),
+    ]
+    label = element_of(page, edit, edit.actions[-1].element_key)
+    assert label is not None and label.locator.describe() == 'locator("label:text-is(\\"Test item\\")")'
+    fields = [e for e in edit.new_elements if e.kind == "input"]
+    assert [e.locator.describe() for e in fields] == ['get_by_role("textbox", name="Edit task")']
+    assert "Test item" in edit.change.vanished
+
+    case = explored_behaviour(page, edit, "en")
+    assert case is not None
+    assert case.case.steps[-1].action == "dblclick"
+    assert case.case.steps[-1].text == "Double-click “Test item”"
+    assert case.case.title == "Double-click “Test item”: the field “Edit task” appears"
+    assert [(x.kind, x.value) for x in case.case.expected] == [
+        ("visible", 'get_by_role("textbox", name="Edit task")')
+    ]
+    russian = explored_behaviour(page, edit, "ru")
+    assert russian is not None and russian.case.steps[-1].text == "Дважды щёлкнуть по «Test item»"
+
+
+def test_the_edit_box_saves_a_changed_text_with_enter(todo: CrawlResult) -> None:
+    """From the edit state the explorer types something other than the task's own text, and Enter saves it."""
+    page = todo.pages[0]
+    saved = only([b for b in page.behaviours if b.kind == "fill_enter" and len(b.actions) == 5])
+    assert acted_on(page, saved)[2:] == [
+        ("dblclick", "Test item", None),
+        ("fill", "Edit task", "Test item (edited)"),
+        ("press", "Edit task", "Enter"),
+    ]
+    assert saved.change.appeared[0] == "Test item (edited)"
+
+
+@pytest.fixture(scope="module")
+def catalogue(shop_app: RunningApp, browser: Browser) -> CrawlResult:
+    """One crawl of the shop's catalogue with exploration on (its default budget)."""
+    return crawl_site(shop_app.url + "/", CrawlOptions(max_pages=1, max_depth=0), browser=browser)
+
+
+def test_going_back_after_adding_to_the_cart_keeps_the_count(
+    catalogue: CrawlResult, shop_app: RunningApp
+) -> None:
+    """Add to cart (a reached state), follow "Cart (1)" to the cart, go back: the catalogue again,
+    still counting the item. What is recorded is what going back showed that a fresh load does not."""
+    page = catalogue.pages[0]
+    back = only([b for b in page.behaviours if b.kind == "back"])
+    assert acted_on(page, back) == [
+        ("click", "Add to cart", None),
+        ("click", "Cart (1)", None),
+        ("back", "", None),
+    ]
+    assert back.change.url == shop_app.url + "/"
+    assert back.change.heading == "Catalogue"
+    assert back.change.appeared[0] == "Cart (1)"
+    assert all(a.action != "back" for b in page.behaviours if b is not back for a in b.actions)
+
+    case = explored_behaviour(page, back, "en")
+    assert case is not None
+    assert [s.text for s in case.case.steps[-2:]] == ["Click the link “Cart (1)”", "Go back in the browser"]
+    assert case.case.steps[-1].target is None
+    assert case.case.title == "After “Add to cart”, go to another page and back: “Cart (1)” is still shown"
+    assert [(x.kind, x.value) for x in case.case.expected] == [
+        ("url", shop_app.url + "/"),
+        ("heading", "Catalogue"),
+        ("visible", "Cart (1)"),
+    ]
+    assert "persistence" in case.case.tags
+
+
+def test_explored_double_click_and_back_cases_verify(
+    todo: CrawlResult, catalogue: CrawlResult, browser: Browser
+) -> None:
+    """What the explorer recorded is what a fresh run reproduces: both cases pass the verifier."""
+    cases = []
+    for crawl, kind in ((todo, "dblclick"), (catalogue, "back")):
+        page = crawl.pages[0]
+        behaviour = explored_behaviour(page, only([b for b in page.behaviours if b.kind == kind]), "en")
+        assert behaviour is not None
+        cases.append(behaviour.case)
+    results = verify_cases(cases, browser, timeout_s=15)
+    assert [r.status for r in results] == ["verified", "verified"], results
 
 
 @pytest.fixture(scope="module")
