@@ -1034,6 +1034,8 @@ class _PageExploration:
         state, or a submit) and then led to another page of the site."""
         if node.depth < 1 and candidate.kind not in SUBMIT_KINDS:
             return False
+        if candidate.kind.startswith("edge_"):
+            return False  # an edge proposal is one case: run_proposals keeps one behaviour each
         if node.prefix and all(action.action == "hover" for action in node.prefix):
             return False  # a hover-revealed menu is gone once the pointer leaves: nothing can persist
         if origin_of(after.url) != origin_of(self.url):
