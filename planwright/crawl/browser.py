@@ -9,6 +9,7 @@ Launching takes a fraction of a second, but contexts are cheaper still and keep 
 from __future__ import annotations
 
 import atexit
+import inspect
 import os
 import threading
 from pathlib import Path
@@ -115,3 +116,60 @@ def default_browser_holder() -> BrowserHolder:
         holder = BrowserHolder()
         _per_thread.holder = holder
     return holder
+
+
+class BrowserWatchdog:
+    """Once `after_s` has passed, closes every context of the browser, and again every second until
+    the guarded block ends.
+
+    Why: Playwright's `evaluate` has no timeout, and a page whose script never yields (a busy loop
+    after load) blocks it forever; the crawl's own deadline is only checked between calls, and the
+    plan's lease would keep the job looking alive, so it would never end. Closing the contexts makes
+    the pending call fail, and the crawl ends with what it has and a reason. The close is scheduled on
+    Playwright's event loop (the sync objects belong to the working thread, which is blocked), as the
+    verifier's per-case watchdog does. Use it only where this browser runs one job (a solo worker).
+    """
+
+    def __init__(self, browser: Browser, after_s: float) -> None:
+        self.browser = browser
+        self.after_s = after_s
+        self.fired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="browser-watchdog", daemon=True)
+        self._tasks: list[object] = []  # the event loop keeps only weak references to tasks
+
+    def __enter__(self) -> BrowserWatchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.after_s):
+            return
+        while not self._done.is_set():
+            self._close_contexts()
+            self._done.wait(1.0)
+
+    def _close_contexts(self) -> None:
+        loop = getattr(self.browser, "_loop", None)
+        impl = getattr(self.browser, "_impl_obj", None)
+        if loop is None or impl is None or loop.is_closed():
+            return
+        self.fired = True
+
+        async def close_all() -> None:
+            for context in list(impl.contexts):
+                try:
+                    if "reason" in inspect.signature(context.close).parameters:
+                        await context.close(reason="planwright: a page kept the browser busy too long")
+                    else:
+                        await context.close()
+                except Exception:
+                    pass  # closed meanwhile, or the browser is gone: either way the call is released
+
+        try:
+            loop.call_soon_threadsafe(lambda: self._tasks.append(loop.create_task(close_all())))
+        except RuntimeError:
+            pass  # the loop closed meanwhile

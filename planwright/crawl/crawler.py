@@ -21,7 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from planwright.crawl.auth import LoginError, context_options, resolve_auth
-from planwright.crawl.browser import default_browser_holder
+from planwright.crawl.browser import BrowserWatchdog, default_browser_holder
 from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
 from planwright.crawl.locators import to_playwright
 from planwright.schemas import CrawlOptions, CrawlResult, Element, Outcome, PageSnapshot
@@ -43,6 +43,9 @@ SETTLE_MS = 150  # after a click: time for handlers to open dialogs or change th
 MAX_MESSAGE_CHARS = 500
 
 ProgressCallback = Callable[[int, int, str], None]
+
+
+WATCHDOG_GRACE_S = 10.0  # past the crawl's time limit, a call stuck in a page is cut off
 
 
 class CrawlError(Exception):
@@ -753,13 +756,32 @@ def crawl_site(
     options = options.model_copy(update={"auth": auth})
     context = browser.new_context(accept_downloads=False, **context_options(auth))
     crawl = _Crawl(start_url, options, context, on_progress, deny_names)
+    watchdog = BrowserWatchdog(browser, options.total_timeout_s + WATCHDOG_GRACE_S)
     try:
-        crawl.run()
+        with watchdog:
+            crawl.run()
+    except PlaywrightError as error:
+        # Calls the crawl does not expect to fail (a page too busy to answer, a crashed tab): end with
+        # what was collected and a reason, never with a raw error or a job that never ends.
+        if watchdog.fired:
+            stuck = (
+                f"a page of the site kept the browser busy past the crawl's time limit of "
+                f"{format_seconds(options.total_timeout_s)} s (a script that never yields?)"
+            )
+        else:
+            first = (error.message or str(error)).strip().splitlines()
+            stuck = f"the browser failed: {first[0] if first else type(error).__name__}"
+        if not crawl.pages:
+            raise CrawlError(f"Stopped: {stuck}") from error
+        crawl.warn(f"Stopped early after {len(crawl.pages)} pages: {stuck}")
     except _OutOfTime:
         crawl.warn(
             f"Stopped early: the crawl reached its total time limit of "
             f"{format_seconds(options.total_timeout_s)} s after {len(crawl.pages)} pages"
         )
     finally:
-        context.close()
+        try:
+            context.close()
+        except PlaywrightError:
+            pass  # the watchdog closed it already
     return CrawlResult(start_url=start_url, pages=crawl.pages, warnings=crawl.warnings)

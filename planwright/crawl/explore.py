@@ -540,7 +540,10 @@ class Explorer:
             exploration.last_failure = ""
             exploration.try_candidate(node, candidate)
             if len(exploration.behaviours) > recorded:
-                results.append((proposal.model_copy(update={"result": "kept"}), exploration.behaviours[-1]))
+                # The proposal's own behaviour; a reload check after it may have recorded one more.
+                results.append(
+                    (proposal.model_copy(update={"result": "kept"}), exploration.behaviours[recorded])
+                )
             else:
                 reason = exploration.last_failure or "the same behaviour was already recorded"
                 results.append((proposal.model_copy(update={"result": reason}), None))

@@ -452,8 +452,9 @@ def execute_edge_proposals(
     Idempotent: cases added by an earlier, interrupted run of this step are replaced.
     """
     from planwright.crawl.auth import context_options
+    from planwright.crawl.browser import BrowserWatchdog
+    from planwright.crawl.crawler import WATCHDOG_GRACE_S
     from planwright.crawl.explore import Explorer
-    from planwright.pipeline.explored import explored_behaviour
 
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
@@ -465,8 +466,9 @@ def execute_edge_proposals(
         return
     update_plan(database_url, plan_id, stage="verify: edge cases")
 
+    current = browser() if callable(browser) else browser  # one browser for the whole step
+
     def new_context() -> Any:
-        current = browser() if callable(browser) else browser
         return current.new_context(accept_downloads=False, **context_options(auth))
 
     options = CrawlOptions(
@@ -478,19 +480,9 @@ def execute_edge_proposals(
     explorer.learn_pages(crawl.pages)
     added: list[TestCaseData] = []
     results: dict[str, list[EdgeProposal]] = {page.url: list(page.proposals) for page in crawl.pages}
-    for page in pages:
-        page_results: list[EdgeProposal] = []
-        for proposal, observed in explorer.run_proposals(page, page.proposals):
-            if observed is not None:
-                behaviour = explored_behaviour(page, observed, language)  # type: ignore[arg-type]
-                if behaviour is None:
-                    proposal = proposal.model_copy(update={"result": "nothing a verifier could check"})
-                elif (twin := _same_check(behaviour.case, existing + added)) is not None:
-                    proposal = proposal.model_copy(update={"result": f"duplicate of “{twin.title}”"})
-                else:
-                    added.append(behaviour.case)
-            page_results.append(proposal)
-        results[page.url] = page_results
+    with BrowserWatchdog(current, settings.crawl_total_timeout_s + WATCHDOG_GRACE_S):
+        for page in pages:
+            results[page.url] = _run_page_proposals(explorer, page, language, existing, added)
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
         assert row is not None
@@ -506,6 +498,26 @@ def execute_edge_proposals(
         sum(len(page.proposals) for page in pages),
         len(added),
     )
+
+
+def _run_page_proposals(
+    explorer: Any, page: PageSnapshot, language: str, existing: list[TestCaseData], added: list[TestCaseData]
+) -> list[EdgeProposal]:
+    """One page's proposals executed; new cases go to `added`; each proposal comes back with its result."""
+    from planwright.pipeline.explored import explored_behaviour
+
+    settled: list[EdgeProposal] = []
+    for proposal, observed in explorer.run_proposals(page, page.proposals):
+        if observed is not None:
+            behaviour = explored_behaviour(page, observed, language)  # type: ignore[arg-type]
+            if behaviour is None:
+                proposal = proposal.model_copy(update={"result": "nothing a verifier could check"})
+            elif (twin := _same_check(behaviour.case, existing + added)) is not None:
+                proposal = proposal.model_copy(update={"result": f"duplicate of “{twin.title}”"})
+            else:
+                added.append(behaviour.case)
+        settled.append(proposal)
+    return settled
 
 
 def _same_check(case: TestCaseData, others: list[TestCaseData]) -> TestCaseData | None:

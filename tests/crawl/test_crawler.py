@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from planwright.crawl.crawler import CrawlError, crawl_site
+from planwright.crawl.browser import find_chromium_executable
+from planwright.crawl.crawler import WATCHDOG_GRACE_S, CrawlError, crawl_site
 from planwright.schemas import CrawlOptions, CrawlResult, Element, PageSnapshot
 from tests.fixture_apps.fixtures import RunningApp
 
@@ -139,6 +140,27 @@ def test_total_time_limit_returns_what_it_has(fixture_site: str, browser: Browse
     assert any(
         w.startswith("Stopped early: the crawl reached its total time limit of 1 s") for w in result.warnings
     )
+
+
+def test_a_page_that_keeps_the_browser_busy_ends_the_crawl_with_a_reason(
+    fixture_site: str, browser: Browser
+) -> None:
+    """/busy loads, then loops forever in its script: Playwright's evaluate would wait for ever (and
+    the plan's lease would keep the job alive). The watchdog cuts it off past the time limit."""
+    own = browser.browser_type.launch(executable_path=find_chromium_executable())  # the watchdog closes
+    try:  # every context of its browser: keep the session's shared one out of it
+        message, seconds = crawl_error(
+            fixture_site + "/busy", own, CrawlOptions(total_timeout_s=3, page_timeout_s=2)
+        )
+        # Either the page's own timeouts fire first, or the watchdog: both end the crawl with a reason.
+        assert message.startswith("Stopped: "), message
+        assert "kept the browser busy" in message or "Timeout" in message, message
+        assert seconds < 3 + WATCHDOG_GRACE_S + 10
+        page = own.new_page()  # the browser itself is fine for the next job
+        page.goto(fixture_site + "/about")
+        assert page.title()
+    finally:
+        own.close()
 
 
 # ---------------------------------------------------------------- the start URL's errors

@@ -21,6 +21,10 @@ VALID_PASSWORD = "secret"
 SESSION_COOKIE = "fixture_session"
 SESSION_VALUE = "logged-in"
 PRODUCTS = ["Red mug", "Blue mug", "Кружка зелёная"]
+BUSY_PAGE = (
+    "<!doctype html><html><head><title>Busy</title></head><body><h1>Busy</h1>"
+    "<script>addEventListener('load', () => setTimeout(() => { for (;;) {} }, 50));</script></body></html>"
+)
 SLOW_PAGE_HOLD_S = 120.0  # /slow keeps its connection open this long unless the server shuts down
 
 NAV_LINKS = [("/", "Главная"), ("/contacts", "Контакты"), ("/login", "Login"), ("/search", "Search"),
@@ -287,6 +291,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
                 self.wfile.write(PDF_BODY)
         elif path == "/slow":
             self.serve_slow()
+        elif path == "/busy":  # loads, then its script never yields: the browser's page stays busy
+            self.send_html(BUSY_PAGE)
         else:
             self.send_html(not_found_page(), status=404)
 
