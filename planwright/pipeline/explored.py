@@ -459,7 +459,10 @@ def explored_behaviour(
         return None
     kind = observed.kind
     tags = ["explored", kind]
-    if kind in NEGATIVE:
+    change = observed.change
+    refused = bool(change.messages) or (change.status is not None and change.status >= 400)
+    if kind in NEGATIVE and (kind not in EDGE_KINDS or refused):
+        # An edge value the application accepts (a long name that is saved) is no negative test.
         tags += ["negative", "validation"]
     if kind in ("reload", "back"):
         tags.append("persistence")

@@ -14,7 +14,7 @@ from planwright.crawl.explore import Explorer
 from planwright.pipeline.edge_cases import build_messages, parse_proposals, plan_requests
 from planwright.pipeline.explored import explored_behaviour
 from planwright.pipeline.stages import _same_check
-from planwright.schemas import LONG_EDGE_VALUE, CrawlOptions, EdgeProposal, PageSnapshot
+from planwright.schemas import LONG_EDGE_VALUE, CrawlOptions, EdgeProposal, PageSnapshot, StateChange
 from planwright.verify.runner import verify_cases
 from tests.fixture_apps.fixtures import RunningApp
 
@@ -117,7 +117,13 @@ def test_executed_proposals_become_verified_cases_or_say_why_not(
             assert behaviour is not None
             cases.append(behaviour.case)
     long_case = next(c for c in cases if "edge_long" in c.tags)
-    assert "model-proposed" in long_case.tags
+    assert "model-proposed" in long_case.tags and "negative" in long_case.tags  # the app refused it
+    accepted = explored_behaviour(
+        page, long_observed.model_copy(update={"change": StateChange(appeared=["Saved"])}), "en"
+    )
+    assert (
+        accepted is not None and "negative" not in accepted.case.tags
+    )  # an accepted edge value is no negative test
     assert long_case.title.startswith(
         f"Submit “Add” with a {len(LONG_EDGE_VALUE)}-character value in “New task”"
     )
