@@ -45,7 +45,7 @@ from planwright.crawl.crawler import (
     normalize_url,
     origin_of,
 )
-from planwright.crawl.extract import KEY_ATTRIBUTE, extract_elements
+from planwright.crawl.extract import KEY_ATTRIBUTE, extract_elements, page_script
 from planwright.crawl.locators import to_playwright
 from planwright.schemas import (
     EDGE_VALUES,
@@ -115,16 +115,9 @@ ENTER_TYPES = {"text", "email", "password", "search", "tel", "url", "number", No
 _ALERT_SELECTOR = "[role=alert], [role=alertdialog], [aria-live=assertive], .error, .errors, .invalid-feedback, .field-error"
 
 # Runs in the page: what a person sees, reduced to comparable facts.
-_CAPTURE_JS = """
+_CAPTURE_JS = page_script("""
 (alertSelector) => {
-  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
-  const visible = (el) => {
-    if (!el.isConnected) return false;
-    const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
-    const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0;
-  };
+  /* helpers */
   const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'OPTION', 'SELECT', 'TEXTAREA', 'svg']);
   const texts = [];
   const walk = (el) => {
@@ -177,19 +170,12 @@ _CAPTURE_JS = """
     invalid: (window.__planwrightInvalid || []).map(String),
   };
 }
-"""
+""")
 
 # Runs in the page right after extraction: what planning needs beyond the shared Element schema.
-_EXTRAS_JS = """
+_EXTRAS_JS = page_script("""
 (keyAttribute) => {
-  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
-  const visible = (el) => {
-    if (!el.isConnected) return false;
-    const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
-    const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0;
-  };
+  /* helpers */
   const CONTROLS = 'a[href], button, input:not([type=hidden]), select, textarea, [role=menuitem], [role=link]';
   const BIG = new Set(['BODY', 'MAIN', 'FORM', 'SECTION', 'ARTICLE', 'HTML']);
   const out = {};
@@ -219,20 +205,13 @@ _EXTRAS_JS = """
   }
   return out;
 }
-"""
+""")
 
 # Runs in the page after extraction: what may react to a double-click but is no control of its own (a
 # `dblclick` listener added with addEventListener cannot be seen, so labels of list items count too).
-_DBLCLICK_JS = """
+_DBLCLICK_JS = page_script("""
 ([keyAttribute, maxTargets, maxText]) => {
-  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
-  const visible = (el) => {
-    if (!el.isConnected) return false;
-    const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
-    const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0;
-  };
+  /* helpers */
   const out = [];
   const seen = new Set();
   const add = (el, handler) => {
@@ -251,7 +230,7 @@ _DBLCLICK_JS = """
   for (const el of document.querySelectorAll('li label, [role=listitem] label')) add(el, false);
   return out;
 }
-"""
+""")
 
 _QUIET_JS = """
 ([quietMs, maxMs]) => new Promise((resolve) => {

@@ -19,17 +19,29 @@ from planwright.schemas import Element, ElementKind, PageSnapshot
 
 KEY_ATTRIBUTE = "data-planwright-key"
 
-# Runs in the page: tags each visible interactive element with its key and describes it.
-_COLLECT_JS = """
-(keyAttribute) => {
-  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
-  const isVisible = (el) => {
+# Shared by the scripts that run in the page: text with whitespace collapsed, and "a person could see
+# it" (connected, not visibility-hidden, with an area).
+PAGE_HELPERS_JS = """  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+  const visible = (el) => {
     if (!el.isConnected) return false;
-    const style = getComputedStyle(el);
-    if (style.visibility === 'hidden' || style.visibility === 'collapse') return false;
-    const rect = el.getBoundingClientRect();
-    return rect.width > 0 && rect.height > 0;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
   };
+"""
+
+
+def page_script(source: str) -> str:
+    """A page script with the shared helpers in place of its `/* helpers */` line."""
+    if "  /* helpers */\n" not in source:
+        raise ValueError("page script without a /* helpers */ line")
+    return source.replace("  /* helpers */\n", PAGE_HELPERS_JS)
+
+# Runs in the page: tags each visible interactive element with its key and describes it.
+_COLLECT_JS = page_script("""
+(keyAttribute) => {
+  /* helpers */
   const BUTTON_INPUTS = ['button', 'submit', 'reset', 'image'];
   const textOf = (node) => {
     let out = '';
@@ -150,7 +162,7 @@ _COLLECT_JS = """
   const items = [];
   const keyOf = new Map();
   for (const el of document.querySelectorAll(selector)) {
-    if (!isVisible(el)) continue;
+    if (!visible(el)) continue;
     const role = roleOf(el);
     const kind = kindOf(el, role);
     let href = null;
@@ -192,14 +204,14 @@ _COLLECT_JS = """
       item.submitKey = submit ? submit.key : null;
     }
   }
-  const headings = [...document.querySelectorAll('h1, h2, h3')].filter(isVisible)
+  const headings = [...document.querySelectorAll('h1, h2, h3')].filter(visible)
     .map((h) => norm(h.innerText)).filter(Boolean);
   return {
     headings,
     items: items.map(({ el, formEl, isField, ...rest }) => rest),
   };
 }
-"""
+""")
 
 _KEYS_OF_MATCHES_JS = f"(els) => els.map((el) => el.getAttribute('{KEY_ATTRIBUTE}'))"
 
