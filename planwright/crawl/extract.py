@@ -38,6 +38,7 @@ def page_script(source: str) -> str:
         raise ValueError("page script without a /* helpers */ line")
     return source.replace("  /* helpers */\n", PAGE_HELPERS_JS)
 
+
 # Runs in the page: tags each visible interactive element with its key and describes it.
 _COLLECT_JS = page_script("""
 (keyAttribute) => {
