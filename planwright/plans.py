@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from planwright.db.models import Plan
+from planwright.sealing import seal
+from planwright.settings import get_settings, secret_of
 
 
 def create_plan(
@@ -30,7 +32,7 @@ def create_plan(
         max_depth=max_depth,
         kind=kind,
         verify=verify,
-        auth=auth,
+        auth=seal(auth, secret_of(get_settings())),  # passwords and cookies are sealed at rest
         status="queued",
         stage="queued for the crawler",
     )

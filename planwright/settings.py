@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "planwright"
@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     )
 
     # api
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Seals plans' logins (passwords, storage states, headers) at rest; empty = stored as plain JSON",
+    )
     require_api_key: bool = Field(
         default=False,
         description="When true, every API call needs X-API-Key; else keyless calls act as team 1",
@@ -75,6 +79,11 @@ class Settings(BaseSettings):
         description="Ask the model for edge cases per page; kept only when the verifier could execute them",
     )
     reconcile_interval_s: float = 60.0
+
+
+def secret_of(settings: Settings) -> str | None:
+    """SECRET_KEY's value, or None when it is not set (logins then stay plain JSON)."""
+    return settings.secret_key.get_secret_value() if settings.secret_key else None
 
 
 @lru_cache

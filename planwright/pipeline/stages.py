@@ -28,7 +28,8 @@ from planwright.schemas import (
     TestCaseData,
     Verification,
 )
-from planwright.settings import Settings, get_settings
+from planwright.sealing import SealError, seal, unseal
+from planwright.settings import Settings, get_settings, secret_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -86,6 +87,12 @@ class Lease(threading.Thread):
 
 def lease(database_url: str, plan_id: int) -> Lease:
     return Lease(database_url, plan_id, max(1.0, get_settings().plan_stale_after_s / 3))
+
+
+def plan_auth(plan: Plan, settings: Settings) -> AuthSpec | None:
+    """The plan's login, opened with SECRET_KEY when it was sealed (raises SealError when it cannot be)."""
+    stored = unseal(plan.auth, secret_of(settings))
+    return AuthSpec.model_validate(stored) if stored else None
 
 
 class StageSkipped(Exception):
@@ -149,12 +156,12 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
 
     started = time.perf_counter()
     try:
-        auth = resolve_auth(browser, AuthSpec.model_validate(plan.auth) if plan.auth else None)
-    except LoginError as error:
+        auth = resolve_auth(browser, plan_auth(plan, settings))
+    except (LoginError, SealError) as error:
         fail_plan(database_url, plan_id, f"Login failed: {error}")
         return False
     if auth is not None:  # a login becomes a session every later context (and verification) reuses
-        update_plan(database_url, plan_id, auth=auth.model_dump())
+        update_plan(database_url, plan_id, auth=seal(auth.model_dump(), secret_of(settings)))
         options.auth = auth
     try:
         with lease(database_url, plan_id):
@@ -401,8 +408,12 @@ def verify_stage(
     from planwright.verify.runner import verify_cases
 
     plan = _begin(database_url, plan_id, "verifying", "verify")
-    auth = AuthSpec.model_validate(plan.auth) if plan.auth else None
     settings = settings or get_settings()
+    try:
+        auth = plan_auth(plan, settings)
+    except SealError as error:
+        fail_plan(database_url, plan_id, f"Could not verify: {error}")
+        return
     started = time.perf_counter()
     with lease(database_url, plan_id):
         execute_edge_proposals(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy import text
 
 from planwright.db.session import get_engine
+from planwright.settings import secret_of
 from services.api.deps import SettingsDep
 from services.model_worker.heartbeat import read_heartbeats
 
@@ -48,4 +49,9 @@ def readyz(settings: SettingsDep, response: Response) -> dict[str, Any]:
     ready = all(check["ok"] for check in checks.values())
     if not ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return {"status": "ready" if ready else "not ready", "checks": checks}
+    logins = (
+        "sealed with SECRET_KEY"
+        if secret_of(settings)
+        else "stored as plain JSON (set SECRET_KEY to seal them)"
+    )
+    return {"status": "ready" if ready else "not ready", "checks": checks, "logins_at_rest": logins}
