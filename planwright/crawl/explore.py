@@ -316,6 +316,7 @@ class _Node:
     parent: _State | None
     depth: int
     fresh: set[str] | None = None  # keys of the elements that appeared here (None: all, at the root)
+    repeat: _Candidate | None = None  # the click that reached this state moved a counter: try it again
 
 
 class _Tab:
@@ -656,7 +657,19 @@ class _PageExploration:
             return None  # a flaky or unreplayable sequence teaches nothing a later run could check
         finally:
             tab.close()
-        return self.reached(node, candidate, after, new_keys)
+        reached = self.reached(node, candidate, after, new_keys)
+        if reached is not None and self.counts_up(candidate, change, before, after):
+            reached.repeat = candidate
+        return reached
+
+    @staticmethod
+    def counts_up(candidate: _Candidate, change: StateChange, before: _State, after: _State) -> bool:
+        """A click that stayed on the page and changed a number in a text ("Cart (0)" → "Cart (1)"): what
+        a second click does (counts on, or refuses) is a case of its own, as a tester would check it."""
+        if candidate.kind != "click" or len(candidate.actions) != 1 or after.url != before.url:
+            return False
+        shapes = {re.sub(r"\d+", "#", text) for text in change.vanished}
+        return any(re.sub(r"\d+", "#", text) in shapes for text in change.appeared if re.search(r"\d", text))
 
     def new_keys(self, before: _State, after: _State) -> list[str]:
         """Elements of `after` that the steps made appear: relative to the state before on the same
@@ -1081,6 +1094,9 @@ class _PageExploration:
             touched = form.element.key in fresh_keys or any(k in fresh_keys for k in form.element.field_keys)
             if touched:
                 candidates += self.form_candidates(state, form, submit, primary=primary)
+        if primary and node.repeat is not None:
+            last = node.repeat
+            candidates.append(_Candidate("repeat", list(last.actions), main_key=last.main_key))
         if primary:
             candidates += self.control_candidates(node, fresh_keys, in_form_with_submit)
         elif node.parent is not None and (state.dialogs or state.expanded):

@@ -87,6 +87,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_edge_spaces": "Submit “{name}” with only spaces in “{field}”: {obs}",
         "title_edge_long": "Submit “{name}” with a {length}-character value in “{field}”: {obs}",
         "title_edge_repeat": "Do “{name}” twice: {obs}",
+        "title_repeat": "Click “{name}” again: {obs}",
         "pre_page": "The site {origin} is reachable",
         "pre_fresh": "A fresh browser session (no cookies or saved data)",
     },
@@ -143,6 +144,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "title_edge_spaces": "Отправка «{name}» с пробелами в поле «{field}»: {obs}",
         "title_edge_long": "Отправка «{name}» со значением длиной {length} символов в поле «{field}»: {obs}",
         "title_edge_repeat": "Повторное действие «{name}»: {obs}",
+        "title_repeat": "Повторное нажатие «{name}»: {obs}",
         "pre_page": "Сайт {origin} доступен",
         "pre_fresh": "Новая сессия браузера (без cookies и сохранённых данных)",
     },
@@ -170,6 +172,7 @@ PRIORITY: dict[str, Priority] = {
     "edge_spaces": "medium",
     "edge_long": "medium",
     "edge_repeat": "medium",
+    "repeat": "medium",
 }
 NEGATIVE = {
     "submit_empty",
