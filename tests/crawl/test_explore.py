@@ -200,7 +200,7 @@ def test_going_back_after_adding_to_the_cart_keeps_the_count(
 def test_a_click_that_moved_a_counter_is_tried_again(
     catalogue: CrawlResult, shop_app: RunningApp, browser: Browser
 ) -> None:
-    """"Add to cart" turned "Cart (0)" into "Cart (1)": what a second click does is a case of its own
+    """Clicking "Add to cart" turned "Cart (0)" into "Cart (1)": what a second click does is a case of its own
     (here it counts on), found without the model and verified from a fresh context."""
     page = catalogue.pages[0]
     repeat = only([b for b in page.behaviours if b.kind == "repeat"])
