@@ -153,23 +153,35 @@ class BrowserWatchdog:
             self._done.wait(1.0)
 
     def _close_contexts(self) -> None:
-        loop = getattr(self.browser, "_loop", None)
-        impl = getattr(self.browser, "_impl_obj", None)
-        if loop is None or impl is None or loop.is_closed():
-            return
-        self.fired = True
+        if close_from_outside(self.browser, "planwright: a page kept the browser busy too long", self._tasks):
+            self.fired = True
 
-        async def close_all() -> None:
-            for context in list(impl.contexts):
-                try:
-                    if "reason" in inspect.signature(context.close).parameters:
-                        await context.close(reason="planwright: a page kept the browser busy too long")
-                    else:
-                        await context.close()
-                except Exception:
-                    pass  # closed meanwhile, or the browser is gone: either way the call is released
 
-        try:
-            loop.call_soon_threadsafe(lambda: self._tasks.append(loop.create_task(close_all())))
-        except RuntimeError:
-            pass  # the loop closed meanwhile
+def close_from_outside(owner: Browser | BrowserContext, reason: str, tasks: list[object]) -> bool:
+    """From another thread, close a context (or every context of a browser) on Playwright's event loop.
+
+    The sync API's objects belong to the thread that made them, and that thread is the one stuck in a
+    call; the loop keeps running while it waits, so the close is scheduled there (through the wrapper's
+    `_loop` / `_impl_obj`) and the pending call then fails. `tasks` keeps the scheduled task alive (the
+    loop holds only weak references). False when there is no loop left to schedule on.
+    """
+    loop = getattr(owner, "_loop", None)
+    impl = getattr(owner, "_impl_obj", None)
+    if loop is None or impl is None or loop.is_closed():
+        return False
+
+    async def close_all() -> None:
+        for context in list(impl.contexts) if isinstance(owner, Browser) else [impl]:
+            try:
+                if "reason" in inspect.signature(context.close).parameters:
+                    await context.close(reason=reason)
+                else:
+                    await context.close()
+            except Exception:
+                pass  # closed meanwhile, or the browser is gone: either way the call is released
+
+    try:
+        loop.call_soon_threadsafe(lambda: tasks.append(loop.create_task(close_all())))
+    except RuntimeError:
+        return False  # the loop closed meanwhile
+    return True

@@ -12,8 +12,6 @@ a missing or ambiguous target, an unsupported action, a malformed expectation).
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import re
 import threading
 import time
@@ -27,6 +25,7 @@ from playwright.sync_api import Locator as PWLocator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from planwright.crawl.auth import new_context as new_auth_context
+from planwright.crawl.browser import close_from_outside
 from planwright.schemas import AuthSpec, Expectation, Locator, Step, TestCaseData, Verification
 from planwright.verify.checks import (
     INVALID_TRACKER_JS,
@@ -112,14 +111,14 @@ class _Watchdog:
 
     Why: Playwright's own timeouts rely on the page answering; a page stuck in an endless script
     blocks even `expect(...)` forever. The sync API's objects belong to one thread, so the timer
-    schedules the close on Playwright's event loop (the wrapper's `_loop` / `_impl_obj`), which keeps
-    running while the case's thread waits. The pending call then fails and the case is marked failed.
+    schedules the close on Playwright's event loop (`close_from_outside`), which keeps running while
+    the case's thread waits. The pending call then fails and the case is marked failed.
     """
 
     def __init__(self, context: BrowserContext, after_s: float) -> None:
         self.fired = False
         self._context = context
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[object] = []
         self._timer = threading.Timer(after_s, self._fire)
         self._timer.daemon = True
 
@@ -131,26 +130,8 @@ class _Watchdog:
         self._timer.cancel()
 
     def _fire(self) -> None:
-        loop = getattr(self._context, "_loop", None)
-        impl = getattr(self._context, "_impl_obj", None)
-        if loop is None or impl is None or loop.is_closed():
-            return
-        self.fired = True
-        takes_reason = "reason" in inspect.signature(impl.close).parameters
-
-        async def close() -> None:
-            try:
-                await (impl.close(reason="planwright: case timed out") if takes_reason else impl.close())
-            except Exception:
-                pass  # already closed, or the browser is gone: either way the case is over
-
-        def schedule() -> None:
-            self._task = loop.create_task(close())
-
-        try:
-            loop.call_soon_threadsafe(schedule)
-        except RuntimeError:
-            pass  # the loop closed meanwhile
+        if close_from_outside(self._context, "planwright: case timed out", self._tasks):
+            self.fired = True
 
 
 def first_line(exc: BaseException) -> str:
