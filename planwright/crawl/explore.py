@@ -59,6 +59,7 @@ from planwright.schemas import (
     StateChange,
 )
 from planwright.verify.checks import INVALID_TRACKER_JS
+from planwright.verify.runner import first_line
 
 ContextFactory = Callable[[], BrowserContext]
 
@@ -426,11 +427,6 @@ def _unique(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _first_line(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return message.strip().splitlines()[0][:200]
-
-
 # ---------------------------------------------------------------- the explorer
 
 
@@ -653,7 +649,7 @@ class _PageExploration:
             elif behaviour is not None and self.worth_back(node, candidate, before, after) and self.can_act():
                 self.check_back(tab, node, behaviour, fresh, after)
         except (PlaywrightError, _NotReproducible) as exc:
-            self.last_failure = f"not executable: {_first_line(exc)}"
+            self.last_failure = f"not executable: {first_line(exc)[:200]}"
             return None  # a flaky or unreplayable sequence teaches nothing a later run could check
         finally:
             tab.close()
