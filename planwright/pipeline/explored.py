@@ -298,19 +298,27 @@ def _field_expectations(fields: list[Element], texts: dict[str, str]) -> list[Ex
     ]
 
 
+MAX_TITLE_VALUE = 60  # an observed text quoted in a title; the expected results keep it whole
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_TITLE_VALUE else text[: MAX_TITLE_VALUE - 1].rstrip() + "…"
+
+
 def _observation(change: StateChange, texts: dict[str, str], *, kept: bool = False) -> str:
+    """What the title says happened, with long texts (a 180-character value echoed back) shortened."""
     if change.messages:
-        return texts["obs_message"].format(value=change.messages[0])
+        return texts["obs_message"].format(value=_short(change.messages[0]))
     if change.dialog:
-        return texts["obs_dialog"].format(value=change.dialog)
+        return texts["obs_dialog"].format(value=_short(change.dialog))
     if change.appeared and kept:
-        return texts["obs_kept"].format(value=change.appeared[0])
+        return texts["obs_kept"].format(value=_short(change.appeared[0]))
     if change.url:
-        return texts["obs_url"].format(value=url_path(change.url))
+        return texts["obs_url"].format(value=_short(url_path(change.url)))
     if change.appeared:
-        return texts["obs_visible"].format(value=change.appeared[0])
+        return texts["obs_visible"].format(value=_short(change.appeared[0]))
     if change.heading:
-        return texts["exp_heading"].format(value=change.heading).lower()
+        return texts["exp_heading"].format(value=_short(change.heading)).lower()
     return ""
 
 

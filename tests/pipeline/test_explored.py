@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from planwright.crawl.crawler import crawl_site
-from planwright.pipeline.explored import explored_behaviours
+from planwright.pipeline.explored import explored_behaviour, explored_behaviours
 from planwright.schemas import (
     CrawlOptions,
     Element,
@@ -168,6 +168,16 @@ def test_toggle_reload_and_invalid_expectations() -> None:
         ("validation", "Too short"),
     ]
     assert invalid.priority == "high" and "negative" in invalid.tags
+
+
+def test_a_long_observed_text_is_shortened_in_the_title_not_in_the_expectation() -> None:
+    page = todo_page()
+    greeting = "Hello, " + "Long text " * 17 + "!"
+    observed = page.behaviours[0].model_copy(update={"change": StateChange(appeared=[greeting])})
+    behaviour = explored_behaviour(page, observed, "en")
+    assert behaviour is not None
+    assert len(behaviour.case.title) < 120 and behaviour.case.title.endswith("…” appears")
+    assert [x.value for x in behaviour.case.expected] == [greeting]
 
 
 def test_russian_texts() -> None:
