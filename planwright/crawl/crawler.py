@@ -45,7 +45,9 @@ MAX_MESSAGE_CHARS = 500
 ProgressCallback = Callable[[int, int, str], None]
 
 
-WATCHDOG_GRACE_S = 10.0  # past the crawl's time limit, a call stuck in a page is cut off
+# Past the crawl's time limit, a call still stuck in a page is cut off. Calls are bounded by the time
+# left, except what Playwright does not bound (evaluate) and a step's settling (≤ 4.5 s in explore.py).
+WATCHDOG_GRACE_S = 6.0
 
 
 class CrawlError(Exception):
@@ -765,8 +767,9 @@ def crawl_site(
         # what was collected and a reason, never with a raw error or a job that never ends.
         if watchdog.fired:
             stuck = (
-                f"a page of the site kept the browser busy past the crawl's time limit of "
-                f"{format_seconds(options.total_timeout_s)} s (a script that never yields?)"
+                f"a page of the site kept the browser busy {format_seconds(WATCHDOG_GRACE_S)} s past the "
+                f"crawl's time limit of {format_seconds(options.total_timeout_s)} s (a script that never "
+                f"yields, or a machine too loaded to answer)"
             )
         else:
             first = (error.message or str(error)).strip().splitlines()
