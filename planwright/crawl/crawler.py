@@ -298,6 +298,7 @@ class _Crawl:
         self.deny_names = deny_names
         # What a fresh visitor starts with: activations are undone back to it, exploration starts from it.
         self.initial_storage = context.storage_state()
+        self.activity = "starting"  # what the crawl is doing now, named in the reason when a call hangs
         self.deadline = time.monotonic() + options.total_timeout_s
         self.origin = origin_of(start_url)
         self.pages: list[PageSnapshot] = []
@@ -340,6 +341,7 @@ class _Crawl:
 
     def load(self, tab: _PageWatch, url: str) -> Response | None:
         """Navigate and wait for `load`; failures become `_LoadFailed` with a readable reason."""
+        self.activity = f"loading {url}"
         timeout = self.timeout_ms()
         try:
             return tab.page.goto(url, wait_until="load", timeout=timeout)
@@ -450,6 +452,7 @@ class _Crawl:
         screenshot = None
         if self.options.screenshot_dir:
             screenshot = Path(self.options.screenshot_dir) / f"page-{len(self.pages) + 1:03d}.png"
+        self.activity = f"reading the elements of {final}"
         try:
             headings, elements, extras = extract_elements(page)
             snapshot = snapshot_from(
@@ -675,6 +678,7 @@ class _Crawl:
                     )
                     return
                 share = remaining / (len(self.pages) - index)
+                self.activity = f"exploring {snapshot.url}"
                 snapshot.behaviours = explorer.explore(snapshot, deadline=time.monotonic() + share)
         finally:
             for warning in explorer.warnings:
@@ -768,8 +772,8 @@ def crawl_site(
         if watchdog.fired:
             stuck = (
                 f"a page of the site kept the browser busy {format_seconds(WATCHDOG_GRACE_S)} s past the "
-                f"crawl's time limit of {format_seconds(options.total_timeout_s)} s (a script that never "
-                f"yields, or a machine too loaded to answer)"
+                f"crawl's time limit of {format_seconds(options.total_timeout_s)} s while {crawl.activity} "
+                f"(a script that never yields, or a machine too loaded to answer)"
             )
         else:
             first = (error.message or str(error)).strip().splitlines()

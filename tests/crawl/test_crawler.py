@@ -155,6 +155,10 @@ def test_a_page_that_keeps_the_browser_busy_ends_the_crawl_with_a_reason(
         # Either the page's own timeouts fire first, or the watchdog: both end the crawl with a reason.
         assert message.startswith("Stopped: "), message
         assert "kept the browser busy" in message or "Timeout" in message, message
+        if "kept the browser busy" in message:  # the reason names what the crawl was doing
+            assert (
+                f"while reading the elements of {fixture_site}/busy" in message or "while loading" in message
+            )
         assert seconds < 3 + WATCHDOG_GRACE_S + 10
         page = own.new_page()  # the browser itself is fine for the next job
         page.goto(fixture_site + "/about")
