@@ -32,7 +32,7 @@ from planwright.sealing import SealError, seal, unseal
 from planwright.settings import Settings, get_settings, secret_of
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, BrowserContext
 
     from planwright.engine import GenerationRequest, GenerationResult
 
@@ -249,16 +249,7 @@ def generate_stage(
         if isinstance(outcome, BaseException) or outcome is None:
             cases.append(behaviour.case)
             generations.append(
-                Generation(
-                    plan_id=plan_id,
-                    request_id=f"plan{plan_id}-case{index}",
-                    prompt=prompt_text,
-                    error=str(outcome) or type(outcome).__name__,
-                    model_id=generator.model_id,
-                    device=generator.device,
-                    dtype=generator.dtype,
-                    seed=seed,
-                )
+                _generation_row(plan_id, f"plan{plan_id}-case{index}", prompt_text, outcome, generator, seed)
             )
             continue
         acceptance = apply_answer(behaviour.case, outcome.text, truncated=outcome.finish_reason == "length")
@@ -274,23 +265,15 @@ def generate_stage(
             model_titles.add(title_key)
         cases.append(acceptance.case)
         generations.append(
-            Generation(
-                plan_id=plan_id,
-                request_id=outcome.request_id,
-                prompt=prompt_text,
-                output=outcome.raw_text,
-                thinking=outcome.thinking,
-                prompt_tokens=outcome.prompt_tokens,
-                completion_tokens=outcome.completion_tokens,
-                latency_s=outcome.latency_s,
-                ttft_s=outcome.ttft_s,
-                finish_reason=outcome.finish_reason,
-                error=outcome.error or ("; ".join(acceptance.reasons) or None),
+            _generation_row(
+                plan_id,
+                outcome.request_id,
+                prompt_text,
+                outcome,
+                generator,
+                seed,
                 accepted=acceptance.accepted,
-                model_id=outcome.model_id,
-                device=outcome.device,
-                dtype=outcome.dtype,
-                seed=outcome.seed,
+                reasons=acceptance.reasons,
             )
         )
 
@@ -298,31 +281,27 @@ def generate_stage(
     for offset, (page_requests, _) in enumerate(edge_requests):
         index = len(behaviours) + offset
         outcome = results.get(index)
-        generation = Generation(
-            plan_id=plan_id,
-            request_id=f"plan{plan_id}-edge{offset}",
-            prompt=render_prompt(messages_by_index[index]),
-            model_id=generator.model_id,
-            device=generator.device,
-            dtype=generator.dtype,
-            seed=seed,
-        )
+        prompt_text = render_prompt(messages_by_index[index])
+        request_id = f"plan{plan_id}-edge{offset}"
         if isinstance(outcome, BaseException) or outcome is None:
-            generation.error = str(outcome) or type(outcome).__name__
-        else:
-            found, refused = edge_cases.parse_proposals(outcome.text, page_requests)
-            page_proposals = proposals.setdefault(page_requests.page.url, [])
-            known = {(p.kind, p.element_key) for p in page_proposals}
-            page_proposals += [p for p in found if (p.kind, p.element_key) not in known]
-            generation.output, generation.thinking = outcome.raw_text, outcome.thinking
-            generation.prompt_tokens, generation.completion_tokens = (
-                outcome.prompt_tokens,
-                outcome.completion_tokens,
+            generations.append(_generation_row(plan_id, request_id, prompt_text, outcome, generator, seed))
+            continue
+        found, refused = edge_cases.parse_proposals(outcome.text, page_requests)
+        page_proposals = proposals.setdefault(page_requests.page.url, [])
+        known = {(p.kind, p.element_key) for p in page_proposals}
+        page_proposals += [p for p in found if (p.kind, p.element_key) not in known]
+        generations.append(
+            _generation_row(
+                plan_id,
+                request_id,
+                prompt_text,
+                outcome,
+                generator,
+                seed,
+                accepted=bool(found),
+                reasons=refused,
             )
-            generation.latency_s, generation.ttft_s = outcome.latency_s, outcome.ttft_s
-            generation.finish_reason, generation.accepted = outcome.finish_reason, bool(found)
-            generation.error = outcome.error or ("; ".join(refused) or None)
-        generations.append(generation)
+        )
 
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
@@ -348,6 +327,49 @@ def generate_stage(
         sum(len(items) for items in proposals.values()),
     )
     return True
+
+
+def _generation_row(
+    plan_id: int,
+    request_id: str,
+    prompt_text: str,
+    outcome: GenerationResult | BaseException | None,
+    generator: TextGenerator,
+    seed: int,
+    *,
+    accepted: bool = False,
+    reasons: list[str] | None = None,
+) -> Generation:
+    """The generations-log row of one request: what was asked, what came back, why it was refused."""
+    if isinstance(outcome, BaseException) or outcome is None:
+        return Generation(
+            plan_id=plan_id,
+            request_id=request_id,
+            prompt=prompt_text,
+            error=str(outcome) or type(outcome).__name__,
+            model_id=generator.model_id,
+            device=generator.device,
+            dtype=generator.dtype,
+            seed=seed,
+        )
+    return Generation(
+        plan_id=plan_id,
+        request_id=request_id,
+        prompt=prompt_text,
+        output=outcome.raw_text,
+        thinking=outcome.thinking,
+        prompt_tokens=outcome.prompt_tokens,
+        completion_tokens=outcome.completion_tokens,
+        latency_s=outcome.latency_s,
+        ttft_s=outcome.ttft_s,
+        finish_reason=outcome.finish_reason,
+        error=outcome.error or ("; ".join(reasons or []) or None),
+        accepted=accepted,
+        model_id=outcome.model_id,
+        device=outcome.device,
+        dtype=outcome.dtype,
+        seed=outcome.seed,
+    )
 
 
 def _edge_requests(
@@ -462,7 +484,7 @@ def execute_edge_proposals(
 
     Idempotent: cases added by an earlier, interrupted run of this step are replaced.
     """
-    from planwright.crawl.auth import context_options
+    from planwright.crawl.auth import new_context as new_auth_context
     from planwright.crawl.browser import BrowserWatchdog
     from planwright.crawl.crawler import WATCHDOG_GRACE_S
     from planwright.crawl.explore import Explorer
@@ -479,8 +501,8 @@ def execute_edge_proposals(
 
     current = browser() if callable(browser) else browser  # one browser for the whole step
 
-    def new_context() -> Any:
-        return current.new_context(accept_downloads=False, **context_options(auth))
+    def new_context() -> BrowserContext:
+        return new_auth_context(current, auth, accept_downloads=False)
 
     options = CrawlOptions(
         page_timeout_s=settings.crawl_page_timeout_s,
