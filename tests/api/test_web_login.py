@@ -87,24 +87,22 @@ def test_a_stale_key_sends_the_person_back_to_log_in(client: TestClient, keys_re
     assert "no longer valid" in page.text
 
 
-def test_team_command_prints_a_key_that_works(client: TestClient, api_env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "planwright.cli", "team", "create", "cli-team"],
+def create_team_key(name: str, api_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`planwright team create NAME`, as an administrator runs it, against the suite's database."""
+    return subprocess.run(
+        [sys.executable, "-m", "planwright.cli", "team", "create", name],
         env={**os.environ, **api_env},
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
+
+
+def test_team_command_prints_a_key_that_works(client: TestClient, api_env: dict[str, str]) -> None:
+    result = create_team_key("cli-team", api_env)
     key = result.stdout.strip().splitlines()[-1]
     assert key.startswith("pw_") and "created team 'cli-team'" in result.stdout
     assert client.get("/api/v1/plans", headers={"X-API-Key": key}).status_code == 200
-    again = subprocess.run(
-        [sys.executable, "-m", "planwright.cli", "team", "create", "cli-team"],
-        env={**os.environ, **api_env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    again = create_team_key("cli-team", api_env)
     assert "existing team 'cli-team'" in again.stdout and again.stdout.strip().splitlines()[-1] != key
