@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import redis
 
@@ -11,7 +13,11 @@ POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def fresh_postgres_database(name: str) -> str:
-    """Drop and re-create `name`, migrate it with Alembic, return its SQLAlchemy URL."""
+    """Drop and re-create `name`, migrate it with Alembic, return its SQLAlchemy URL.
+
+    PLANWRIGHT_TEST_DB_SUFFIX lets two checkouts run the suite at once without sharing databases.
+    """
+    name += os.environ.get("PLANWRIGHT_TEST_DB_SUFFIX", "")
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -21,6 +27,8 @@ def fresh_postgres_database(name: str) -> str:
 
 
 def fresh_redis(db_index: int) -> str:
+    """Flush and return a Redis db index of the suite's own (PLANWRIGHT_TEST_REDIS_SHIFT moves it)."""
+    db_index = (db_index + int(os.environ.get("PLANWRIGHT_TEST_REDIS_SHIFT", "0"))) % 16
     url = f"redis://127.0.0.1:6379/{db_index}"
     redis.Redis.from_url(url).flushdb()
     return url
