@@ -67,7 +67,13 @@ class Services:
 
     def start(self, name: str, *, port: int | None = None) -> ServiceProcess:
         log_path = self.log_dir / f"{name}.log"
-        env = {**os.environ, **self.env, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        env = {
+            **os.environ,
+            **self.env,
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            # Console scripts put their own folder first on sys.path: make this checkout's code win.
+            "PYTHONPATH": str(REPO_ROOT),
+        }
         process = subprocess.Popen(
             native_command(name, port=port),
             cwd=REPO_ROOT,
