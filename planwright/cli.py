@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "sizing":
-        from planwright.sizing import main as sizing_main
+        from planwright.sizing.cli import main as sizing_main
 
         return sizing_main(argv[1:])
     args = build_parser().parse_args(argv)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from planwright import sizing
+from planwright.sizing.choose import as_cli_flag
 from services.api.routes.sizing import router
 
 # ----------------------------------------------------------------------------- formulas by hand
@@ -200,6 +202,41 @@ def test_measurement_check_reports_relative_errors() -> None:
     memory = next(c for c in checks if c.quantity == "memory_gb")
     assert memory.measured == 0.75
     assert memory.bound is None
+
+
+# ------------------------------------------------------------------------------------ the chooser
+
+
+def test_chooser_resolves_names_defaults_and_numbers() -> None:
+    assert sizing.choose_model() is sizing.MODELS[sizing.DEFAULT_MODEL]
+    assert sizing.choose_model("Llama_3_8B").name == "llama-3-8b"
+    custom = sizing.choose_model(params=1.5e9, layers=28, hidden=1536, heads=12, kv_heads=2)
+    assert (custom.name, custom.head_dim) == ("custom", 128)
+    assert sizing.choose_device() is sizing.DEVICES[sizing.DEFAULT_DEVICE]
+    assert sizing.choose_device(memory_gb=16, bandwidth_gbs=100).usable_memory_gb == 16
+
+
+def test_chooser_tflops_replaces_only_the_peaks_of_a_catalogue_device() -> None:
+    h100 = sizing.DEVICES["h100-sxm-80gb"]
+    slow = sizing.choose_device("h100", tflops=5)
+    assert slow.tflops == {"fp32": 5, "bf16": 5, "fp16": 5}
+    assert (slow.memory_gb, slow.bandwidth_gbs, slow.usable_fraction) == (
+        h100.memory_gb, h100.bandwidth_gbs, h100.usable_fraction)
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    ({"model": "llama-3-8b", "params": 8e9}, "give either --model or --params, not both"),
+    ({"device": "a100", "memory_gb": 8, "bandwidth_gbs": 1}, "--memory-gb + --bandwidth-gbs"),
+    ({"memory_gb": 8}, "needs both --memory-gb and --bandwidth-gbs"),
+])
+def test_chooser_refuses_in_the_callers_spelling(kwargs: dict[str, object], needle: str) -> None:
+    model_keys = {"model", "params"}
+    choose = sizing.choose_model if model_keys & kwargs.keys() else sizing.choose_device
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        choose(**kwargs, spell=as_cli_flag)  # type: ignore[arg-type]
+    as_query = needle.replace("--", "").replace("-", "_")  # the API's spelling of the same words
+    with pytest.raises(ValueError, match=re.escape(as_query)):
+        choose(**kwargs)  # type: ignore[arg-type]
 
 
 # -------------------------------------------------------------------------------------- the route

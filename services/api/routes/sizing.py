@@ -1,7 +1,8 @@
 """Sizing routes: memory and decode speed of a model on a device, and the study's Table 1 checked.
 
-The route only parses and validates; the arithmetic lives in `planwright.sizing` so the CLI and the
-API cannot disagree.
+The route only parses and validates; which model and device the query means is decided by the same
+chooser the CLI uses (`planwright.sizing.choose`), and the arithmetic lives in `planwright.sizing`,
+so the CLI and the API cannot disagree.
 """
 
 from __future__ import annotations
@@ -11,7 +12,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict
 
-from planwright import sizing
+from planwright.sizing import (
+    DEFAULT_BANDWIDTH_EFFICIENCY,
+    DEFAULT_COMPUTE_EFFICIENCY,
+    DEVICES,
+    FORMAT_BITS,
+    MODELS,
+    check_against_measurement,
+    choose_device,
+    choose_model,
+    compare_with_study,
+    size,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["sizing"])
 
@@ -145,47 +157,22 @@ def read_sizing(
     memory_gb: Annotated[float | None, Query(gt=0)] = None,
     bandwidth_gbs: Annotated[float | None, Query(gt=0)] = None,
     tflops: Annotated[float | None, Query(gt=0)] = None,
-    bandwidth_efficiency: Annotated[float, Query(gt=0, le=1)] = sizing.DEFAULT_BANDWIDTH_EFFICIENCY,
-    compute_efficiency: Annotated[float, Query(gt=0, le=1)] = sizing.DEFAULT_COMPUTE_EFFICIENCY,
+    bandwidth_efficiency: Annotated[float, Query(gt=0, le=1)] = DEFAULT_BANDWIDTH_EFFICIENCY,
+    compute_efficiency: Annotated[float, Query(gt=0, le=1)] = DEFAULT_COMPUTE_EFFICIENCY,
 ) -> SizingPublic:
     """Memory (weights + KV cache + overhead), decode speed and its bound, fit, and what else fits."""
     try:
-        if params is not None and model is not None:
-            raise _unprocessable("give either model or params, not both")
-        if params is not None:
-            spec: str | sizing.ModelSpec = sizing.custom_model(
-                params, layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads, head_dim=head_dim
-            )
-        else:
-            spec = model or sizing.DEFAULT_MODEL
-        if memory_gb is not None or bandwidth_gbs is not None:
-            if device is not None:
-                raise _unprocessable("give either device or memory_gb + bandwidth_gbs, not both")
-            if memory_gb is None or bandwidth_gbs is None:
-                raise _unprocessable("a custom device needs both memory_gb and bandwidth_gbs")
-            dev: str | sizing.DeviceSpec = sizing.custom_device(memory_gb, bandwidth_gbs, tflops)
-        else:
-            dev = sizing.get_device(device or sizing.DEFAULT_DEVICE)
-            if tflops is not None:
-                dev = sizing.DeviceSpec(
-                    name=dev.name,
-                    display=dev.display,
-                    memory_gb=dev.memory_gb,
-                    bandwidth_gbs=dev.bandwidth_gbs,
-                    tflops=dict.fromkeys(("fp32", "bf16", "fp16"), tflops),
-                    usable_fraction=dev.usable_fraction,
-                    notes=dev.notes,
-                )
-        result = sizing.size(
-            spec,
+        result = size(
+            choose_model(model, params=params, layers=layers, hidden=hidden, heads=heads,
+                         kv_heads=kv_heads, head_dim=head_dim),
             format,
-            dev,
+            choose_device(device, memory_gb=memory_gb, bandwidth_gbs=bandwidth_gbs, tflops=tflops),
             context,
             batch,
             bandwidth_efficiency=bandwidth_efficiency,
             compute_efficiency=compute_efficiency,
         )
-    except ValueError as exc:  # unknown model/device/format (the message lists the known names)
+    except ValueError as exc:  # unknown name (the message lists the known ones) or a clashing choice
         raise _unprocessable(str(exc)) from exc
     return SizingPublic.model_validate(result)
 
@@ -194,8 +181,8 @@ def read_sizing(
 def read_sizing_study() -> StudyPublic:
     """The study's Table 1 rows next to first-principles estimates, and the check against this machine."""
     return StudyPublic(
-        rows=[StudyComparisonPublic.model_validate(r) for r in sizing.compare_with_study()],
-        measurement=[MeasurementCheckPublic.model_validate(c) for c in sizing.check_against_measurement()],
+        rows=[StudyComparisonPublic.model_validate(r) for r in compare_with_study()],
+        measurement=[MeasurementCheckPublic.model_validate(c) for c in check_against_measurement()],
     )
 
 
@@ -203,7 +190,7 @@ def read_sizing_study() -> StudyPublic:
 def read_sizing_catalogue() -> CataloguePublic:
     """The known model, device and format names (what `/sizing` accepts), with their numbers."""
     return CataloguePublic(
-        models=[ModelSpecPublic.model_validate(m) for m in sizing.MODELS.values()],
-        devices=[DevicePublic.model_validate(d) for d in sizing.DEVICES.values()],
-        formats=dict(sizing.FORMAT_BITS),
+        models=[ModelSpecPublic.model_validate(m) for m in MODELS.values()],
+        devices=[DevicePublic.model_validate(d) for d in DEVICES.values()],
+        formats=dict(FORMAT_BITS),
     )
