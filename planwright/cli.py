@@ -89,6 +89,9 @@ def generate(args: argparse.Namespace) -> int:
     database_url = args.db or f"sqlite:///{out_dir / 'planwright.db'}"
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DATA_DIR", str(out_dir / "data"))
+    # The one-command path runs as the developer, on their machine: their localhost apps are fair game
+    # (the metadata address and link-local stay refused). A shared service keeps the stricter default.
+    os.environ.setdefault("ALLOW_LOOPBACK_TARGETS", "true")
 
     from planwright.crawl.browser import BrowserHolder
     from planwright.db.models import Plan
@@ -100,6 +103,13 @@ def generate(args: argparse.Namespace) -> int:
 
     get_settings.cache_clear()
     settings = get_settings()
+    from planwright.netpolicy import submission_refusals
+
+    refusals = readable_errors(submission_refusals(request.target_urls()))
+    for message in refusals:
+        print(f"error: {message}", file=sys.stderr)
+    if refusals:
+        return 2
     migrate(database_url)
     with session_scope(database_url) as session:
         plan_id = create_plan(

@@ -164,6 +164,11 @@ class LoginSpec(BaseModel):
     submit: str | None = None  # button name; default: the form's submit button
     success_url_contains: str | None = None  # default: any page that no longer shows the password field
 
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        return check_target_url(value)
+
 
 class AuthSpec(BaseModel):
     """How to be logged in: a Playwright storage state, a login form, extra headers or HTTP basic auth.
@@ -302,6 +307,13 @@ class PlanCreate(BaseModel):
     @classmethod
     def _url_is_http(cls, value: str) -> str:
         return check_target_url(value)
+
+    def target_urls(self) -> list[tuple[str, str]]:
+        """The URLs this plan sends the browser to, by field: what the network policy judges."""
+        urls = [("url", self.url)]
+        if self.auth and self.auth.login:
+            urls.append(("auth.login.url", self.auth.login.url))
+        return urls
 
     @field_validator("kind")
     @classmethod

@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     crawl_page_timeout_s: float = 15.0
     crawl_total_timeout_s: float = 300.0
 
+    # network policy (planwright/netpolicy.py): where the crawler's browser may go
+    targets_allowed: str = Field(
+        default="",
+        description="Comma-separated networks/hosts plans may reach (10.0.0.0/8, *.corp.example); empty = any",
+    )
+    targets_denied: str = Field(
+        default="", description="Comma-separated networks/hosts never reached, beside the built-in refusals"
+    )
+    allow_loopback_targets: bool = Field(
+        default=False, description="Let plans reach apps on this machine (127.0.0.1, localhost, ::1)"
+    )
+    api_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where this deployment's api listens (never crawled)"
+    )
+
     # model
     model_path: str | None = Field(default=None, description="Local HF model dir; default: SmolLM2-135M")
     model_cache_dir: Path = DEFAULT_CACHE_DIR / "models"

@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# On a developer's own machine the app under test is usually on localhost: let the crawler reach it.
+export ALLOW_LOOPBACK_TARGETS="${ALLOW_LOOPBACK_TARGETS:-true}"
 exec "${PLANWRIGHT_VENV:-.venv}/bin/planwright" generate "$@"

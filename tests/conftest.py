@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,10 @@ from playwright.sync_api import Browser
 
 from planwright.crawl.browser import BrowserHolder
 from tests.fixture_site.server import serve_fixture_site
+
+# The fixture apps listen on 127.0.0.1, which the network policy refuses unless told otherwise; set
+# before any Settings is built, and inherited by the services the e2e tests start as processes.
+os.environ["ALLOW_LOOPBACK_TARGETS"] = "true"
 
 
 @pytest.fixture(scope="session")

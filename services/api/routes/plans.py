@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from planwright.exports import EXPORTS, render_export
+from planwright.netpolicy import submission_refusals
 from planwright.pipeline import store
 from planwright.plans import create_plan, read_plan, read_plans
 from planwright.queue import CRAWL_TASK, enqueue
@@ -47,6 +49,9 @@ def submit_plan(session: SessionDep, team_id: int, body: PlanCreate) -> PlanSumm
 def create_plan_route(
     body: PlanCreate, session: SessionDep, team_id: TeamDep, response: Response
 ) -> PlanSummaryPublic:
+    refusals = submission_refusals(body.target_urls())
+    if refusals:
+        raise RequestValidationError(refusals)
     summary = submit_plan(session, team_id, body)
     response.headers["Location"] = summary.links["self"]
     return summary

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from planwright.exports import EXPORTS
+from planwright.netpolicy import submission_refusals
 from planwright.plans import read_plan, read_plans
 from planwright.schemas import PlanCreate, readable_errors
 from planwright.teams import team_for_api_key
@@ -84,6 +85,10 @@ def submit_plan_form(
         body = PlanCreate.model_validate({**form, "auth": auth or None})
     except ValidationError as error:
         errors = readable_errors(error.errors())
+        return _index(request, session, team_id, form=form, errors=errors, status_code=422)
+    refusals = submission_refusals(body.target_urls())
+    if refusals:
+        errors = readable_errors(refusals)
         return _index(request, session, team_id, form=form, errors=errors, status_code=422)
     summary = submit_plan(session, team_id, body)
     return RedirectResponse(f"/plans/{summary.id}", status_code=status.HTTP_303_SEE_OTHER)
