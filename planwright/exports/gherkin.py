@@ -13,14 +13,10 @@ from __future__ import annotations
 import re
 
 from planwright.exports.common import LABELS, case_key, expectation_text, ordered_steps
+from planwright.phrases import sections
 from planwright.schemas import Language, PlanExport, Step, TestCaseData
 
-KEYWORDS: dict[Language, dict[str, str]] = {
-    "en": {"feature": "Feature", "scenario": "Scenario", "given": "Given", "when": "When", "then": "Then",
-           "and": "And"},
-    "ru": {"feature": "Функция", "scenario": "Сценарий", "given": "Дано", "when": "Когда", "then": "Тогда",
-           "and": "И"},
-}
+KEYWORDS = sections("gherkin")
 
 
 def _line(text: str) -> str:

@@ -8,18 +8,12 @@ rejects answers that copy it.
 
 from __future__ import annotations
 
-from planwright.pipeline.skeleton import Behaviour
+from planwright.phrases import LANGUAGES, sections
+from planwright.pipeline.behaviour import Behaviour
 from planwright.schemas import Language
 
-LABELS: dict[Language, dict[str, str]] = {
-    "en": {"title": "Title", "expected": "Expected"},
-    "ru": {"title": "Название", "expected": "Ожидаемый результат"},
-}
-
-SYSTEM_PROMPT: dict[Language, str] = {
-    "en": "You are a careful QA engineer. You name test cases and state their expected result in English.",
-    "ru": "Ты внимательный QA-инженер. Ты называешь тест-кейсы и пишешь ожидаемый результат на русском языке.",
-}
+PROMPT = sections("prompt")
+CASE = sections("case")
 
 EXAMPLE_FACTS: list[str] = [
     "start page: https://shop.example/",
@@ -27,31 +21,25 @@ EXAMPLE_FACTS: list[str] = [
     "after the click the address is https://shop.example/delivery",
     "the new page shows the heading: Delivery terms",
 ]
-EXAMPLE_STEPS: dict[Language, list[str]] = {
-    "en": ["Open the page https://shop.example/", "Click the link “Delivery”"],
-    "ru": ["Открыть страницу https://shop.example/", "Нажать на ссылку «Delivery»"],
+EXAMPLE_STEPS: dict[Language, list[str]] = {  # worded as a real case's steps are
+    language: [
+        CASE[language]["open"].format(url="https://shop.example/"),
+        CASE[language]["click_link"].format(name="Delivery"),
+    ]
+    for language in LANGUAGES
 }
-EXAMPLE_ANSWER: dict[Language, str] = {
-    "en": "Title: Link “Delivery” opens the delivery terms\n"
-    "Expected: The address becomes /delivery and the heading “Delivery terms” is shown",
-    "ru": "Название: Ссылка «Delivery» открывает условия доставки\n"
-    "Ожидаемый результат: Адрес становится /delivery и отображается заголовок «Delivery terms»",
-}
+EXAMPLE_ANSWER: dict[Language, str] = {language: PROMPT[language]["example_answer"] for language in LANGUAGES}
 
 EXAMPLE_TITLES = {answer.splitlines()[0].split(":", 1)[1].strip() for answer in EXAMPLE_ANSWER.values()}
 
 
 def _request_text(facts: list[str], steps: list[str], language: Language) -> str:
-    labels = LABELS[language]
+    texts = PROMPT[language]
     fact_lines = "\n".join(f"- {fact}" for fact in facts)
     step_lines = "\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))
-    if language == "ru":
-        head = "Назови тест-кейс и напиши ожидаемый результат на русском языке.\nФакты:\n"
-        steps_head = "Шаги:"
-    else:
-        head = "Name the test case and write its expected result in English.\nFacts:\n"
-        steps_head = "Steps:"
-    return f"{head}{fact_lines}\n{steps_head}\n{step_lines}\nAnswer with two lines:\n{labels['title']}: ...\n{labels['expected']}: ..."
+    head = f"{texts['request']}\n{texts['facts']}\n"
+    steps_head = texts["steps"]
+    return f"{head}{fact_lines}\n{steps_head}\n{step_lines}\nAnswer with two lines:\n{texts['title']}: ...\n{texts['expected']}: ..."
 
 
 def build_messages(behaviour: Behaviour, language: Language) -> list[dict[str, str]]:
@@ -63,7 +51,7 @@ def build_messages(behaviour: Behaviour, language: Language) -> list[dict[str, s
     """
     steps = [step.text for step in behaviour.case.steps]
     return [
-        {"role": "system", "content": SYSTEM_PROMPT[language]},
+        {"role": "system", "content": PROMPT[language]["system"]},
         {"role": "user", "content": _request_text(EXAMPLE_FACTS, EXAMPLE_STEPS[language], language)},
         {"role": "assistant", "content": EXAMPLE_ANSWER[language]},
         {"role": "user", "content": _request_text(behaviour.facts, steps, language)},

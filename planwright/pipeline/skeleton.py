@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from planwright.phrases import sections
+from planwright.pipeline.behaviour import (
+    Behaviour,
+    element_label,
+    open_step,
+    origin,
+    target_of,
+    url_path,
+)
+from planwright.pipeline.explored import explored_behaviours
 from planwright.pipeline.page_view import compact_snapshot
 from planwright.schemas import (
     CrawlResult,
@@ -19,114 +27,14 @@ from planwright.schemas import (
     Language,
     PageSnapshot,
     Step,
-    Target,
     TestCaseData,
 )
 
-SAMPLE_VALUES: dict[str, str] = {
-    "email": "qa@example.com",
-    "password": "Secret-123",
-    "tel": "+1 555 0100",
-    "number": "42",
-    "url": "https://example.com",
-    "date": "2026-01-15",
-    "search": "mug",
-}
-
-TEXTS: dict[Language, dict[str, str]] = {
-    "en": {
-        "open": "Open the page {url}",
-        "click_link": "Click the link “{name}”",
-        "click_button": "Click the button “{name}”",
-        "submit_empty": "Leave the form empty and click “{name}”",
-        "submit_defaults": "Keep the form's values as they are and click “{name}”",
-        "fill": "Type “{value}” into the field “{name}”",
-        "exp_url": "The address becomes {value}",
-        "exp_heading": "The heading “{value}” is shown",
-        "exp_title": "The page title is “{value}”",
-        "exp_status": "The page answers with HTTP {value}",
-        "exp_dialog": "A dialog opens",
-        "exp_dialog_text": "The dialog shows “{value}”",
-        "exp_validation": "The message “{value}” is shown",
-        "exp_visible": "“{value}” is visible",
-        "title_page": "Page “{name}” opens",
-        "title_link": "Link “{name}” leads to {path}",
-        "title_broken_link": "Link “{name}” leads to {path}, which answers HTTP {status}",
-        "title_external": "External link “{name}” is shown",
-        "title_dialog": "Button “{name}” opens a dialog",
-        "title_form_empty": "Form “{name}” rejects empty input",
-        "title_form_nav": "Form “{name}” submits",
-        "pre_page": "The site {origin} is reachable",
-    },
-    "ru": {
-        "open": "Открыть страницу {url}",
-        "click_link": "Нажать на ссылку «{name}»",
-        "click_button": "Нажать на кнопку «{name}»",
-        "submit_empty": "Оставить форму пустой и нажать «{name}»",
-        "submit_defaults": "Оставить значения формы как есть и нажать «{name}»",
-        "fill": "Ввести «{value}» в поле «{name}»",
-        "exp_url": "Адрес страницы становится {value}",
-        "exp_heading": "Отображается заголовок «{value}»",
-        "exp_title": "Заголовок вкладки — «{value}»",
-        "exp_status": "Страница отвечает HTTP {value}",
-        "exp_dialog": "Открывается диалоговое окно",
-        "exp_dialog_text": "В диалоге отображается «{value}»",
-        "exp_validation": "Отображается сообщение «{value}»",
-        "exp_visible": "Элемент «{value}» виден",
-        "title_page": "Открытие страницы «{name}»",
-        "title_link": "Переход по ссылке «{name}» на {path}",
-        "title_broken_link": "Ссылка «{name}» ведёт на {path}, который отвечает HTTP {status}",
-        "title_external": "Внешняя ссылка «{name}» отображается",
-        "title_dialog": "Кнопка «{name}» открывает диалог",
-        "title_form_empty": "Форма «{name}» не принимает пустые поля",
-        "title_form_nav": "Отправка формы «{name}»",
-        "pre_page": "Сайт {origin} доступен",
-    },
-}
-
-
-@dataclass
-class Behaviour:
-    """One observed behaviour and the skeleton case that checks it; `facts` feed the model's prompt."""
-
-    kind: str  # page | link | external_link | dialog | form_validation | form_navigation
-    page: PageSnapshot
-    element: Element | None
-    case: TestCaseData
-    facts: list[str]
-
-
-def url_path(url: str) -> str:
-    """The path and query a QA engineer reads ("/search?q=mug"); "/" for the site's root."""
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def target_of(page: PageSnapshot, element: Element) -> Target:
-    return Target(
-        element_key=element.key,
-        page_url=page.url,
-        role=element.role,
-        name=element.name,
-        locator=element.locator,
-    )
-
-
-def _open_step(page: PageSnapshot, texts: dict[str, str]) -> Step:
-    return Step(n=1, action="open", text=texts["open"].format(url=page.url), data=page.url)
+TEXTS = sections("case")
 
 
 def _page_label(page: PageSnapshot) -> str:
     return (page.headings[0] if page.headings else page.title) or url_path(page.url)
-
-
-def element_label(element: Element) -> str:
-    return element.name or element.locator.value or element.key
 
 
 STATE_TEXT_RE = re.compile(r"^\s*- (?:paragraph|status): (.+)$")
@@ -175,12 +83,14 @@ def page_behaviour(page: PageSnapshot, language: Language) -> Behaviour:
         )
     shown = state_texts(page)
     for text in shown:
-        expected.append(Expectation(kind="visible", value=text, text=texts["exp_visible"].format(value=text)))
+        expected.append(
+            Expectation(kind="visible", value=text, text=texts["exp_element_visible"].format(value=text))
+        )
     case = TestCaseData(
         page_url=page.url,
         title=texts["title_page"].format(name=_page_label(page)),
         preconditions=[texts["pre_page"].format(origin=origin(page.url))],
-        steps=[_open_step(page, texts)],
+        steps=[open_step(page, texts)],
         expected=expected,
         priority="high" if page.depth == 0 else "medium",
         tags=["smoke", "page"],
@@ -206,8 +116,10 @@ def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Beh
             page_url=page.url,
             title=texts["title_external"].format(name=name),
             preconditions=[texts["pre_page"].format(origin=origin(page.url))],
-            steps=[_open_step(page, texts)],
-            expected=[Expectation(kind="visible", value=name, text=texts["exp_visible"].format(value=name))],
+            steps=[open_step(page, texts)],
+            expected=[
+                Expectation(kind="visible", value=name, text=texts["exp_element_visible"].format(value=name))
+            ],
             priority="low",
             tags=["link", "external"],
         )
@@ -236,7 +148,7 @@ def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Beh
             name=name, path=url_path(outcome.url), status=outcome.status
         ),
         preconditions=[texts["pre_page"].format(origin=origin(page.url))],
-        steps=[_open_step(page, texts), click],
+        steps=[open_step(page, texts), click],
         expected=expected,
         priority="high" if broken else "medium",
         tags=["link", "navigation", "broken"] if broken else ["link", "navigation"],
@@ -272,7 +184,7 @@ def dialog_behaviour(page: PageSnapshot, button: Element, language: Language) ->
         title=texts["title_dialog"].format(name=name),
         preconditions=[texts["pre_page"].format(origin=origin(page.url))],
         steps=[
-            _open_step(page, texts),
+            open_step(page, texts),
             Step(
                 n=2,
                 action="click",
@@ -306,7 +218,7 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
     notice = outcome.kind == "navigation" and bool(outcome.messages)
     prefilled = notice or any(field is not None and field.kind == "select" for field in fields)
     steps = [
-        _open_step(page, texts),
+        open_step(page, texts),
         Step(
             n=2,
             action="click",
@@ -355,7 +267,9 @@ def form_behaviour(page: PageSnapshot, form: Element, language: Language) -> Beh
             )
         for message in list(dict.fromkeys(outcome.messages))[:2]:
             expected.append(
-                Expectation(kind="text", value=message, text=texts["exp_visible"].format(value=message))
+                Expectation(
+                    kind="text", value=message, text=texts["exp_element_visible"].format(value=message)
+                )
             )
         case = TestCaseData(
             page_url=page.url,
@@ -381,8 +295,6 @@ def build_behaviours(crawl: CrawlResult, language: Language) -> list[Behaviour]:
 
     The same nav link on every page is one behaviour: it is tested from the first page that shows it.
     """
-    from planwright.pipeline.explored import explored_behaviours  # explored.py builds on this module
-
     behaviours: list[Behaviour] = []
     seen: set[tuple[str, str, str]] = set()
     builder: Callable[[PageSnapshot, Element, Language], Behaviour | None]

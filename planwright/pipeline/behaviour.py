@@ -1,0 +1,57 @@
+"""What every case builder shares: a behaviour (an observation and the grounded case that checks it)
+and the small helpers that word and target its steps.
+
+Why its own module: the page-load builder (`skeleton.py`) and the explored-behaviour builder
+(`explored.py`) both need these; with them here neither imports the other's internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from planwright.schemas import Element, PageSnapshot, Step, Target, TestCaseData
+
+
+@dataclass
+class Behaviour:
+    """One observed behaviour and the skeleton case that checks it; `facts` feed the model's prompt."""
+
+    kind: str  # page | link | external_link | dialog | form_validation | form_navigation | explored_*
+    page: PageSnapshot
+    element: Element | None
+    case: TestCaseData
+    facts: list[str]
+
+
+def url_path(url: str) -> str:
+    """The path and query a QA engineer reads ("/search?q=mug"); "/" for the site's root."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def origin(url: str) -> str:
+    """scheme://host[:port], what a precondition names and what same-origin means."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def target_of(page: PageSnapshot, element: Element) -> Target:
+    """A step's target: the crawled element by key, with the locator that finds it again."""
+    return Target(
+        element_key=element.key,
+        page_url=page.url,
+        role=element.role,
+        name=element.name,
+        locator=element.locator,
+    )
+
+
+def element_label(element: Element) -> str:
+    """What a step calls an element: its accessible name, else its locator's value, else its key."""
+    return element.name or element.locator.value or element.key
+
+
+def open_step(page: PageSnapshot, texts: dict[str, str]) -> Step:
+    """Every case starts by opening the page it was observed on."""
+    return Step(n=1, action="open", text=texts["open"].format(url=page.url), data=page.url)
