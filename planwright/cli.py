@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     team.add_argument("--key-name", default="default", help="a label for the key (default: default)")
     team.add_argument("--db", help="database URL (default: DATABASE_URL)")
     commands.add_parser(
+        "target", help="a team's scheduled apps over the API: add, list, show, pause, resume, delete, run"
+    )
+    commands.add_parser(
         "sizing", help="memory and speed estimates for a model on a device (see --help)", add_help=False
     )
     return parser
@@ -229,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         from planwright.sizing.cli import main as sizing_main
 
         return sizing_main(argv[1:])
+    if argv and argv[0] == "target":
+        from planwright.targets.cli import main as target_main
+
+        return target_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "team":
         return create_team_key(args)

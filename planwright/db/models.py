@@ -159,3 +159,57 @@ class Generation(Base):
     dtype: Mapped[str] = mapped_column(String(20), default="")
     seed: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Target(Base):
+    """A team's app, planned again on a schedule. `next_run_at` is the schedule's record: the beat's
+    tick claims a due target by moving it forward (compare-and-set), so a run fires once."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10), default="ui")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    max_pages: Mapped[int] = mapped_column(Integer, default=10)
+    max_depth: Mapped[int] = mapped_column(Integer, default=2)
+    verify: Mapped[bool] = mapped_column(default=True)
+    auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # sealed like a plan's; never returned
+    cron: Mapped[str] = mapped_column(String(120), default="0 2 * * *")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    paused: Mapped[bool] = mapped_column(default=False)
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)  # None while paused
+    last_run_number: Mapped[int] = mapped_column(Integer, default=0)
+    webhook_url: Mapped[str | None] = mapped_column(Text)  # told when a run finishes
+    webhook_secret: Mapped[str | None] = mapped_column(Text)  # signs the webhook's body (HMAC-SHA256)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    runs: Mapped[list[TargetRun]] = relationship(
+        back_populates="target", cascade="all, delete-orphan", order_by="TargetRun.number"
+    )
+
+
+class TargetRun(Base):
+    """Run N of a target: the plan it produced, why it started, and what regression found."""
+
+    __tablename__ = "target_runs"
+    __table_args__ = (UniqueConstraint("target_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
+    trigger: Mapped[str] = mapped_column(String(20), default="schedule")  # schedule | manual
+    scheduled_for: Mapped[datetime | None] = mapped_column()  # the due time a scheduled run fired for
+    pinned: Mapped[bool] = mapped_column(default=False)  # kept by retention
+    # The previous run's verified cases executed again before the crawl, one result per case.
+    regression: Mapped[list[Any]] = mapped_column(default=list)
+    regression_seconds: Mapped[float | None] = mapped_column(Float)
+    notified_at: Mapped[datetime | None] = mapped_column()  # the webhook was delivered
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    target: Mapped[Target] = relationship(back_populates="runs")
+    plan: Mapped[Plan | None] = relationship()

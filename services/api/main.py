@@ -16,7 +16,7 @@ from planwright.schemas import readable_errors
 from planwright.settings import get_settings
 from services.api.deps import API_KEY_COOKIE, LoginRequired
 from services.api.reconciler import ReconcilerThread
-from services.api.routes import health, plans, sizing, web
+from services.api.routes import health, plans, sizing, targets, web
 
 
 @asynccontextmanager
@@ -62,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(plans.router)
     app.include_router(sizing.router)
+    app.include_router(targets.router)
     app.include_router(web.router)
     return app
 

@@ -1,0 +1,122 @@
+"""`planwright target add|list|show|pause|resume|delete|run`: a team's targets over the HTTP API.
+
+It talks to the api service (PLANWRIGHT_API_URL, PLANWRIGHT_API_KEY), so the CLI sees exactly what
+the team's key allows, the same checks and the same words as the API and the web page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import httpx
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planwright target", description=__doc__)
+    parser.add_argument("--api", default=os.environ.get("PLANWRIGHT_API_URL", DEFAULT_API_URL))
+    parser.add_argument("--api-key", default=os.environ.get("PLANWRIGHT_API_KEY"), help="the team's API key")
+    actions = parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="register an app; it runs on its schedule from now on")
+    add.add_argument("url")
+    add.add_argument("--name", help="default: the URL's host")
+    add.add_argument("--cron", default="0 2 * * *", help="five-field cron (default: 0 2 * * *)")
+    add.add_argument("--timezone", default="Europe/Moscow", help="IANA time zone (default: Europe/Moscow)")
+    add.add_argument("--language", choices=["en", "ru"], default="en")
+    add.add_argument("--max-pages", type=int, default=10)
+    add.add_argument("--max-depth", type=int, default=2)
+    add.add_argument("--no-verify", action="store_true")
+    add.add_argument("--paused", action="store_true", help="register it without running it")
+    add.add_argument("--webhook-url")
+    add.add_argument("--webhook-secret")
+    actions.add_parser("list", help="the team's targets, their last run and next run")
+    for name, text in (
+        ("show", "one target and its runs"),
+        ("pause", "stop its scheduled runs"),
+        ("resume", "schedule it again"),
+        ("delete", "delete it, its runs and their plans"),
+        ("run", "run it now"),
+    ):
+        actions.add_parser(name, help=text).add_argument("target_id", type=int)
+    return parser
+
+
+def _line(target: dict[str, Any]) -> str:
+    last = target.get("last_run")
+    last_text = f"run {last['number']} {last['status'] or 'deleted'}" if last else "no runs yet"
+    when = "paused" if target["paused"] else f"next {target['next_run_at']}"
+    return (
+        f"{target['id']:>4}  {target['name']}  {target['url']}  "
+        f"[{target['cron']} {target['timezone']}; {when}; {last_text}]"
+    )
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        try:
+            message = response.json().get("message") or response.json().get("detail")
+        except ValueError:
+            message = response.text
+        raise SystemExit(f"error: {message} (HTTP {response.status_code})")
+    return response.json() if response.content else {}
+
+
+def run_command(args: argparse.Namespace, client: httpx.Client) -> int:
+    targets = "/api/v1/targets"
+    if args.action == "add":
+        body = {
+            "name": args.name or (httpx.URL(args.url).host or args.url),
+            "url": args.url,
+            "cron": args.cron,
+            "timezone": args.timezone,
+            "language": args.language,
+            "max_pages": args.max_pages,
+            "max_depth": args.max_depth,
+            "verify": not args.no_verify,
+            "paused": args.paused,
+            "webhook_url": args.webhook_url,
+            "webhook_secret": args.webhook_secret,
+        }
+        target = _answer(client.post(targets, json=body))
+        print(f"added target {target['id']}: {target['cron_description']} ({target['timezone']})")
+        print(_line(target))
+    elif args.action == "list":
+        page = _answer(client.get(targets, params={"limit": 200}))
+        for target in page["data"]:
+            print(_line(target))
+        print(f"{page['total']} target(s)")
+    elif args.action == "show":
+        target = _answer(client.get(f"{targets}/{args.target_id}"))
+        print(_line(target))
+        for run in _answer(client.get(f"{targets}/{args.target_id}/runs", params={"limit": 200}))["data"]:
+            print(
+                f"  run {run['number']:>3}  {run['trigger']:<8} {run['status'] or 'deleted':<10} "
+                f"plan {run['plan_id']}  {run['created_at']}"
+            )
+    elif args.action in ("pause", "resume"):
+        target = _answer(client.patch(f"{targets}/{args.target_id}", json={"paused": args.action == "pause"}))
+        print(_line(target))
+    elif args.action == "delete":
+        _answer(client.delete(f"{targets}/{args.target_id}"))
+        print(f"deleted target {args.target_id}")
+    elif args.action == "run":
+        run = _answer(client.post(f"{targets}/{args.target_id}/runs"))
+        print(f"run {run['number']} of target {args.target_id} queued: plan {run['plan_id']}")
+    return 0
+
+
+def main(argv: list[str], client: httpx.Client | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if client is not None:
+        return run_command(args, client)
+    headers = {"X-API-Key": args.api_key} if args.api_key else {}
+    try:
+        with httpx.Client(base_url=args.api, headers=headers, timeout=30) as own_client:
+            return run_command(args, own_client)
+    except httpx.HTTPError as error:
+        print(f"error: the api at {args.api} is unreachable: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,118 @@
+"""The targets API's requests and answers (pydantic; the ORM rows stay in planwright.db.models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+from planwright.schemas import AuthSpec, CaseCounts, Language, PlanKind, PlanStatus, check_target_url
+from planwright.targets.schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, check_cron, check_timezone
+
+
+class _TargetFields(BaseModel):
+    @field_validator("url", "webhook_url", check_fields=False)
+    @classmethod
+    def _url_is_http(cls, value: str | None) -> str | None:
+        return None if value is None else check_target_url(value)
+
+    @field_validator("cron", check_fields=False)
+    @classmethod
+    def _cron_is_valid(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)
+
+    @field_validator("timezone", check_fields=False)
+    @classmethod
+    def _timezone_is_iana(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @field_validator("kind", check_fields=False)
+    @classmethod
+    def _kind_supported(cls, value: str | None) -> str | None:
+        if value not in (None, "ui"):
+            raise ValueError("only 'ui' targets are supported so far; OpenAPI ('api') plans are planned")
+        return value
+
+
+class TargetCreate(_TargetFields):
+    name: str = Field(min_length=1, max_length=200, description="What the team calls the app")
+    url: str = Field(description="The web application: an http:// or https:// URL")
+    language: Language = "en"
+    max_pages: int = Field(default=10, ge=1, le=200)
+    max_depth: int = Field(default=2, ge=0, le=10)
+    kind: PlanKind = "ui"
+    verify: bool = True
+    auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")
+    cron: str = Field(default=DEFAULT_CRON, description="Five-field cron expression, in `timezone`")
+    timezone: str = Field(default=DEFAULT_TIMEZONE, description="IANA time zone of the cron expression")
+    paused: bool = False
+    webhook_url: str | None = Field(default=None, description="POSTed a signed JSON when a run finishes")
+    webhook_secret: str | None = Field(default=None, max_length=500, description="HMAC key; never echoed")
+
+
+class TargetUpdate(_TargetFields):
+    """Only the fields sent change; a changed cron, time zone or pause takes effect at the next tick."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str | None = None
+    language: Language | None = None
+    max_pages: int | None = Field(default=None, ge=1, le=200)
+    max_depth: int | None = Field(default=None, ge=0, le=10)
+    verify: bool | None = None
+    auth: AuthSpec | None = None
+    cron: str | None = None
+    timezone: str | None = None
+    paused: bool | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = Field(default=None, max_length=500)
+
+
+class RunSummaryPublic(BaseModel):
+    number: int
+    trigger: str
+    plan_id: int | None
+    status: PlanStatus | None  # None once retention deleted the plan
+    status_reason: str | None
+    scheduled_for: datetime | None
+    created_at: datetime
+    finished_at: datetime | None
+    pinned: bool
+    counts: CaseCounts | None = None
+    links: dict[str, str]
+
+
+class RunsPublic(BaseModel):
+    data: list[RunSummaryPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class TargetPublic(BaseModel):
+    id: int
+    name: str
+    url: str
+    language: Language
+    kind: PlanKind
+    max_pages: int
+    max_depth: int
+    verify: bool
+    has_auth: bool
+    cron: str
+    cron_description: str
+    timezone: str
+    paused: bool
+    next_run_at: datetime | None
+    runs: int
+    last_run: RunSummaryPublic | None
+    webhook_url: str | None
+    has_webhook_secret: bool
+    created_at: datetime
+    links: dict[str, str]
+
+
+class TargetsPublic(BaseModel):
+    data: list[TargetPublic]
+    total: int
+    offset: int
+    limit: int

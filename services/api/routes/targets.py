@@ -1,0 +1,129 @@
+"""The targets API: CRUD, run now, run history, diff. Team-scoped exactly like plans: another team's
+target answers 404, as a missing one does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from planwright.db.models import Target, TargetRun
+from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
+from planwright.targets.schemas import (
+    RunsPublic,
+    RunSummaryPublic,
+    TargetCreate,
+    TargetPublic,
+    TargetsPublic,
+    TargetUpdate,
+)
+from planwright.targets.service import (
+    create_target,
+    delete_target,
+    read_run,
+    read_runs,
+    read_target,
+    read_targets,
+    update_target,
+)
+from services.api.deps import SessionDep, TeamDep
+from services.api.target_presenters import run_summary, target_public
+
+router = APIRouter(tags=["targets"])
+
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def target_or_404(session: SessionDep, team_id: int, target_id: int) -> Target:
+    target = read_target(session, team_id=team_id, target_id=target_id)
+    if target is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Target {target_id} not found.")
+    return target
+
+
+def run_or_404(session: SessionDep, target: Target, number: int) -> TargetRun:
+    run = read_run(session, target=target, number=number)
+    if run is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Run {number} of target {target.id} not found.")
+    return run
+
+
+@router.post("/api/v1/targets", status_code=status.HTTP_201_CREATED, response_model=TargetPublic)
+def create_target_route(
+    body: TargetCreate, session: SessionDep, team_id: TeamDep, response: Response
+) -> TargetPublic:
+    target = create_target(session, team_id=team_id, body=body)
+    public = target_public(session, target)
+    response.headers["Location"] = public.links["self"]
+    return public
+
+
+@router.get("/api/v1/targets", response_model=TargetsPublic)
+def read_targets_route(
+    session: SessionDep, team_id: TeamDep, offset: Offset = 0, limit: Limit = 50
+) -> TargetsPublic:
+    targets, total = read_targets(session, team_id=team_id, offset=offset, limit=limit)
+    return TargetsPublic(
+        data=[target_public(session, target) for target in targets], total=total, offset=offset, limit=limit
+    )
+
+
+@router.get("/api/v1/targets/{target_id}", response_model=TargetPublic)
+def read_target_route(target_id: int, session: SessionDep, team_id: TeamDep) -> TargetPublic:
+    return target_public(session, target_or_404(session, team_id, target_id))
+
+
+@router.patch("/api/v1/targets/{target_id}", response_model=TargetPublic)
+def update_target_route(
+    target_id: int, body: TargetUpdate, session: SessionDep, team_id: TeamDep
+) -> TargetPublic:
+    target = update_target(session, target=target_or_404(session, team_id, target_id), body=body)
+    return target_public(session, target)
+
+
+@router.delete("/api/v1/targets/{target_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_target_route(target_id: int, session: SessionDep, team_id: TeamDep) -> Response:
+    delete_target(session, target=target_or_404(session, team_id, target_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/api/v1/targets/{target_id}/runs", status_code=status.HTTP_202_ACCEPTED, response_model=RunSummaryPublic
+)
+def run_now_route(
+    target_id: int, session: SessionDep, team_id: TeamDep, response: Response
+) -> RunSummaryPublic:
+    """Run now: the same run as a scheduled one, outside the schedule (which stays as it was)."""
+    run = create_run(session, target=target_or_404(session, team_id, target_id), trigger="manual")
+    plan_id = plan_to_enqueue(run)
+    session.commit()
+    try:
+        enqueue_run(plan_id)
+    except Exception as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"Run {run.number} is recorded but the job queue (Redis) is unreachable: {error}. "
+            "It is sent again when the queue is back.",
+        ) from error
+    summary = run_summary(session, run)
+    response.headers["Location"] = summary.links["self"]
+    return summary
+
+
+@router.get("/api/v1/targets/{target_id}/runs", response_model=RunsPublic)
+def read_runs_route(
+    target_id: int, session: SessionDep, team_id: TeamDep, offset: Offset = 0, limit: Limit = 50
+) -> RunsPublic:
+    runs, total = read_runs(
+        session, target=target_or_404(session, team_id, target_id), offset=offset, limit=limit
+    )
+    return RunsPublic(
+        data=[run_summary(session, run) for run in runs], total=total, offset=offset, limit=limit
+    )
+
+
+@router.get("/api/v1/targets/{target_id}/runs/{number}", response_model=RunSummaryPublic)
+def read_run_route(target_id: int, number: int, session: SessionDep, team_id: TeamDep) -> RunSummaryPublic:
+    target = target_or_404(session, team_id, target_id)
+    return run_summary(session, run_or_404(session, target, number))

@@ -1,0 +1,190 @@
+"""The targets API against the real Postgres and Redis (no workers: the queue is inspected directly)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from planwright.db.models import Plan, Target, TargetRun
+from planwright.db.session import session_scope
+from planwright.sealing import is_sealed
+from planwright.teams import create_api_key, create_team
+from tests.api.test_plans_api import queued_plan_ids
+
+
+def new_team_key(database_url: str) -> str:
+    with session_scope(database_url) as session:
+        return create_api_key(session, team=create_team(session, name=f"team-{uuid.uuid4().hex[:8]}"))
+
+
+def create(client: TestClient, headers: dict[str, str] | None = None, **fields: object) -> dict:
+    body = {"name": "Shop", "url": "https://shop.example/", **fields}
+    response = client.post("/api/v1/targets", json=body, headers=headers or {})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_create_defaults_to_two_at_night_in_moscow_and_shows_the_next_run(client: TestClient) -> None:
+    before = datetime.now(UTC)
+    target = create(client)
+    assert target["cron"] == "0 2 * * *" and target["timezone"] == "Europe/Moscow"
+    assert target["cron_description"] == "At 02:00 every day"
+    next_run = datetime.fromisoformat(target["next_run_at"])
+    assert before < next_run
+    assert next_run.astimezone(UTC).hour == 23 and next_run.minute == 0  # 02:00 MSK is 23:00 UTC
+    assert (next_run - before).total_seconds() <= 24 * 3600
+    assert target["runs"] == 0 and target["last_run"] is None and not target["paused"]
+    assert client.get(target["links"]["self"]).json() == target
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"cron": "0 2 * *"}, "cron: must have five fields"),
+        ({"cron": "61 * * * *"}, "cron: is not a valid cron expression"),
+        ({"timezone": "Mars/Olympus"}, "timezone: must be an IANA time zone"),
+        ({"timezone": "+03:00"}, "timezone: must be an IANA time zone"),
+        ({"url": "file:///etc/passwd"}, "url: must be an http:// or https:// URL"),
+        ({"webhook_url": "javascript:alert(1)"}, "webhook_url: must be an http:// or https:// URL"),
+        ({"name": ""}, "name: String should have at least 1 character"),
+        ({"kind": "api"}, "only 'ui' targets are supported"),
+    ],
+)
+def test_bad_targets_get_422_with_a_readable_message(client: TestClient, fields: dict, message: str) -> None:
+    response = client.post("/api/v1/targets", json={"name": "x", "url": "https://a.example/", **fields})
+    assert response.status_code == 422, response.text
+    assert message in response.json()["message"]
+
+
+def test_patch_changes_the_schedule_and_pause_clears_the_next_run(client: TestClient) -> None:
+    target = create(client, cron="0 2 * * *", timezone="UTC")
+    url = target["links"]["self"]
+    changed = client.patch(url, json={"cron": "30 5 * * 1", "timezone": "Asia/Tokyo"}).json()
+    next_run = datetime.fromisoformat(changed["next_run_at"]).astimezone(UTC)
+    assert (next_run.hour, next_run.minute, next_run.weekday()) == (20, 30, 6)  # Monday 05:30 JST
+    paused = client.patch(url, json={"paused": True}).json()
+    assert paused["paused"] and paused["next_run_at"] is None
+    resumed = client.patch(url, json={"paused": False}).json()
+    assert resumed["next_run_at"] == changed["next_run_at"]
+    assert client.patch(url, json={"cron": "nope"}).status_code == 422
+    assert client.patch(url, json={"name": "Shop 2"}).json()["next_run_at"] == changed["next_run_at"]
+
+
+def test_list_is_paginated_and_newest_first(client: TestClient, api_env: dict[str, str]) -> None:
+    headers = {"X-API-Key": new_team_key(api_env["DATABASE_URL"])}
+    ids = [create(client, headers, name=f"app {n}")["id"] for n in range(5)]
+    page = client.get("/api/v1/targets", params={"limit": 2}, headers=headers).json()
+    assert page["total"] == 5 and [t["id"] for t in page["data"]] == ids[::-1][:2]
+    rest = client.get("/api/v1/targets", params={"limit": 2, "offset": 4}, headers=headers).json()
+    assert [t["id"] for t in rest["data"]] == ids[:1]
+    assert client.get("/api/v1/targets", params={"limit": 0}, headers=headers).status_code == 422
+
+
+def test_run_now_creates_a_plan_linked_to_its_run_number_and_enqueues_it(
+    client: TestClient, api_env: dict[str, str]
+) -> None:
+    target = create(client, max_pages=3, language="ru")
+    first = client.post(target["links"]["run_now"])
+    assert first.status_code == 202, first.text
+    second = client.post(target["links"]["run_now"]).json()
+    run = first.json()
+    assert (run["number"], second["number"]) == (1, 2) and run["trigger"] == "manual"
+    assert run["status"] == "queued" and first.headers["location"] == run["links"]["self"]
+    assert {run["plan_id"], second["plan_id"]} <= set(queued_plan_ids(api_env["REDIS_URL"]))
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        plan = session.get(Plan, run["plan_id"])
+        assert (
+            plan is not None and plan.url == target["url"] and plan.max_pages == 3 and plan.language == "ru"
+        )
+    runs = client.get(target["links"]["runs"]).json()
+    assert runs["total"] == 2 and [r["number"] for r in runs["data"]] == [2, 1]
+    assert client.get(run["links"]["self"]).json()["plan_id"] == run["plan_id"]
+    assert client.get(run["links"]["plan"]).status_code == 200
+    shown = client.get(target["links"]["self"]).json()
+    assert shown["runs"] == 2 and shown["last_run"]["number"] == 2
+    assert shown["next_run_at"] == target["next_run_at"]  # run now leaves the schedule as it was
+    assert client.get(f"{target['links']['runs']}/3").status_code == 404
+
+
+def test_login_and_webhook_secret_are_sealed_and_never_echoed(
+    client: TestClient, api_env: dict[str, str]
+) -> None:
+    target = create(
+        client,
+        auth={"headers": {"Authorization": "Bearer s3cret-token"}},
+        webhook_url="https://hooks.example/planwright",
+        webhook_secret="hook-s3cret",
+    )
+    assert "s3cret" not in str(target) and target["has_auth"] and target["has_webhook_secret"]
+    run = client.post(target["links"]["run_now"]).json()
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        row = session.get(Target, target["id"])
+        plan = session.get(Plan, run["plan_id"])
+        assert row is not None and plan is not None
+        sealed_everywhere = is_sealed(row.auth) and is_sealed(plan.auth)
+        assert sealed_everywhere or (plan.auth or {}).get("headers") == {
+            "Authorization": "Bearer s3cret-token"
+        }
+        assert "hook-s3cret" not in (row.webhook_secret or "") or not sealed_everywhere
+
+
+def test_delete_removes_the_target_its_runs_and_their_plans(
+    client: TestClient, api_env: dict[str, str]
+) -> None:
+    target = create(client)
+    run = client.post(target["links"]["run_now"]).json()
+    assert client.delete(target["links"]["self"]).status_code == 204
+    assert client.get(target["links"]["self"]).status_code == 404
+    assert client.post(target["links"]["run_now"]).status_code == 404
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        assert session.get(Plan, run["plan_id"]) is None
+        assert session.scalar(select(TargetRun).where(TargetRun.target_id == target["id"])) is None
+
+
+def api_routes(routes: list) -> list[APIRoute]:
+    """Every APIRoute of the app, also inside included routers (FastAPI 0.165 keeps them nested)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found.extend(api_routes(route.original_router.routes))
+    return found
+
+
+def _path_for(route: APIRoute, target_id: int) -> str:
+    return re.sub(r"\{[^}]+\}", lambda m: str(target_id) if m.group(0) == "{target_id}" else "1", route.path)
+
+
+def test_every_target_route_is_team_scoped(client: TestClient, api_env: dict[str, str]) -> None:
+    """Iterates the app's routes, so a route added later cannot forget the team check."""
+    owner = {"X-API-Key": new_team_key(api_env["DATABASE_URL"])}
+    stranger_key = new_team_key(api_env["DATABASE_URL"])
+    stranger = {"X-API-Key": stranger_key, "Cookie": f"planwright_api_key={stranger_key}"}
+    target = create(client, owner)
+    assert client.post(target["links"]["run_now"], headers=owner).status_code == 202
+    routes = [
+        (method, route)
+        for route in api_routes(client.app.routes)  # type: ignore[attr-defined]
+        if "{target_id}" in route.path
+        for method in sorted(route.methods)
+    ]
+    assert len(routes) >= 6, routes
+    for method, route in routes:
+        path = _path_for(route, target["id"])
+        json_body = {} if method in ("PATCH", "PUT", "POST") else None
+        response = client.request(method, path, headers=stranger, json=json_body)
+        assert response.status_code == 404, f"{method} {path} answered another team {response.status_code}"
+    listed = client.get("/api/v1/targets", params={"limit": 200}, headers=stranger).json()
+    assert target["id"] not in {t["id"] for t in listed["data"]}
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        assert session.get(Target, target["id"]) is not None  # the stranger's DELETE did nothing
+        runs = session.scalars(select(TargetRun).where(TargetRun.target_id == target["id"])).all()
+        assert [run.number for run in runs] == [1]  # nor did its "run now"
+    assert client.get(target["links"]["self"], headers=owner).status_code == 200

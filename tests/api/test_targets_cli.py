@@ -1,0 +1,51 @@
+"""`planwright target …` against the real api (the test client is an httpx client)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from planwright.cli import main as planwright_main
+from planwright.targets.cli import main
+
+
+def test_target_commands_add_list_pause_resume_run_show_delete(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["add", "https://cli.example/", "--cron", "15 3 * * *", "--timezone", "UTC"], client) == 0
+    added = capsys.readouterr().out
+    assert "At 03:15 every day (UTC)" in added and "cli.example" in added
+    found = re.search(r"added target (\d+)", added)
+    assert found
+    target_id = found.group(1)
+
+    assert main(["list"], client) == 0
+    assert re.search(
+        rf"^\s*{target_id}  cli\.example  https://cli\.example/  \[15 3 \* \* \* UTC; next ",
+        capsys.readouterr().out,
+        re.M,
+    )
+    assert main(["pause", target_id], client) == 0
+    assert "paused" in capsys.readouterr().out
+    assert main(["resume", target_id], client) == 0
+    assert "next 20" in capsys.readouterr().out
+    assert main(["run", target_id], client) == 0
+    assert re.search(rf"run 1 of target {target_id} queued: plan \d+", capsys.readouterr().out)
+    assert main(["show", target_id], client) == 0
+    assert re.search(r"run   1  manual   queued", capsys.readouterr().out)
+    assert main(["delete", target_id], client) == 0
+    with pytest.raises(SystemExit, match=f"Target {target_id} not found"):
+        main(["show", target_id], client)
+
+
+def test_bad_cron_is_refused_with_the_api_words(client: TestClient) -> None:
+    with pytest.raises(SystemExit, match="cron: must have five fields"):
+        main(["add", "https://cli.example/", "--cron", "every night"], client)
+
+
+def test_planwright_target_is_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        planwright_main(["target", "--help"])
+    assert "add" in capsys.readouterr().out
