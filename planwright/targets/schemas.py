@@ -11,6 +11,16 @@ from planwright.targets.schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, check_cr
 
 
 class _TargetFields(BaseModel):
+    def target_urls(self) -> list[tuple[str, str]]:
+        """The URLs the browser and the webhook are sent to, by field: what the network policy judges."""
+        auth = getattr(self, "auth", None)
+        urls = [
+            ("url", getattr(self, "url", None)),
+            ("auth.login.url", auth.login.url if auth and auth.login else None),
+            ("webhook_url", getattr(self, "webhook_url", None)),
+        ]
+        return [(field, url) for field, url in urls if url]
+
     @field_validator("url", "webhook_url", check_fields=False)
     @classmethod
     def _url_is_http(cls, value: str | None) -> str | None:

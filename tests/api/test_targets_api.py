@@ -53,6 +53,8 @@ def test_create_defaults_to_two_at_night_in_moscow_and_shows_the_next_run(client
         ({"url": "file:///etc/passwd"}, "url: must be an http:// or https:// URL"),
         ({"webhook_url": "javascript:alert(1)"}, "webhook_url: must be an http:// or https:// URL"),
         ({"name": ""}, "name: String should have at least 1 character"),
+        ({"url": "http://169.254.169.254/latest/"}, "url: refused by the network policy"),
+        ({"webhook_url": "http://169.254.169.254/hook"}, "webhook_url: refused by the network policy"),
         ({"kind": "api"}, "only 'ui' targets are supported"),
     ],
 )

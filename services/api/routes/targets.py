@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from planwright.db.models import Target, TargetRun
+from planwright.netpolicy import submission_refusals
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import (
     RunsPublic,
@@ -42,6 +44,13 @@ def target_or_404(session: SessionDep, team_id: int, target_id: int) -> Target:
     return target
 
 
+def refuse_denied_urls(body: TargetCreate | TargetUpdate) -> None:
+    """The same network policy as a plan's submission: a 422 naming the field and the reason."""
+    refusals = submission_refusals(body.target_urls())
+    if refusals:
+        raise RequestValidationError(refusals)
+
+
 def run_or_404(session: SessionDep, target: Target, number: int) -> TargetRun:
     run = read_run(session, target=target, number=number)
     if run is None:
@@ -53,6 +62,7 @@ def run_or_404(session: SessionDep, target: Target, number: int) -> TargetRun:
 def create_target_route(
     body: TargetCreate, session: SessionDep, team_id: TeamDep, response: Response
 ) -> TargetPublic:
+    refuse_denied_urls(body)
     target = create_target(session, team_id=team_id, body=body)
     public = target_public(session, target)
     response.headers["Location"] = public.links["self"]
@@ -78,7 +88,9 @@ def read_target_route(target_id: int, session: SessionDep, team_id: TeamDep) -> 
 def update_target_route(
     target_id: int, body: TargetUpdate, session: SessionDep, team_id: TeamDep
 ) -> TargetPublic:
-    target = update_target(session, target=target_or_404(session, team_id, target_id), body=body)
+    target = target_or_404(session, team_id, target_id)
+    refuse_denied_urls(body)
+    target = update_target(session, target=target, body=body)
     return target_public(session, target)
 
 
