@@ -7,11 +7,20 @@ says. A case's step targets always point back at a crawled element by its key.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+# Postgres stores neither NUL nor a lone UTF-16 surrogate (a JSON "\\ud800" without its pair); caught
+# here they are a 422 naming the field, not a 500 from the database driver.
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+DB_INT_MAX = 2**31 - 1  # ids are Postgres `integer`
+DB_BIGINT_MAX = 2**63 - 1  # OFFSET takes a `bigint`
 
 Language = Literal["ru", "en"]
 PlanKind = Literal["ui", "api"]
@@ -180,6 +189,17 @@ class AuthSpec(BaseModel):
     basic_username: str | None = None
     basic_password: str | None = None
 
+    @field_validator("headers")
+    @classmethod
+    def _headers_are_http(cls, value: dict[str, str]) -> dict[str, str]:
+        """A name or value no HTTP request can carry would fail every page of the crawl (or split it)."""
+        for name, header_value in value.items():
+            if not HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
+            if CONTROL_CHARACTER.search(header_value.replace("\t", " ")):
+                raise ValueError(f"the value of {name} contains a control character (a line break?)")
+        return value
+
     def is_empty(self) -> bool:
         return not (self.storage_state or self.login or self.headers or self.basic_username)
 
@@ -279,12 +299,44 @@ def readable_errors(errors: Sequence[Mapping[str, Any]]) -> list[str]:
     return messages
 
 
+def unstorable_text_at(value: Any, path: str = "") -> str | None:
+    """The first place in a parsed JSON body holding text a database cannot store, with what it is."""
+    if isinstance(value, str):
+        found = UNSTORABLE_TEXT.search(value)
+        if found is None:
+            return None
+        what = "a NUL character" if found.group() == "\x00" else "a lone surrogate (half of a UTF-16 pair)"
+        return f"{path or 'body'}: contains {what} at position {found.start()}, which cannot be stored"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            problem = unstorable_text_at(str(key), where) or unstorable_text_at(item, where)
+            if problem:
+                return problem
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            problem = unstorable_text_at(item, f"{path}[{index}]")
+            if problem:
+                return problem
+    return None
+
+
 def check_target_url(value: str) -> str:
     """Only http(s) URLs with a host: the crawler must never be pointed at file:// or javascript:."""
     from urllib.parse import urlsplit
 
     value = value.strip()
-    parts = urlsplit(value)
+    control = CONTROL_CHARACTER.search(value) or UNSTORABLE_TEXT.search(value)
+    if control is not None:
+        raise ValueError(
+            f"contains the character U+{ord(control.group()):04X} at position {control.start()}; "
+            "a URL has no control characters (percent-encode them, e.g. %00)"
+        )
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as error:
+        raise ValueError(f"is not a URL that can be read ({error})") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError(f"must be an http:// or https:// URL, got scheme {parts.scheme or 'none'!r}")
     if not parts.hostname:
@@ -302,6 +354,14 @@ class PlanCreate(BaseModel):
     kind: PlanKind = "ui"
     verify: bool = True
     auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_storable(cls, data: Any) -> Any:
+        problem = unstorable_text_at(data)
+        if problem:
+            raise ValueError(problem)
+        return data
 
     @field_validator("url")
     @classmethod

@@ -340,3 +340,24 @@ def test_cli_custom_model_and_device(capsys: pytest.CaptureFixture[str]) -> None
 def test_cli_unknown_model_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert sizing.main(["--model", "gpt-5"]) == 2
     assert "known models" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"params": 5e-324}, "params"),  # was a ZeroDivisionError (a decode step of zero seconds): a 500
+    ({"params": 1e-300}, "params"),  # was an infinite speed
+    ({"params": "inf"}, "params"),
+    ({"params": "nan"}, "params"),
+    ({"params": 1e308}, "params"),
+    ({"memory_gb": 1e308, "bandwidth_gbs": 1e308}, "memory_gb"),
+    ({"memory_gb": 8, "bandwidth_gbs": 5e-324}, "bandwidth_gbs"),
+    ({"tflops": 5e-324}, "tflops"),
+    ({"params": 1e9, "layers": 10**24}, "layers"),
+    ({"compute_efficiency": 5e-324}, "compute_efficiency"),
+])
+def test_numbers_outside_what_hardware_spans_are_422_not_500(
+    client: TestClient, params: dict[str, object], field: str
+) -> None:
+    response = client.get("/api/v1/sizing", params=params)
+    assert response.status_code == 422, response.text
+    problems = {item["loc"][-1]: item["msg"] for item in response.json()["detail"]}
+    assert field in problems and problems[field].startswith("Input should be")

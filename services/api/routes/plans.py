@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from planwright.exports import EXPORTS, render_export
@@ -12,11 +12,20 @@ from planwright.netpolicy import submission_refusals
 from planwright.pipeline import store
 from planwright.plans import create_plan, read_plan, read_plans
 from planwright.queue import CRAWL_TASK, enqueue
-from planwright.schemas import PlanCreate, PlanPublic, PlansPublic, PlanSummaryPublic
+from planwright.schemas import (
+    DB_BIGINT_MAX,
+    DB_INT_MAX,
+    PlanCreate,
+    PlanPublic,
+    PlansPublic,
+    PlanSummaryPublic,
+)
 from services.api.deps import SessionDep, TeamDep
 from services.api.presenters import plan_public, plan_summary
 
 router = APIRouter(tags=["plans"])
+# Bounded like the database's column, so an id past it is a 422, not a driver error.
+PlanId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The plan's id")]
 
 
 def submit_plan(session: SessionDep, team_id: int, body: PlanCreate) -> PlanSummaryPublic:
@@ -69,7 +78,7 @@ def generate_plan_alias(
 def read_plans_route(
     session: SessionDep,
     team_id: TeamDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_BIGINT_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PlansPublic:
     plans, total = read_plans(session, team_id=team_id, offset=offset, limit=limit)
@@ -77,7 +86,7 @@ def read_plans_route(
 
 
 @router.get("/api/v1/plans/{plan_id}", response_model=PlanPublic)
-def read_plan_route(plan_id: int, session: SessionDep, team_id: TeamDep) -> PlanPublic:
+def read_plan_route(plan_id: PlanId, session: SessionDep, team_id: TeamDep) -> PlanPublic:
     plan = read_plan(session, team_id=team_id, plan_id=plan_id)
     if plan is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
@@ -85,7 +94,7 @@ def read_plan_route(plan_id: int, session: SessionDep, team_id: TeamDep) -> Plan
 
 
 @router.get("/api/v1/plans/{plan_id}/export.{fmt}", response_class=Response)
-def export_plan_route(plan_id: int, fmt: str, session: SessionDep, team_id: TeamDep) -> Response:
+def export_plan_route(plan_id: PlanId, fmt: str, session: SessionDep, team_id: TeamDep) -> Response:
     plan = read_plan(session, team_id=team_id, plan_id=plan_id)
     if plan is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")

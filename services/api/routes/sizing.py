@@ -144,23 +144,28 @@ def _unprocessable(message: str) -> HTTPException:
 @router.get("/sizing", response_model=SizingPublic)
 def read_sizing(
     model: Annotated[str | None, Query(description="catalogue model name")] = None,
-    params: Annotated[float | None, Query(gt=0, description="parameter count, instead of model")] = None,
-    layers: Annotated[int | None, Query(ge=1)] = None,
-    hidden: Annotated[int | None, Query(ge=1)] = None,
-    heads: Annotated[int | None, Query(ge=1)] = None,
-    kv_heads: Annotated[int | None, Query(ge=1)] = None,
-    head_dim: Annotated[int | None, Query(ge=1)] = None,
+    params: Annotated[
+        float | None, Query(ge=1e3, le=1e14, allow_inf_nan=False, description="parameter count, instead of model")
+    ] = None,
+    layers: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    hidden: Annotated[int | None, Query(ge=1, le=10_000_000)] = None,
+    heads: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    kv_heads: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    head_dim: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     format: Annotated[str, Query(description="FP32, BF16, FP16, FP8, INT8 or INT4")] = "BF16",
     context: Annotated[int | None, Query(ge=1, le=10_000_000)] = None,
     batch: Annotated[int, Query(ge=1, le=100_000)] = 1,
     device: Annotated[str | None, Query(description="catalogue device name")] = None,
-    memory_gb: Annotated[float | None, Query(gt=0)] = None,
-    bandwidth_gbs: Annotated[float | None, Query(gt=0)] = None,
-    tflops: Annotated[float | None, Query(gt=0)] = None,
-    bandwidth_efficiency: Annotated[float, Query(gt=0, le=1)] = DEFAULT_BANDWIDTH_EFFICIENCY,
-    compute_efficiency: Annotated[float, Query(gt=0, le=1)] = DEFAULT_COMPUTE_EFFICIENCY,
+    memory_gb: Annotated[float | None, Query(ge=1e-3, le=1e7, allow_inf_nan=False)] = None,
+    bandwidth_gbs: Annotated[float | None, Query(ge=1e-3, le=1e7, allow_inf_nan=False)] = None,
+    tflops: Annotated[float | None, Query(ge=1e-6, le=1e9, allow_inf_nan=False)] = None,
+    bandwidth_efficiency: Annotated[float, Query(ge=1e-3, le=1)] = DEFAULT_BANDWIDTH_EFFICIENCY,
+    compute_efficiency: Annotated[float, Query(ge=1e-3, le=1)] = DEFAULT_COMPUTE_EFFICIENCY,
 ) -> SizingPublic:
-    """Memory (weights + KV cache + overhead), decode speed and its bound, fit, and what else fits."""
+    """Memory (weights + KV cache + overhead), decode speed and its bound, fit, and what else fits.
+
+    Every number is bounded to what hardware and models span (a model of 10^-324 parameters made a
+    decode step of zero seconds and a ZeroDivisionError), so the arithmetic stays finite."""
     try:
         result = size(
             choose_model(model, params=params, layers=layers, hidden=hidden, heads=heads,

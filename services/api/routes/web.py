@@ -19,7 +19,7 @@ from planwright.schemas import PlanCreate, readable_errors
 from planwright.teams import team_for_api_key
 from services.api.deps import API_KEY_COOKIE, SessionDep, SettingsDep, WebTeamDep
 from services.api.presenters import plan_public, plan_summary
-from services.api.routes.plans import submit_plan
+from services.api.routes.plans import PlanId, submit_plan
 
 router = APIRouter(include_in_schema=False)
 MAX_STORAGE_STATE_BYTES = 2_000_000
@@ -95,7 +95,7 @@ def submit_plan_form(
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: int, request: Request, session: SessionDep, team_id: WebTeamDep) -> Response:
+def plan_page(plan_id: PlanId, request: Request, session: SessionDep, team_id: WebTeamDep) -> Response:
     plan = read_plan(session, team_id=team_id, plan_id=plan_id)
     if plan is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
