@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from planwright.schemas import readable_errors
 from planwright.settings import get_settings
+from services.api.csrf import CrossSiteRefusal
 from services.api.deps import API_KEY_COOKIE, LoginRequired
 from services.api.reconciler import ReconcilerThread
 from services.api.routes import health, plans, sizing, targets, web
@@ -58,6 +59,7 @@ def create_app() -> FastAPI:
             response.delete_cookie(API_KEY_COOKIE, httponly=True, samesite="strict")
         return response
 
+    app.add_middleware(CrossSiteRefusal)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(health.router)
     app.include_router(plans.router)
