@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     )
     reconcile_interval_s: float = 60.0
 
+    # targets (scheduled runs)
+    targets_tick_interval_s: float = Field(
+        default=30.0, gt=0, description="How often the beat service looks for due targets"
+    )
+    target_keep_runs: int = Field(
+        default=30, ge=1, description="Runs kept per target; older, unpinned runs' plans are deleted"
+    )
+    retention_interval_s: float = Field(default=3600.0, gt=0, description="How often retention runs")
+
 
 def secret_of(settings: Settings) -> str | None:
     """SECRET_KEY's value, or None when it is not set (logins then stay plain JSON)."""

@@ -9,4 +9,5 @@ SERVICE_COMMANDS: dict[str, list[str]] = {
         "--queues", "crawl", "--pool", "solo", "--loglevel", "INFO", "--hostname", "crawler@%h",
     ],
     "model_worker": ["python", "-m", "services.model_worker"],
+    "beat": ["celery", "-A", "services.beat", "beat", "--loglevel", "INFO"],
 }

@@ -30,7 +30,7 @@ DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-APP_SERVICES = ("migrate", "api", "crawler", "model_worker")
+APP_SERVICES = ("migrate", "api", "crawler", "model_worker", "beat")
 DEPENDS_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
 
@@ -110,7 +110,7 @@ def test_service_command_is_the_canonical_one(services: dict[str, dict[str, Any]
 def test_startup_order_and_restart_policies(services: dict[str, dict[str, Any]]) -> None:
     assert depends_on_names(services["migrate"]) == {"postgres": "service_healthy"}
     assert services["migrate"]["restart"] == "no"
-    for name in ("api", "crawler", "model_worker"):
+    for name in ("api", "crawler", "model_worker", "beat"):
         deps = depends_on_names(services[name])
         assert deps.get("migrate") == "service_completed_successfully", name
         assert deps.get("redis") == "service_healthy", name

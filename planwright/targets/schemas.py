@@ -77,6 +77,10 @@ class TargetUpdate(_TargetFields):
     webhook_secret: str | None = Field(default=None, max_length=500)
 
 
+class RunUpdate(BaseModel):
+    pinned: bool = Field(description="A pinned run is kept by retention")
+
+
 class RunSummaryPublic(BaseModel):
     number: int
     trigger: str

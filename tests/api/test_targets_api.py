@@ -112,6 +112,8 @@ def test_run_now_creates_a_plan_linked_to_its_run_number_and_enqueues_it(
     assert shown["runs"] == 2 and shown["last_run"]["number"] == 2
     assert shown["next_run_at"] == target["next_run_at"]  # run now leaves the schedule as it was
     assert client.get(f"{target['links']['runs']}/3").status_code == 404
+    pinned = client.patch(run["links"]["self"], json={"pinned": True}).json()
+    assert pinned["pinned"] and client.get(run["links"]["self"]).json()["pinned"]
 
 
 def test_login_and_webhook_secret_are_sealed_and_never_echoed(
@@ -160,6 +162,14 @@ def api_routes(routes: list) -> list[APIRoute]:
     return found
 
 
+# A valid body for each route that takes one, so the stranger's call reaches the team check; a 422 from
+# a new route means: add its body here.
+VALID_BODIES = {
+    ("PATCH", "/api/v1/targets/{target_id}"): {"name": "stolen", "paused": True},
+    ("PATCH", "/api/v1/targets/{target_id}/runs/{number}"): {"pinned": True},
+}
+
+
 def _path_for(route: APIRoute, target_id: int) -> str:
     return re.sub(r"\{[^}]+\}", lambda m: str(target_id) if m.group(0) == "{target_id}" else "1", route.path)
 
@@ -180,8 +190,9 @@ def test_every_target_route_is_team_scoped(client: TestClient, api_env: dict[str
     assert len(routes) >= 6, routes
     for method, route in routes:
         path = _path_for(route, target["id"])
-        json_body = {} if method in ("PATCH", "PUT", "POST") else None
+        json_body = VALID_BODIES.get((method, route.path))
         response = client.request(method, path, headers=stranger, json=json_body)
+        assert response.status_code != 422, f"{method} {route.path}: add a valid body to VALID_BODIES"
         assert response.status_code == 404, f"{method} {path} answered another team {response.status_code}"
     listed = client.get("/api/v1/targets", params={"limit": 200}, headers=stranger).json()
     assert target["id"] not in {t["id"] for t in listed["data"]}
@@ -189,4 +200,5 @@ def test_every_target_route_is_team_scoped(client: TestClient, api_env: dict[str
         assert session.get(Target, target["id"]) is not None  # the stranger's DELETE did nothing
         runs = session.scalars(select(TargetRun).where(TargetRun.target_id == target["id"])).all()
         assert [run.number for run in runs] == [1]  # nor did its "run now"
-    assert client.get(target["links"]["self"], headers=owner).status_code == 200
+    shown = client.get(target["links"]["self"], headers=owner).json()
+    assert shown["name"] == "Shop" and not shown["paused"] and not shown["last_run"]["pinned"]

@@ -65,8 +65,10 @@ class Services:
     log_dir: Path
     running: dict[str, ServiceProcess] = field(default_factory=dict)
 
-    def start(self, name: str, *, port: int | None = None) -> ServiceProcess:
-        log_path = self.log_dir / f"{name}.log"
+    def start(self, name: str, *, port: int | None = None, label: str | None = None) -> ServiceProcess:
+        """`label` names a second process of the same service (two beats), default: the service's name."""
+        label = label or name
+        log_path = self.log_dir / f"{label}.log"
         env = {
             **os.environ,
             **self.env,
@@ -82,8 +84,8 @@ class Services:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        service = ServiceProcess(name, process, log_path)
-        self.running[name] = service
+        service = ServiceProcess(label, process, log_path)
+        self.running[label] = service
         return service
 
     def logs(self) -> str:

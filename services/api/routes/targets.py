@@ -14,6 +14,7 @@ from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import (
     RunsPublic,
     RunSummaryPublic,
+    RunUpdate,
     TargetCreate,
     TargetPublic,
     TargetsPublic,
@@ -139,3 +140,14 @@ def read_runs_route(
 def read_run_route(target_id: int, number: int, session: SessionDep, team_id: TeamDep) -> RunSummaryPublic:
     target = target_or_404(session, team_id, target_id)
     return run_summary(session, run_or_404(session, target, number))
+
+
+@router.patch("/api/v1/targets/{target_id}/runs/{number}", response_model=RunSummaryPublic)
+def update_run_route(
+    target_id: int, number: int, body: RunUpdate, session: SessionDep, team_id: TeamDep
+) -> RunSummaryPublic:
+    """Pin a run (retention keeps it) or unpin it."""
+    run = run_or_404(session, target_or_404(session, team_id, target_id), number)
+    run.pinned = body.pinned
+    session.flush()
+    return run_summary(session, run)
