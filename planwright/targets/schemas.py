@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from planwright.schemas import AuthSpec, CaseCounts, Language, PlanKind, PlanStatus, check_target_url
+from planwright.schemas import (
+    AuthSpec,
+    CaseCounts,
+    Language,
+    PlanKind,
+    PlanStatus,
+    check_target_url,
+    unstorable_text_at,
+)
 from planwright.targets.schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, check_cron, check_timezone
 
 
 class _TargetFields(BaseModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_storable(cls, data: Any) -> Any:
+        """NUL bytes and lone surrogates are a 422 naming the field, as in a plan's body."""
+        problem = unstorable_text_at(data)
+        if problem:
+            raise ValueError(problem)
+        return data
+
     def target_urls(self) -> list[tuple[str, str]]:
         """The URLs the browser and the webhook are sent to, by field: what the network policy judges."""
         auth = getattr(self, "auth", None)

@@ -56,6 +56,7 @@ def test_create_defaults_to_two_at_night_in_moscow_and_shows_the_next_run(client
         ({"url": "http://169.254.169.254/latest/"}, "url: refused by the network policy"),
         ({"webhook_url": "http://169.254.169.254/hook"}, "webhook_url: refused by the network policy"),
         ({"kind": "api"}, "only 'ui' targets are supported"),
+        ({"name": "a\u0000b"}, "name: contains a NUL character"),
     ],
 )
 def test_bad_targets_get_422_with_a_readable_message(client: TestClient, fields: dict, message: str) -> None:
@@ -202,3 +203,9 @@ def test_every_target_route_is_team_scoped(client: TestClient, api_env: dict[str
         assert [run.number for run in runs] == [1]  # nor did its "run now"
     shown = client.get(target["links"]["self"], headers=owner).json()
     assert shown["name"] == "Shop" and not shown["paused"] and not shown["last_run"]["pinned"]
+
+
+def test_ids_past_the_database_columns_are_422s(client: TestClient) -> None:
+    assert client.get(f"/api/v1/targets/{2**31}").status_code == 422
+    assert client.get(f"/api/v1/targets/1/runs/{2**40}").status_code == 422
+    assert client.get("/api/v1/targets", params={"offset": 2**64}).status_code == 422

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from planwright.db.models import Target, TargetRun
 from planwright.netpolicy import submission_refusals
+from planwright.schemas import DB_BIGINT_MAX, DB_INT_MAX
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import (
     RunsPublic,
@@ -34,7 +35,10 @@ from services.api.target_presenters import run_summary, target_public
 
 router = APIRouter(tags=["targets"])
 
-Offset = Annotated[int, Query(ge=0)]
+# Bounded like the database's columns, so a number past them is a 422, not a driver error.
+Offset = Annotated[int, Query(ge=0, le=DB_BIGINT_MAX)]
+TargetId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The target's id")]
+RunNumber = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The run's number within its target")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
@@ -81,13 +85,13 @@ def read_targets_route(
 
 
 @router.get("/api/v1/targets/{target_id}", response_model=TargetPublic)
-def read_target_route(target_id: int, session: SessionDep, team_id: TeamDep) -> TargetPublic:
+def read_target_route(target_id: TargetId, session: SessionDep, team_id: TeamDep) -> TargetPublic:
     return target_public(session, target_or_404(session, team_id, target_id))
 
 
 @router.patch("/api/v1/targets/{target_id}", response_model=TargetPublic)
 def update_target_route(
-    target_id: int, body: TargetUpdate, session: SessionDep, team_id: TeamDep
+    target_id: TargetId, body: TargetUpdate, session: SessionDep, team_id: TeamDep
 ) -> TargetPublic:
     target = target_or_404(session, team_id, target_id)
     refuse_denied_urls(body)
@@ -96,7 +100,7 @@ def update_target_route(
 
 
 @router.delete("/api/v1/targets/{target_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_target_route(target_id: int, session: SessionDep, team_id: TeamDep) -> Response:
+def delete_target_route(target_id: TargetId, session: SessionDep, team_id: TeamDep) -> Response:
     delete_target(session, target=target_or_404(session, team_id, target_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -105,7 +109,7 @@ def delete_target_route(target_id: int, session: SessionDep, team_id: TeamDep) -
     "/api/v1/targets/{target_id}/runs", status_code=status.HTTP_202_ACCEPTED, response_model=RunSummaryPublic
 )
 def run_now_route(
-    target_id: int, session: SessionDep, team_id: TeamDep, response: Response
+    target_id: TargetId, session: SessionDep, team_id: TeamDep, response: Response
 ) -> RunSummaryPublic:
     """Run now: the same run as a scheduled one, outside the schedule (which stays as it was)."""
     run = create_run(session, target=target_or_404(session, team_id, target_id), trigger="manual")
@@ -126,7 +130,7 @@ def run_now_route(
 
 @router.get("/api/v1/targets/{target_id}/runs", response_model=RunsPublic)
 def read_runs_route(
-    target_id: int, session: SessionDep, team_id: TeamDep, offset: Offset = 0, limit: Limit = 50
+    target_id: TargetId, session: SessionDep, team_id: TeamDep, offset: Offset = 0, limit: Limit = 50
 ) -> RunsPublic:
     runs, total = read_runs(
         session, target=target_or_404(session, team_id, target_id), offset=offset, limit=limit
@@ -137,14 +141,16 @@ def read_runs_route(
 
 
 @router.get("/api/v1/targets/{target_id}/runs/{number}", response_model=RunSummaryPublic)
-def read_run_route(target_id: int, number: int, session: SessionDep, team_id: TeamDep) -> RunSummaryPublic:
+def read_run_route(
+    target_id: TargetId, number: RunNumber, session: SessionDep, team_id: TeamDep
+) -> RunSummaryPublic:
     target = target_or_404(session, team_id, target_id)
     return run_summary(session, run_or_404(session, target, number))
 
 
 @router.patch("/api/v1/targets/{target_id}/runs/{number}", response_model=RunSummaryPublic)
 def update_run_route(
-    target_id: int, number: int, body: RunUpdate, session: SessionDep, team_id: TeamDep
+    target_id: TargetId, number: RunNumber, body: RunUpdate, session: SessionDep, team_id: TeamDep
 ) -> RunSummaryPublic:
     """Pin a run (retention keeps it) or unpin it."""
     run = run_or_404(session, target_or_404(session, team_id, target_id), number)
