@@ -13,9 +13,12 @@ from sqlalchemy import select
 
 from planwright.db.models import Plan, Target, TargetRun
 from planwright.db.session import session_scope
+from planwright.pipeline import store
+from planwright.schemas import CrawlResult, TestCaseData
 from planwright.sealing import is_sealed
 from planwright.teams import create_api_key, create_team
 from tests.api.test_plans_api import queued_plan_ids
+from tests.verify.builders import exp
 
 
 def new_team_key(database_url: str) -> str:
@@ -209,3 +212,48 @@ def test_ids_past_the_database_columns_are_422s(client: TestClient) -> None:
     assert client.get(f"/api/v1/targets/{2**31}").status_code == 422
     assert client.get(f"/api/v1/targets/1/runs/{2**40}").status_code == 422
     assert client.get("/api/v1/targets", params={"offset": 2**64}).status_code == 422
+
+
+def finish_plan(database_url: str, plan_id: int, crawl: CrawlResult, cases: list[TestCaseData]) -> None:
+    """What the stages would have stored: the crawl, the cases, status done."""
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        store.save_crawl(session, plan, crawl)
+        store.add_cases(session, plan, cases, start=0)
+        plan.status = "done"
+
+
+def test_run_diff_against_the_previous_done_run(client: TestClient, api_env: dict[str, str]) -> None:
+    from tests.targets.test_diff import BASE, click_case, crawl, link
+
+    target = create(client, url=f"{BASE}/")
+    runs = [client.post(target["links"]["run_now"]).json() for _ in range(3)]
+    assert client.get(runs[0]["links"]["diff"]).status_code == 409  # still queued
+    old_link, new_link = (
+        link("e1", "Contacts", f"{BASE}/contacts"),
+        link("e1", "Contact us", f"{BASE}/contacts"),
+    )
+    finish_plan(
+        api_env["DATABASE_URL"],
+        runs[0]["plan_id"],
+        crawl({"/": [old_link]}),
+        [click_case(old_link, "/", [exp("url", "/contacts")], "Contacts opens")],
+    )
+    first = client.get(runs[0]["links"]["diff"]).json()
+    assert first["previous"] is None and [c["title"] for c in first["cases_added"]] == ["Contacts opens"]
+    with session_scope(api_env["DATABASE_URL"]) as session:  # run 2 failed: run 3 is compared with run 1
+        plan = session.get(Plan, runs[1]["plan_id"])
+        assert plan is not None
+        plan.status = "failed"
+    finish_plan(
+        api_env["DATABASE_URL"],
+        runs[2]["plan_id"],
+        crawl({"/": [new_link], "/blog": []}),
+        [click_case(new_link, "/", [exp("url", "/contacts")], "Contact us opens")],
+    )
+    diff = client.get(runs[2]["links"]["diff"]).json()
+    assert diff["number"] == 3 and diff["previous"] == 1
+    assert diff["pages_added"] == ["/blog"] and diff["cases_added"] == [] and diff["cases_removed"] == []
+    assert [(r["old_name"], r["new_name"]) for r in diff["elements_renamed"]] == [("Contacts", "Contact us")]
+    assert [c["old_title"] for c in diff["cases_changed"]] == ["Contacts opens"]

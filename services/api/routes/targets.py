@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from planwright.db.models import Target, TargetRun
 from planwright.netpolicy import submission_refusals
 from planwright.schemas import DB_BIGINT_MAX, DB_INT_MAX
+from planwright.targets.compare import RunNotComparable, run_diff
+from planwright.targets.diff import RunDiff
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import (
     RunsPublic,
@@ -157,3 +159,15 @@ def update_run_route(
     run.pinned = body.pinned
     session.flush()
     return run_summary(session, run)
+
+
+@router.get("/api/v1/targets/{target_id}/runs/{number}/diff", response_model=RunDiff)
+def read_run_diff_route(
+    target_id: TargetId, number: RunNumber, session: SessionDep, team_id: TeamDep
+) -> RunDiff:
+    """Against the latest earlier run that finished: pages, elements and cases added, gone, changed."""
+    run = run_or_404(session, target_or_404(session, team_id, target_id), number)
+    try:
+        return run_diff(session, run)
+    except RunNotComparable as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
