@@ -10,6 +10,8 @@ Alembic migrations, one Chromium, one model engine started once for all apps). C
 
     .venv/bin/python bench/quality.py                      # all apps, default model, CPU
     .venv/bin/python bench/quality.py --quick --apps todo  # small crawl, same table
+    .venv/bin/python bench/quality.py --apps real          # the 14 real-world-idiom apps (issue 10)
+    .venv/bin/python bench/quality.py --apps todo shop bmi # names and groups, see bench/quality_apps.py
     MODEL_PATH=/models/qwen .venv/bin/python bench/quality.py --json out.json
 """
 
@@ -26,7 +28,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make `bench`, `planwright` and `tests` importable
     sys.path.insert(0, str(ROOT))
 
+from bench.quality_apps import APPS, GROUPS, expand_apps  # noqa: E402
 from bench.quality_rules import (  # noqa: E402
     KnownElements,
     Scenario,
@@ -55,24 +57,6 @@ RESULTS_DIR = ROOT / "bench" / "results"
 SCENARIO_FILES = [ROOT / "tests" / "fixture_apps" / "scenarios.json"]
 SCENARIO_DIR = ROOT / "bench" / "scenarios"
 STAGES = ("crawl", "generate", "verify")
-
-
-def _serve(module: str, function: str) -> Callable[[], AbstractContextManager[str]]:
-    """Import a fixture app's serve function lazily: the bench must start even if one app is missing."""
-
-    def start() -> AbstractContextManager[str]:
-        import importlib
-
-        return getattr(importlib.import_module(module), function)()
-
-    return start
-
-
-APPS: dict[str, Callable[[], AbstractContextManager[str]]] = {
-    "todo": _serve("tests.fixture_apps.todo_app", "serve_todo_app"),
-    "shop": _serve("tests.fixture_apps.shop_app", "serve_shop_app"),
-    "fixture": _serve("tests.fixture_site.server", "serve_fixture_site"),
-}
 
 
 @dataclass
@@ -553,7 +537,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small crawl (max 3 pages, depth 1)")
     parser.add_argument(
-        "--apps", default="todo,shop,fixture", help=f"comma-separated, from {', '.join(APPS)}"
+        "--apps",
+        nargs="+",
+        default=["todo,shop,fixture"],
+        help=f"names or groups ({', '.join(GROUPS)}), space- or comma-separated, from {', '.join(APPS)}",
     )
     parser.add_argument(
         "--model-path", help="a local Hugging Face model directory (else MODEL_PATH / default)"
@@ -565,8 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    apps = [name.strip() for name in args.apps.split(",") if name.strip()]
-    unknown = [name for name in apps if name not in APPS]
+    apps, unknown = expand_apps(args.apps)
     if unknown:
         parser.error(f"unknown app(s) {', '.join(unknown)}; choose from {', '.join(APPS)}")
     max_pages = args.max_pages or (3 if args.quick else 10)

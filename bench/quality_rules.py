@@ -10,7 +10,14 @@ elements and *checks* its outcome. The rules therefore look only at the structur
 Scenarios (`tests/fixture_apps/scenarios.json`): `{id, title, page, must: [item, ...], destructive?,
 precondition?}`. Names and texts are compared after `normalize` (case-folded, typographic quotes made
 plain, whitespace collapsed). A `{typed}` in an item's `target_name` or `text` stands for the value the
-case typed in the step that matched the scenario's (latest) `fill` item. The items:
+case typed in the step that matched the scenario's (latest) `fill` item.
+
+`target_name` may be a LIST of acceptable names (`bench/scenarios/real.json`): an element with no accessible
+name of its own (an icon-only button, a clickable div) is named by whatever the page offers for it — visible
+text, aria-label, title, id, data-testid, the icon class word (`fa-play` → "play"), alt, placeholder, nearby
+label text — and a step on it counts when its target's name matches ANY ONE of them under the item's usual
+rule (equality, or containment for fields), each normalised. An id like `btn-play` is listed as written and,
+if wanted, as words ("btn play"); nothing splits or guesses names beyond the list. The items:
 
 - `click`  — a step with action `click`, `submit` or `check` whose target name equals `target_name`;
 - `check`  — a step with action `check` or `click` on a target named `target_name`;
@@ -114,7 +121,7 @@ class MustItem:
     """One thing a scenario requires of a case."""
 
     kind: str  # click | check | hover | dblclick | fill | select | press | reload | back | expect
-    target_name: str | None = None
+    target_name: str | tuple[str, ...] | None = None  # a tuple: acceptable names, any one matches
     text: str | None = None
     what: str | None = None  # expect: url | heading | text | visible | validation
     invalid: bool = False  # fill: the value must be one the field refuses
@@ -131,19 +138,32 @@ class MustItem:
         if what is not None and what not in EXPECT_KINDS:
             raise ValueError(f"unknown expect kind {what!r} (expected one of {', '.join(EXPECT_KINDS)})")
         target, text = data.get("target_name"), data.get("text")
+        if isinstance(target, list | tuple):
+            if not target:
+                raise ValueError(f"{kind}: an empty list of target names")
+            target = tuple(str(name) for name in target)
+        elif target is not None:
+            target = str(target)
         return cls(
             kind,
-            str(target) if target is not None else None,
+            target,
             str(text) if text is not None else None,
             str(what) if what is not None else None,
             bool(data.get("invalid", False)),
             int(data.get("min_length", 0)),
         )
 
+    @property
+    def target_names(self) -> tuple[str, ...]:
+        """The acceptable names, one or many, so matching treats a plain name as a list of one."""
+        if self.target_name is None:
+            return ()
+        return self.target_name if isinstance(self.target_name, tuple) else (self.target_name,)
+
     def describe(self) -> str:
         parts = [self.kind if not self.what else f"expect {self.what}"]
         if self.target_name:
-            parts.append(f"“{self.target_name}”")
+            parts.append(" / ".join(f"“{name}”" for name in self.target_names))
         if self.text is not None and (self.text or self.kind == "fill"):
             parts.append(f"“{self.text}”" if self.kind == "expect" else f"text “{self.text}”")
         if self.min_length:
@@ -203,6 +223,15 @@ def _resolve(text: str | None, typed: str | None) -> str | None:
     return text.replace(TYPED, typed)
 
 
+def _name_matches(kind: str, wanted: str, name: str, typed: str | None) -> bool:
+    """One acceptable name against a step's (normalised) target name: containment for fields, else equality."""
+    resolved = _resolve(wanted, typed)
+    if resolved is None:
+        return False
+    resolved = normalize(resolved)
+    return resolved in name if kind in FIELD_KINDS else resolved == name
+
+
 def step_matches(item: MustItem, step: Step, typed: str | None = None, *, first: bool = False) -> bool:
     """Does this step do what an action item asks? `first`: the case's opening step (not a reload)."""
     actions = ACTIONS_FOR.get(item.kind)
@@ -220,11 +249,8 @@ def step_matches(item: MustItem, step: Step, typed: str | None = None, *, first:
     if step.target is None:
         return False
     if item.target_name is not None:
-        wanted = _resolve(item.target_name, typed)
-        if wanted is None:
-            return False
-        name, wanted = normalize(step.target.name), normalize(wanted)
-        if not (wanted in name if item.kind in FIELD_KINDS else wanted == name):
+        name = normalize(step.target.name)
+        if not any(_name_matches(item.kind, wanted, name, typed) for wanted in item.target_names):
             return False
     if item.kind == "fill" and len(step.data or "") < item.min_length:
         return False
@@ -241,8 +267,13 @@ def expectation_matches(item: MustItem, expectation: Expectation, typed: str | N
         return False
     if item.what is not None and expectation.kind not in EXPECT_KINDS[item.what]:
         return False
-    text = _resolve(item.text if item.text is not None else item.target_name, typed)
-    if text is None and (item.text or item.target_name):
+    wanted = (item.text,) if item.text is not None else item.target_names or (None,)
+    return any(_expectation_has(item, text, expectation, typed) for text in wanted)
+
+
+def _expectation_has(item: MustItem, wanted: str | None, expectation: Expectation, typed: str | None) -> bool:
+    text = _resolve(wanted, typed)
+    if text is None and wanted:
         return False  # it needs {typed} and the case typed nothing
     needle = normalize(text)
     if not needle:

@@ -291,6 +291,66 @@ def test_the_repositorys_reference_scenarios_load() -> None:
     assert all(scenarios for scenarios in apps.values())
 
 
+PLAY = scenario(
+    {"kind": "click", "target_name": ["play", "btn-play", "btn play", "fa-play"]},
+    {"kind": "expect", "what": "text", "text": "Playing"},
+)
+PLAYING = [Expectation(kind="text", value="Playing")]
+
+
+@pytest.mark.parametrize("name", ["play", "PLAY", "btn-play", "Btn Play", "fa-play"])
+def test_a_list_of_target_names_accepts_any_one_of_them_normalised(name: str) -> None:
+    assert scenario_covered(PLAY, [case([step(2, "click", name)], PLAYING)])
+
+
+@pytest.mark.parametrize("name", ["playBtn", "play button", "pla", "btn", "▶"])
+def test_a_list_of_target_names_accepts_nothing_else(name: str) -> None:
+    """No splitting or guessing: camelCase, extra words and parts of a listed name do not match."""
+    assert not scenario_covered(PLAY, [case([step(2, "click", name)], PLAYING)])
+
+
+def test_a_list_keeps_each_kinds_rule_fields_by_containment_typed_substituted() -> None:
+    bill = scenario(
+        {"kind": "fill", "target_name": ["Bill", "bill-amount"]},
+        {"kind": "check", "target_name": ["{typed}", "toggle"]},
+        {"kind": "expect", "what": "text", "text": "{typed}"},
+    )
+    shown = [Expectation(kind="text", value="120")]
+    assert scenario_covered(
+        bill, [case([step(2, "fill", "Bill total", "120"), step(3, "check", "120")], shown)]
+    )
+    assert scenario_covered(
+        bill, [case([step(2, "fill", "bill-amount", "120"), step(3, "check", "toggle")], shown)]
+    )
+    assert not scenario_covered(
+        bill, [case([step(2, "fill", "Tip", "120"), step(3, "check", "toggle")], shown)]
+    )
+    assert not scenario_covered(
+        bill, [case([step(2, "fill", "Bill", "120"), step(3, "check", "121")], shown)]
+    )
+    # The list does not loosen the action: a hover on a listed name is still not a check.
+    assert not scenario_covered(
+        bill, [case([step(2, "fill", "Bill", "120"), step(3, "hover", "toggle")], shown)]
+    )
+
+
+def test_an_expect_item_named_by_a_list_matches_any_name_and_describes_all() -> None:
+    named = scenario({"kind": "expect", "target_name": ["Edit task", "edit"]})
+    assert scenario_covered(named, [case([], [Expectation(kind="visible", value='textbox "edit"')])])
+    assert not scenario_covered(named, [case([], [Expectation(kind="visible", value="Add")])])
+    assert PLAY.must[0].describe() == "click “play” / “btn-play” / “btn play” / “fa-play”"
+    with pytest.raises(ValueError, match="empty list"):
+        scenario({"kind": "click", "target_name": []})
+
+
+def test_the_real_apps_reference_scenarios_load_with_lists_and_tags() -> None:
+    path = Path(__file__).resolve().parents[2] / "bench" / "scenarios" / "real.json"
+    apps = load_scenarios(json.loads(path.read_text(encoding="utf-8")))
+    assert len(apps) >= 12
+    assert all(5 <= len(scenarios) <= 15 for scenarios in apps.values())
+    assert any(isinstance(item.target_name, tuple) for s in apps["player"] for item in s.must)
+
+
 def test_grounding_needs_a_known_key_on_the_same_page_with_the_same_name() -> None:
     known = {(PAGE, "e2", "New task"), (PAGE, "e3", "Add")}
     assert case_grounded(add_task_case(), known)
