@@ -9,6 +9,7 @@ from planwright.db.models import Plan, TargetRun
 from planwright.pipeline import store
 from planwright.schemas import CrawlResult
 from planwright.targets.diff import RunDiff, diff_runs
+from planwright.targets.schemas import RegressionResult, regression_counts
 
 
 class RunNotComparable(Exception):
@@ -38,7 +39,7 @@ def run_diff(session: Session, run: TargetRun) -> RunDiff:
     else:
         old_crawl = store.load_crawl(session, previous.plan)
         old_cases = store.plan_export(session, previous.plan).cases
-    return diff_runs(
+    diff = diff_runs(
         number=run.number,
         previous=previous.number if previous else None,
         old_crawl=old_crawl,
@@ -46,3 +47,6 @@ def run_diff(session: Session, run: TargetRun) -> RunDiff:
         new_crawl=new_crawl,
         new_cases=new_cases,
     )
+    diff.regression = [RegressionResult.model_validate(item) for item in run.regression or []]
+    diff.regression_counts = regression_counts(diff.regression)
+    return diff

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from planwright.exports.common import expectation_text, ordered_steps
 from planwright.schemas import CrawlResult, Element, Locator, PageSnapshot, TestCaseData
+from planwright.targets.schemas import RegressionResult
 
 NUMBER_SEGMENT = re.compile(r"^\d+$")
 ID_SEGMENT = re.compile(r"^(?=.*\d)[0-9a-fA-F-]{8,}$")  # hex ids and UUIDs
@@ -78,6 +79,9 @@ class RunDiff(BaseModel):
     cases_removed: list[CaseRef] = Field(default_factory=list)
     cases_changed: list[CaseChanged] = Field(default_factory=list)
     cases_unchanged: int = 0
+    # The previous run's verified cases executed again before this run's crawl.
+    regression: list[RegressionResult] = Field(default_factory=list)
+    regression_counts: dict[str, int] = Field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not any(

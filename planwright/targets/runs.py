@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 from planwright.db.models import Target, TargetRun, utcnow
 from planwright.db.session import session_scope
 from planwright.plans import create_plan
-from planwright.queue import CRAWL_TASK, enqueue
+from planwright.queue import enqueue
 from planwright.sealing import SealError, unseal
 from planwright.settings import get_settings, secret_of
 from planwright.targets.schedule import next_run_after
 
 log = logging.getLogger(__name__)
 
+# The run's first task: the previous run's verified cases again (the crawler worker), then the crawl.
+REGRESS_TASK = "planwright.regress_run"
 # Due targets one tick starts at most; the rest wait for the next tick (a tick stays short).
 TICK_BATCH = 50
 
@@ -70,9 +72,10 @@ def plan_to_enqueue(run: TargetRun) -> int | None:
 
 
 def enqueue_run(plan_id: int | None) -> None:
-    """After the commit, as every enqueue: a lost message leaves a queued plan the reconciler re-sends."""
+    """After the commit, as every enqueue: a lost message leaves a queued plan the reconciler re-sends
+    (straight to its crawl: a lost regression is a missing section, never a lost run)."""
     if plan_id is not None:
-        enqueue(CRAWL_TASK, plan_id)
+        enqueue(REGRESS_TASK, plan_id)
 
 
 def claim_due_targets(session: Session, *, now: datetime, limit: int = TICK_BATCH) -> list[TargetRun]:

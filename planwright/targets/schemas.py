@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -148,3 +148,32 @@ class TargetsPublic(BaseModel):
     total: int
     offset: int
     limit: int
+
+
+RegressionStatus = Literal["still_passes", "now_fails", "not_executable", "healed"]
+
+
+class Heal(BaseModel):
+    """A step re-grounded onto today's element of the same role and name, label or test id."""
+
+    step: int
+    old_locator: str
+    new_locator: str
+
+
+class RegressionResult(BaseModel):
+    """One of the previous run's verified cases, executed again before this run's crawl."""
+
+    key: str  # the case's stable key (see planwright.targets.diff)
+    title: str
+    page_url: str
+    status: RegressionStatus
+    detail: str | None = None
+    heals: list[Heal] = Field(default_factory=list)
+
+
+def regression_counts(results: list[RegressionResult]) -> dict[str, int]:
+    counts = dict.fromkeys(("still_passes", "now_fails", "not_executable", "healed"), 0)
+    for result in results:
+        counts[result.status] += 1
+    return counts

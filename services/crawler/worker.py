@@ -12,6 +12,8 @@ from planwright.crawl.browser import BrowserHolder
 from planwright.pipeline.stages import StageSkipped, crawl_stage, fail_plan, verify_stage
 from planwright.queue import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, celery_app, enqueue
 from planwright.settings import get_settings
+from planwright.targets.regress_stage import regression_stage
+from planwright.targets.runs import REGRESS_TASK
 
 app = celery_app
 log = logging.getLogger("planwright.crawler")
@@ -33,6 +35,18 @@ def crawl_plan(plan_id: int) -> None:
             settings.database_url, plan_id, f"Internal error while crawling: {type(error).__name__}: {error}"
         )
         _browser.close()  # a broken browser is started afresh by the next job
+
+
+@app.task(name=REGRESS_TASK)
+def regress_run(plan_id: int) -> None:
+    """A target's run: the previous run's verified cases first, then the crawl, whatever they showed."""
+    settings = get_settings()
+    try:
+        regression_stage(settings.database_url, plan_id, browser=lambda: _browser.browser, settings=settings)
+    except Exception:  # a regression that could not run must not cost the night's plan
+        log.exception("regress.run.crashed plan_id=%s", plan_id)
+        _browser.close()
+    enqueue(CRAWL_TASK, plan_id)
 
 
 @app.task(name=VERIFY_TASK)

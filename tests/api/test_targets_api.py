@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+import redis
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -17,8 +20,14 @@ from planwright.pipeline import store
 from planwright.schemas import CrawlResult, TestCaseData
 from planwright.sealing import is_sealed
 from planwright.teams import create_api_key, create_team
-from tests.api.test_plans_api import queued_plan_ids
 from tests.verify.builders import exp
+
+
+def queued_tasks(redis_url: str) -> list[tuple[str, int]]:
+    """(task name, plan id) of each message on the crawl queue."""
+    client = redis.Redis.from_url(redis_url)
+    messages = [json.loads(raw) for raw in client.lrange("crawl", 0, -1)]
+    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0][0]) for m in messages]
 
 
 def new_team_key(database_url: str) -> str:
@@ -102,7 +111,11 @@ def test_run_now_creates_a_plan_linked_to_its_run_number_and_enqueues_it(
     run = first.json()
     assert (run["number"], second["number"]) == (1, 2) and run["trigger"] == "manual"
     assert run["status"] == "queued" and first.headers["location"] == run["links"]["self"]
-    assert {run["plan_id"], second["plan_id"]} <= set(queued_plan_ids(api_env["REDIS_URL"]))
+    queued = set(queued_tasks(api_env["REDIS_URL"]))  # a run starts with its regression, then crawls
+    assert {
+        ("planwright.regress_run", run["plan_id"]),
+        ("planwright.regress_run", second["plan_id"]),
+    } <= queued
     with session_scope(api_env["DATABASE_URL"]) as session:
         plan = session.get(Plan, run["plan_id"])
         assert (
