@@ -144,6 +144,17 @@ _SCAN_JS = page_script(
     if (ITEM_TAGS.includes(el.tagName) || ITEM_ROLES.includes(el.getAttribute('role'))) return true;
     return classesOf(el).length > 0 && similarSiblings(el).length >= 2;
   };
+  // The first visible text of a container outside the element: one text node, so a has_text filter
+  // matches it whatever the markup puts between cells.
+  const keyTextOf = (container, el) => {
+    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = norm(node.textContent);
+      if (!text || (container !== el && el.contains(node)) || !visible(node.parentElement)) continue;
+      return text.length > 60 ? text.slice(0, 60) : text;
+    }
+    return '';
+  };
   const containerOf = (el, native) => {
     let node = native ? el.parentElement : el;
     while (node && node !== document.body && node !== document.documentElement) {
@@ -151,7 +162,7 @@ _SCAN_JS = page_script(
         const siblings = similarSiblings(node);
         return {
           tag: node.tagName.toLowerCase(), role: roleOf(node), classes: classesOf(node), text: textOf(node),
-          index: siblings.indexOf(node), count: siblings.length, isSelf: node === el,
+          index: siblings.indexOf(node), count: siblings.length, isSelf: node === el, keyText: keyTextOf(node, el),
         };
       }
       node = node.parentElement;
@@ -309,6 +320,7 @@ class RepeatedContainer(BaseModel):
     role: str | None = None  # "listitem", "row", ... None for a card known only by its class
     classes: list[str] = Field(default_factory=list)
     text: str = ""
+    key_text: str = ""  # its first visible text outside the element: what a has_text filter uses
     index: int = 0  # among its similar siblings
     count: int = 1
     is_self: bool = False
@@ -394,6 +406,7 @@ def _container(raw: dict[str, Any] | None) -> RepeatedContainer | None:
         role=raw["role"],
         classes=raw["classes"],
         text=raw["text"],
+        key_text=raw["keyText"],
         index=raw["index"],
         count=raw["count"],
         is_self=raw["isSelf"],

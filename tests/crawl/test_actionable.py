@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page
 
 from planwright.crawl.actionable import (
     ACTIONABLE_ATTRIBUTE,
@@ -17,8 +17,7 @@ from planwright.crawl.actionable import (
     scan_actionable,
 )
 from planwright.crawl.extract import extract_elements
-
-APP_URL = "http://app.planwright.test/"
+from tests.crawl.served_html import open_html
 
 Load = Callable[[str], ActionableScan]
 
@@ -38,11 +37,7 @@ def load(page: Page) -> Load:
     """Serve one HTML document at a real URL (so init scripts run first) and scan it."""
 
     def serve_and_scan(html: str) -> ActionableScan:
-        def fulfil(route: Route) -> None:
-            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
-
-        page.route(APP_URL, fulfil)
-        page.goto(APP_URL)
+        open_html(page, html)
         return scan_actionable(page)
 
     return serve_and_scan
@@ -121,6 +116,7 @@ def test_table_cell_with_click_handler_and_its_row(load: Load) -> None:
         2,
     )
     assert cell.container.text.startswith("Bob") and not cell.container.is_self
+    assert cell.container.key_text == "Bob"  # the row's own text, not the cell's
 
 
 def test_image_with_dblclick_handler(load: Load) -> None:
