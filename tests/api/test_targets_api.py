@@ -270,3 +270,7 @@ def test_run_diff_against_the_previous_done_run(client: TestClient, api_env: dic
     assert diff["pages_added"] == ["/blog"] and diff["cases_added"] == [] and diff["cases_removed"] == []
     assert [(r["old_name"], r["new_name"]) for r in diff["elements_renamed"]] == [("Contacts", "Contact us")]
     assert [c["old_title"] for c in diff["cases_changed"]] == ["Contacts opens"]
+    report = client.get(runs[2]["links"]["export.junit.xml"])
+    assert report.status_code == 200 and report.headers["content-type"].startswith("application/xml")
+    assert b'<testcase classname="shop.verification./" name="Contact us opens"' in report.content
+    assert client.get(runs[1]["links"]["export.junit.xml"]).status_code == 409  # failed: no report

@@ -10,11 +10,14 @@ from fastapi.exceptions import RequestValidationError
 
 from planwright.db.models import Target, TargetRun
 from planwright.netpolicy import submission_refusals
+from planwright.pipeline import store
 from planwright.schemas import DB_BIGINT_MAX, DB_INT_MAX
 from planwright.targets.compare import RunNotComparable, run_diff
 from planwright.targets.diff import RunDiff
+from planwright.targets.junit import run_junit
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import (
+    RegressionResult,
     RunsPublic,
     RunSummaryPublic,
     RunUpdate,
@@ -171,3 +174,32 @@ def read_run_diff_route(
         return run_diff(session, run)
     except RunNotComparable as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+
+
+@router.get("/api/v1/targets/{target_id}/runs/{number}/export.junit.xml", response_class=Response)
+def export_run_junit_route(
+    target_id: TargetId, number: RunNumber, session: SessionDep, team_id: TeamDep
+) -> Response:
+    """The run's regression and verification results as JUnit XML, for CI servers and test managers."""
+    target = target_or_404(session, team_id, target_id)
+    run = run_or_404(session, target, number)
+    if run.plan is None or run.plan.status != "done":
+        state = "deleted by retention" if run.plan is None else run.plan.status
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"Run {number} is {state}; its report exists once it is done."
+        )
+    body = run_junit(
+        target_name=target.name,
+        number=run.number,
+        created_at=run.created_at,
+        regression=[RegressionResult.model_validate(item) for item in run.regression or []],
+        regression_seconds=run.regression_seconds,
+        cases=store.plan_export(session, run.plan).cases,
+        verify_seconds=run.plan.verify_seconds,
+    )
+    filename = f"target-{target.id}-run-{run.number}.junit.xml"
+    return Response(
+        body,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
