@@ -209,6 +209,9 @@ class TargetRun(Base):
     regression: Mapped[list[Any]] = mapped_column(default=list)
     regression_seconds: Mapped[float | None] = mapped_column(Float)
     notified_at: Mapped[datetime | None] = mapped_column()  # the webhook was delivered
+    webhook_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    webhook_next_at: Mapped[datetime | None] = mapped_column()  # the next try, after a backoff
+    webhook_error: Mapped[str | None] = mapped_column(Text)  # why the last try failed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     target: Mapped[Target] = relationship(back_populates="runs")

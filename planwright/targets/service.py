@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from planwright.db.models import Plan, Target, TargetRun, utcnow
+from planwright.db.models import Plan, Target, TargetRun, TestCase, utcnow
+from planwright.schemas import CaseCounts
 from planwright.sealing import seal, unseal
 from planwright.settings import get_settings, secret_of
 from planwright.targets.schedule import next_run_after
@@ -129,3 +130,19 @@ def last_run(session: Session, *, target: Target) -> TargetRun | None:
     return session.scalar(
         select(TargetRun).where(TargetRun.target_id == target.id).order_by(TargetRun.number.desc()).limit(1)
     )
+
+
+def case_counts(session: Session, plan_id: int) -> CaseCounts:
+    rows = session.execute(
+        select(TestCase.source, TestCase.verification_status, func.count())
+        .where(TestCase.plan_id == plan_id)
+        .group_by(TestCase.source, TestCase.verification_status)
+    ).all()
+    counts = CaseCounts()
+    for source, status, number in rows:
+        counts.total += number
+        if source in ("model", "skeleton"):
+            setattr(counts, source, getattr(counts, source) + number)
+        if status in ("verified", "failed", "not_executable", "pending"):
+            setattr(counts, status, getattr(counts, status) + number)
+    return counts

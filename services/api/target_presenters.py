@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planwright.db.models import Target, TargetRun, TestCase
-from planwright.schemas import CaseCounts
+from planwright.db.models import Target, TargetRun
 from planwright.targets.schedule import describe
 from planwright.targets.schemas import RunSummaryPublic, TargetPublic
-from planwright.targets.service import last_run
+from planwright.targets.service import case_counts, last_run
 
 
 def target_links(target: Target) -> dict[str, str]:
@@ -24,22 +22,6 @@ def run_links(target_id: int, run: TargetRun) -> dict[str, str]:
         links["plan"] = f"/api/v1/plans/{run.plan_id}"
         links["plan_page"] = f"/plans/{run.plan_id}"
     return links
-
-
-def case_counts(session: Session, plan_id: int) -> CaseCounts:
-    rows = session.execute(
-        select(TestCase.source, TestCase.verification_status, func.count())
-        .where(TestCase.plan_id == plan_id)
-        .group_by(TestCase.source, TestCase.verification_status)
-    ).all()
-    counts = CaseCounts()
-    for source, status, number in rows:
-        counts.total += number
-        if source in ("model", "skeleton"):
-            setattr(counts, source, getattr(counts, source) + number)
-        if status in ("verified", "failed", "not_executable", "pending"):
-            setattr(counts, status, getattr(counts, status) + number)
-    return counts
 
 
 def run_summary(session: Session, run: TargetRun, *, with_counts: bool = True) -> RunSummaryPublic:

@@ -1,4 +1,5 @@
-"""Celery beat's scheduler with two jobs of its own: start due targets' runs, and apply retention.
+"""Celery beat's scheduler with jobs of its own: start due targets' runs, tell webhooks about finished
+runs, and apply retention.
 
 Both run inside beat's loop (no worker and no tick message needed); a database or Redis that is away
 is logged and tried again at the next tick, never the end of the beat process.
@@ -16,6 +17,7 @@ from celery.beat import Scheduler
 from planwright.settings import get_settings
 from planwright.targets.retention import apply_retention
 from planwright.targets.runs import tick
+from planwright.targets.webhook import notify_finished_runs
 
 log = logging.getLogger("planwright.beat")
 
@@ -44,6 +46,11 @@ class TargetScheduler(Scheduler):
         settings = get_settings()
         self.periodic = [
             Periodic("targets.tick", settings.targets_tick_interval_s, lambda: tick(settings.database_url)),
+            Periodic(
+                "targets.webhooks",
+                settings.targets_tick_interval_s,
+                lambda: notify_finished_runs(settings.database_url),
+            ),
             Periodic(
                 "targets.retention",
                 settings.retention_interval_s,

@@ -145,7 +145,8 @@ def _unprocessable(message: str) -> HTTPException:
 def read_sizing(
     model: Annotated[str | None, Query(description="catalogue model name")] = None,
     params: Annotated[
-        float | None, Query(ge=1e3, le=1e14, allow_inf_nan=False, description="parameter count, instead of model")
+        float | None,
+        Query(ge=1e3, le=1e14, allow_inf_nan=False, description="parameter count, instead of model"),
     ] = None,
     layers: Annotated[int | None, Query(ge=1, le=100_000)] = None,
     hidden: Annotated[int | None, Query(ge=1, le=10_000_000)] = None,
@@ -168,8 +169,15 @@ def read_sizing(
     decode step of zero seconds and a ZeroDivisionError), so the arithmetic stays finite."""
     try:
         result = size(
-            choose_model(model, params=params, layers=layers, hidden=hidden, heads=heads,
-                         kv_heads=kv_heads, head_dim=head_dim),
+            choose_model(
+                model,
+                params=params,
+                layers=layers,
+                hidden=hidden,
+                heads=heads,
+                kv_heads=kv_heads,
+                head_dim=head_dim,
+            ),
             format,
             choose_device(device, memory_gb=memory_gb, bandwidth_gbs=bandwidth_gbs, tflops=tflops),
             context,
