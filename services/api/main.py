@@ -17,7 +17,7 @@ from planwright.settings import get_settings
 from services.api.csrf import CrossSiteRefusal
 from services.api.deps import API_KEY_COOKIE, LoginRequired
 from services.api.reconciler import ReconcilerThread
-from services.api.routes import health, plans, sizing, targets, web
+from services.api.routes import health, plans, sizing, target_pages, targets, web
 
 
 @asynccontextmanager
@@ -65,6 +65,7 @@ def create_app() -> FastAPI:
     app.include_router(plans.router)
     app.include_router(sizing.router)
     app.include_router(targets.router)
+    app.include_router(target_pages.router)
     app.include_router(web.router)
     return app
 
