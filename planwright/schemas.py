@@ -270,6 +270,15 @@ class TestCaseData(BaseModel):
     verification: Verification = Field(default_factory=Verification)
 
 
+class ChangeLine(BaseModel):
+    """One change of a target's run against the previous run, flattened for every export format."""
+
+    section: str  # regression | pages | elements | cases
+    what: str  # e.g. "now fails", "renamed", "changed"
+    subject: str  # the case title, page or element
+    detail: str = ""
+
+
 class PlanExport(BaseModel):
     """Everything an export needs: the plan's header and its cases. Exports are pure functions of this."""
 
@@ -281,6 +290,9 @@ class PlanExport(BaseModel):
     model_id: str | None = None
     device: str | None = None
     cases: list[TestCaseData] = Field(default_factory=list)
+    # A target's run: what changed since run `changes_since` (None for a plain plan, or a first run).
+    changes: list[ChangeLine] | None = None
+    changes_since: int | None = None
 
 
 # ---------------------------------------------------------------- API: requests and answers

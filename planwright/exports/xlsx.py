@@ -150,14 +150,31 @@ def _write_plan(sheet: Worksheet, plan: PlanExport) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
 
 
+def _write_changes(sheet: Worksheet, plan: PlanExport) -> None:
+    """A target's run: what changed since the previous run, one row per change."""
+    headers = (("Section", 14), ("Change", 16), ("Subject", 50), ("Detail", 80))
+    sheet.append([name for name, _ in headers])
+    for column, (_, width) in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+        sheet.cell(row=1, column=column).font = _HEADER_FONT
+        sheet.cell(row=1, column=column).fill = _HEADER_FILL
+    for change in plan.changes or []:
+        sheet.append([_cell_value(v) for v in (change.section, change.what, change.subject, change.detail)])
+        for column in range(1, len(headers) + 1):
+            sheet.cell(row=sheet.max_row, column=column).alignment = _WRAP
+    sheet.freeze_panes = "A2"
+
+
 def to_xlsx(plan: PlanExport) -> bytes:
-    """Render the plan as an .xlsx workbook (sheets "Cases" and "Plan")."""
+    """Render the plan as an .xlsx workbook (sheets "Cases" and "Plan", and "Changes" for a target's run)."""
     workbook = Workbook()
     cases = workbook.active
     assert cases is not None
     cases.title = "Cases"
     _write_cases(cases, plan)
     _write_plan(workbook.create_sheet("Plan"), plan)
+    if plan.changes is not None:
+        _write_changes(workbook.create_sheet("Changes"), plan)
 
     workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", f"Test plan {plan.id}: {plan.url}")[:250]
     workbook.properties.creator = "Planwright"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 
 from planwright.exports.common import expectation_text, ordered_steps
-from planwright.schemas import CrawlResult, Element, Locator, PageSnapshot, TestCaseData
+from planwright.schemas import ChangeLine, CrawlResult, Element, Locator, PageSnapshot, TestCaseData
 from planwright.targets.schemas import RegressionResult
 
 NUMBER_SEGMENT = re.compile(r"^\d+$")
@@ -351,3 +351,59 @@ def diff_runs(
             )
         )
     return result
+
+
+# ---------------------------------------------------------------- for the exports
+
+
+def wdiff_text(words: list[WordChange]) -> str:
+    """The word diff as wdiff writes it: [-struck-] {+added+}, readable in a spreadsheet cell."""
+    marks = {"delete": "[-{}-]", "insert": "{{+{}+}}", "equal": "{}"}
+    return "".join(marks[word.op].format(word.text) for word in words)
+
+
+def change_lines(diff: RunDiff) -> list[ChangeLine]:
+    """The diff and the regression results, flattened for every export (XLSX sheet, PDF section, JSON)."""
+    lines = [
+        ChangeLine(
+            section="regression",
+            what=result.status.replace("_", " "),
+            subject=result.title,
+            detail="; ".join(
+                [result.detail or ""]
+                + [f"step {h.step}: {h.old_locator} → {h.new_locator}" for h in result.heals]
+            ).strip("; "),
+        )
+        for result in diff.regression
+        if result.status != "still_passes"
+    ]
+    lines += [ChangeLine(section="pages", what="added", subject=page) for page in diff.pages_added]
+    lines += [ChangeLine(section="pages", what="gone", subject=page) for page in diff.pages_gone]
+    for element in diff.elements_renamed:
+        lines.append(
+            ChangeLine(
+                section="elements",
+                what="renamed",
+                subject=f"{element.page}: {element.role} “{element.new_name}”",
+                detail=f"“{element.old_name}” {element.old_locator} → “{element.new_name}” {element.new_locator}",
+            )
+        )
+    for what, elements in (("added", diff.elements_added), ("gone", diff.elements_gone)):
+        lines += [
+            ChangeLine(
+                section="elements", what=what, subject=f"{e.page}: {e.role} “{e.name}”", detail=e.locator
+            )
+            for e in elements
+        ]
+    lines += [
+        ChangeLine(section="cases", what="added", subject=c.title, detail=c.page_url)
+        for c in diff.cases_added
+    ]
+    lines += [
+        ChangeLine(section="cases", what="removed", subject=c.title, detail=c.page_url)
+        for c in diff.cases_removed
+    ]
+    for case in diff.cases_changed:
+        detail = "\n".join(f"{change.field}: {wdiff_text(change.words)}" for change in case.changes)
+        lines.append(ChangeLine(section="cases", what="changed", subject=case.title, detail=detail))
+    return lines

@@ -18,6 +18,8 @@ def target_links(target: Target) -> dict[str, str]:
 def run_links(target_id: int, run: TargetRun) -> dict[str, str]:
     base = f"/api/v1/targets/{target_id}/runs/{run.number}"
     links = {"self": base, "diff": f"{base}/diff", "export.junit.xml": f"{base}/export.junit.xml"}
+    for name in ("xlsx", "pdf", "json"):
+        links[f"export.{name}"] = f"{base}/export.{name}"
     if run.plan_id is not None:
         links["plan"] = f"/api/v1/plans/{run.plan_id}"
         links["plan_page"] = f"/plans/{run.plan_id}"

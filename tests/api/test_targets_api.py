@@ -274,3 +274,39 @@ def test_run_diff_against_the_previous_done_run(client: TestClient, api_env: dic
     assert report.status_code == 200 and report.headers["content-type"].startswith("application/xml")
     assert b'<testcase classname="shop.verification./" name="Contact us opens"' in report.content
     assert client.get(runs[1]["links"]["export.junit.xml"]).status_code == 409  # failed: no report
+
+
+def test_a_runs_exports_carry_its_changes(client: TestClient, api_env: dict[str, str]) -> None:
+    import io
+
+    import openpyxl
+    import pypdf
+
+    from tests.targets.test_diff import BASE, click_case, crawl, link
+
+    target = create(client, url=f"{BASE}/", name="Exported")
+    runs = [client.post(target["links"]["run_now"]).json() for _ in range(2)]
+    old_link, new_link = (
+        link("e1", "Contacts", f"{BASE}/contacts"),
+        link("e1", "Contact us", f"{BASE}/contacts"),
+    )
+    finish_plan(api_env["DATABASE_URL"], runs[0]["plan_id"], crawl({"/": [old_link]}), [])
+    finish_plan(
+        api_env["DATABASE_URL"],
+        runs[1]["plan_id"],
+        crawl({"/": [new_link]}),
+        [click_case(new_link, "/", [exp("url", "/contacts")], "Contact us opens")],
+    )
+    links = runs[1]["links"]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(links["export.xlsx"]).content))["Changes"]
+    rows = [tuple(cell.value for cell in row) for row in sheet.iter_rows(min_row=2)]
+    assert ("elements", "renamed", "/: link “Contact us”") in [row[:3] for row in rows]
+    assert ("cases", "added", "Contact us opens", f"{BASE}/") in rows
+    body = client.get(links["export.json"]).json()
+    assert body["changes_since"] == 1 and {c["what"] for c in body["changes"]} == {"renamed", "added"}
+    pdf = pypdf.PdfReader(io.BytesIO(client.get(links["export.pdf"]).content))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "Changes since run 1" in text and "renamed" in text
+    assert client.get(f"{target['links']['runs']}/2/export.nope").status_code == 404
+    plain = client.get(f"/api/v1/plans/{runs[1]['plan_id']}/export.json").json()
+    assert plain["changes"] is None  # a plan's own export stays as it was

@@ -9,11 +9,12 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from planwright.db.models import Target, TargetRun
+from planwright.exports import EXPORTS, render_export
 from planwright.netpolicy import submission_refusals
 from planwright.pipeline import store
 from planwright.schemas import DB_BIGINT_MAX, DB_INT_MAX
 from planwright.targets.compare import RunNotComparable, run_diff
-from planwright.targets.diff import RunDiff
+from planwright.targets.diff import RunDiff, change_lines
 from planwright.targets.junit import run_junit
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import (
@@ -202,4 +203,31 @@ def export_run_junit_route(
         body,
         media_type="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/api/v1/targets/{target_id}/runs/{number}/export.{fmt}", response_class=Response)
+def export_run_route(
+    target_id: TargetId, number: RunNumber, fmt: str, session: SessionDep, team_id: TeamDep
+) -> Response:
+    """The run's plan in any export format, with its changes since the previous run (a "Changes" sheet
+    in the XLSX, a section in the PDF, `changes` in the JSON)."""
+    target = target_or_404(session, team_id, target_id)
+    run = run_or_404(session, target, number)
+    if fmt not in EXPORTS:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"Unknown export format {fmt!r}; known: junit.xml, {', '.join(sorted(EXPORTS))}.",
+        )
+    try:
+        diff = run_diff(session, run)
+    except RunNotComparable as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    assert run.plan is not None  # run_diff refuses a run without its plan
+    export = store.plan_export(session, run.plan)
+    export.changes, export.changes_since = change_lines(diff), diff.previous
+    body, media_type, _ = render_export(export, fmt)
+    filename = f"target-{target.id}-run-{run.number}.{EXPORTS[fmt].extension}"
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
