@@ -82,7 +82,7 @@ def run_junit(
             heals = "; ".join(f"step {h.step}: {h.old_locator} → {h.new_locator}" for h in result.heals)
             if result.status == "now_fails":
                 failure = ET.SubElement(case, "failure", type="now_fails", message=_first_line(result.detail))
-                failure.text = _text(result.detail + (f"\nhealed first: {heals}" if heals else ""))
+                failure.text = _text((result.detail or "") + (f"\nhealed first: {heals}" if heals else ""))
             elif result.status == "not_executable":
                 ET.SubElement(case, "skipped", type="not_executable", message=_first_line(result.detail))
             elif result.status == "healed":

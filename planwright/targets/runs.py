@@ -94,9 +94,10 @@ def claim_due_targets(session: Session, *, now: datetime, limit: int = TICK_BATC
             update(Target)
             .where(Target.id == target.id, Target.next_run_at == scheduled_for, Target.paused.is_(False))
             .values(next_run_at=next_run_after(target.cron, target.timezone, now))
+            .returning(Target.id)
             .execution_options(synchronize_session="fetch")
-        ).rowcount
-        if claimed != 1:  # another tick moved it first
+        ).scalar_one_or_none()
+        if claimed is None:  # another tick moved it first
             continue
         runs.append(create_run(session, target=target, trigger="schedule", scheduled_for=scheduled_for))
     return runs
