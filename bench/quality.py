@@ -566,8 +566,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.model_path:
         os.environ["MODEL_PATH"] = args.model_path
 
+    from planwright.browser.launch import BrowserHolder
     from planwright.cli import migrate
-    from planwright.crawl.browser import BrowserHolder
     from planwright.settings import get_settings
 
     get_settings.cache_clear()

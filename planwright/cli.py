@@ -93,7 +93,7 @@ def generate(args: argparse.Namespace) -> int:
     # (the metadata address and link-local stay refused). A shared service keeps the stricter default.
     os.environ.setdefault("ALLOW_LOOPBACK_TARGETS", "true")
 
-    from planwright.crawl.browser import BrowserHolder
+    from planwright.browser.launch import BrowserHolder
     from planwright.db.models import Plan
     from planwright.db.session import session_scope
     from planwright.exports import render_export

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from planwright.crawl.browser import BrowserHolder
+from planwright.browser.launch import BrowserHolder
 from tests.fixture_site.server import serve_fixture_site
 
 # The fixture apps listen on 127.0.0.1, which the network policy refuses unless told otherwise; set

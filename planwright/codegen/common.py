@@ -1,4 +1,7 @@
-"""What both exporters share: safe literals and comments, test names, and rebasing URLs.
+"""What both exporters share: safe literals and comments, test names, rebasing URLs, and the steps.
+
+The steps reach both renderers as `browser.operations.Operation`s, made by the same translation the
+verifier performs, so an exported test acts exactly as the case was verified.
 
 Why a separate module: plan text comes from a language model and from arbitrary web pages, so any
 string may hold quotes, backslashes, newlines or `\"\"\"`. Every string therefore reaches generated code
@@ -11,11 +14,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from planwright.browser.operations import Operation, step_operation
 from planwright.schemas import PlanExport, Step, TestCaseData
 from planwright.verify.checks import normalize_url_value
-from planwright.verify.runner import UNCHECK_WORDS
 
 _TRANSLIT = dict(
     zip(
@@ -100,11 +103,6 @@ def url_expectation_value(value: str, case: TestCaseData, origin: str) -> str:
     return normalized
 
 
-def open_url(case: TestCaseData, data: str | None) -> str:
-    """Where an "open" step goes: its data resolved against the case's page, or the page itself."""
-    return urljoin(case.page_url, data) if data else case.page_url
-
-
 def verified_cases(plan: PlanExport) -> list[TestCaseData]:
     return [case for case in plan.cases if case.verification.status == "verified"]
 
@@ -113,13 +111,16 @@ def skipped_cases(plan: PlanExport) -> list[TestCaseData]:
     return [case for case in plan.cases if case.verification.status != "verified"]
 
 
-def steps_to_run(case: TestCaseData) -> list[Step]:
-    """The steps in order, starting on the case's page when the case does not open one (as verified)."""
+def steps_to_run(case: TestCaseData) -> list[tuple[Step, Operation]]:
+    """The steps in order with the operation each one performs (the verifier's own translation),
+    starting on the case's page when the case does not open one (as verified)."""
     steps = sorted(case.steps, key=lambda step: step.n)
     if not steps or steps[0].action != "open":
         steps = [Step(n=0, action="open", text="start on the page of the case")] + steps
-    return steps
+    return [(step, step_operation(step, case.page_url)) for step in steps]
 
 
-def unchecks(step: Step) -> bool:
-    return (step.data or "").strip().lower() in UNCHECK_WORDS
+def camel_case(name: str) -> str:
+    """Playwright's TypeScript name for a Python API name: get_by_test_id -> getByTestId."""
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)

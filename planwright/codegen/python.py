@@ -2,33 +2,41 @@
 
 Why self-contained: a QA team should be able to drop the file into any repository and run `pytest` with
 only `playwright` and `pytest` installed (no pytest-playwright, no Planwright). The file launches its
-own Chromium, checks exactly what the verifier checked (same locators, same URL rule, same in-page
-validation script) and reads PLANWRIGHT_BASE_URL so it can run against another deployment.
+own Chromium, acts and checks exactly as the verifier did (the same operations from
+`browser.operations`, the same locator calls, submit rule, URL rule and in-page scripts) and reads
+PLANWRIGHT_BASE_URL so it can run against another deployment.
 """
 
 from __future__ import annotations
 
+from planwright.browser.locators import locator_call
+from planwright.browser.operations import (
+    SUBMIT_BUTTON_SELECTOR,
+    SUBMIT_BY_ENTER_TAGS,
+    SUBMIT_OWN_FORM_TAGS,
+    Operation,
+)
+from planwright.browser.scripts import (
+    INVALID_TRACKER_JS,
+    REQUEST_SUBMIT_JS,
+    SUBMIT_OWN_FORM_JS,
+    TAG_NAME_JS,
+    VALIDATION_CHECK_JS,
+)
 from planwright.codegen.common import (
     comment_text,
     fill_template,
     literal,
-    open_url,
     origin_of,
     rebase_url,
     skipped_cases,
     slug,
     steps_to_run,
-    unchecks,
     url_expectation_value,
     verified_cases,
 )
 from planwright.schemas import Expectation, Locator, PlanExport, Step, TestCaseData
-from planwright.verify.checks import (
-    INVALID_TRACKER_JS,
-    VALIDATION_CHECK_JS,
-    parse_locator_description,
-    url_regex,
-)
+from planwright.verify.checks import parse_locator_description, url_regex
 
 INDENT = "    "
 
@@ -122,17 +130,17 @@ def settle(page: Page) -> None:
 
 def submit(target: Locator) -> None:
     """Submit as a user would: the form's submit button, Enter in a field, or a click."""
-    tag = target.evaluate("el => el.tagName.toLowerCase()")
+    tag = target.evaluate(__TAG_NAME_JS__)
     if tag == "form":
-        button = target.locator("button[type=submit], button:not([type]), input[type=submit], input[type=image]")
+        button = target.locator(__SUBMIT_BUTTON_SELECTOR__)
         if button.count():
             button.first.click()
         else:
-            target.evaluate("form => form.requestSubmit()")
-    elif tag == "input":
+            target.evaluate(__REQUEST_SUBMIT_JS__)
+    elif tag in __SUBMIT_BY_ENTER_TAGS__:
         target.press("Enter")
-    elif tag in ("select", "textarea"):
-        target.evaluate("el => el.form && el.form.requestSubmit()")
+    elif tag in __SUBMIT_OWN_FORM_TAGS__:
+        target.evaluate(__SUBMIT_OWN_FORM_JS__)
     else:
         target.click()
 
@@ -166,19 +174,19 @@ def expect_status(page: Page, seen: Seen, status: int) -> None:
 
 
 def locator_expr(locator: Locator) -> str:
-    """The Playwright call that finds the element, the same one the verifier used."""
-    if locator.strategy == "role":
-        if locator.name is None:
-            return f"page.get_by_role({literal(locator.role or '')})"
-        return f"page.get_by_role({literal(locator.role or '')}, name={literal(locator.name)}, exact=True)"
-    value = literal(locator.value or "")
-    if locator.strategy == "testid":
-        return f"page.get_by_test_id({value})"
-    if locator.strategy == "label":
-        return f"page.get_by_label({value}, exact=True)"
-    if locator.strategy == "placeholder":
-        return f"page.get_by_placeholder({value}, exact=True)"
-    return f"page.locator({value})"
+    """The Playwright call that finds the element: the verifier's own `locator_call`, as source."""
+    call = locator_call(locator)
+    args = [literal(call.argument)]
+    if call.name is not None:
+        args.append(f"name={literal(call.name)}")
+    if call.exact:
+        args.append("exact=True")
+    return f"page.{call.method}({', '.join(args)})"
+
+
+def python_tuple(items: tuple[str, ...]) -> str:
+    """A tuple literal of strings, ("input",) for one."""
+    return "(" + ", ".join(literal(item) for item in items) + ("," if len(items) == 1 else "") + ")"
 
 
 def visible(expr: str) -> str:
@@ -190,29 +198,30 @@ def url_call(target: str, origin: str) -> str:
     return f"url({literal(rebased)})" if on_base else literal(rebased)
 
 
-def step_lines(step: Step, case: TestCaseData, origin: str) -> list[str]:
+def step_lines(step: Step, operation: Operation, origin: str) -> list[str]:
+    """A step as `perform` does it: the operation, then (a goto loads by itself) `settle(page)`."""
     lines = [f"# {step.n}. {comment_text(step.text)}"] if step.n else [f"# {comment_text(step.text)}"]
-    if step.action == "open":
-        return lines + [f"page.goto({url_call(open_url(case, step.data), origin)})"]
-    if step.action == "back":
+    if operation.kind == "goto":
+        return lines + [f"page.goto({url_call(operation.value or '', origin)})"]
+    if operation.kind == "back":
         return lines + ['page.go_back(wait_until="load")', "settle(page)"]
-    if step.target is None:  # only "press" runs without a target; a verified case has nothing else
-        return lines + [f"page.keyboard.press({literal(step.data or 'Enter')})", "settle(page)"]
-    target = locator_expr(step.target.locator)
+    if operation.kind == "keyboard":
+        return lines + [f"page.keyboard.press({literal(operation.value or 'Enter')})", "settle(page)"]
+    assert operation.locator is not None
+    target = locator_expr(operation.locator)
+    value = literal(operation.value or "")
     calls = {
         "click": f"{target}.click()",
         "dblclick": f"{target}.dblclick()",
-        "fill": f"{target}.fill({literal(step.data or '')})",
-        "select": f"{target}.select_option({literal(step.data or '')})",
-        "check": f"{target}.uncheck()" if unchecks(step) else f"{target}.check()",
-        "press": f"{target}.press({literal(step.data or 'Enter')})",
+        "fill": f"{target}.fill({value})",
+        "select": f"{target}.select_option({value})",
+        "check": f"{target}.check()",
+        "uncheck": f"{target}.uncheck()",
+        "press": f"{target}.press({value})",
         "hover": f"{target}.hover()",
         "submit": f"submit({target})",
     }
-    lines.append(calls[step.action])
-    if step.action in ("click", "dblclick", "press", "submit", "check", "select"):
-        lines.append("settle(page)")
-    return lines
+    return lines + [calls[operation.kind], "settle(page)"]
 
 
 def expectation_lines(expectation: Expectation, case: TestCaseData, origin: str) -> list[str]:
@@ -250,8 +259,8 @@ def case_function(index: int, case: TestCaseData, origin: str) -> str:
     if case.id is not None:
         body.append(f"# Planwright case #{case.id}, priority {case.priority}, source {case.source}")
     body += [f"# precondition: {comment_text(p)}" for p in case.preconditions]
-    for step in steps_to_run(case):
-        body += step_lines(step, case, origin)
+    for step, operation in steps_to_run(case):
+        body += step_lines(step, operation, origin)
     for expectation in case.expected:
         body += expectation_lines(expectation, case, origin)
     indented = "\n".join(INDENT + line for line in body)
@@ -288,6 +297,12 @@ def to_pytest(plan: PlanExport) -> bytes:
             "__BASE_URL__": literal(origin),
             "__INVALID_TRACKER_JS__": literal(INVALID_TRACKER_JS),
             "__VALIDATION_CHECK_JS__": literal(VALIDATION_CHECK_JS),
+            "__TAG_NAME_JS__": literal(TAG_NAME_JS),
+            "__SUBMIT_BUTTON_SELECTOR__": literal(SUBMIT_BUTTON_SELECTOR),
+            "__REQUEST_SUBMIT_JS__": literal(REQUEST_SUBMIT_JS),
+            "__SUBMIT_OWN_FORM_JS__": literal(SUBMIT_OWN_FORM_JS),
+            "__SUBMIT_BY_ENTER_TAGS__": python_tuple(SUBMIT_BY_ENTER_TAGS),
+            "__SUBMIT_OWN_FORM_TAGS__": python_tuple(SUBMIT_OWN_FORM_TAGS),
         },
     )
     functions = [case_function(index, case, origin) for index, case in enumerate(cases, start=1)]

@@ -1,32 +1,34 @@
 """Export verified cases as a Playwright Test `.spec.ts` file.
 
 Why: teams on the JavaScript stack import tests as `.spec.ts`. The file mirrors the pytest export line
-for line (same locators, URL rule, validation script, dialog and status checks), and reads
-PLANWRIGHT_BASE_URL so the same file runs against another deployment.
+for line (the same operations, locator calls, submit rule, URL rule, validation script, dialog and
+status checks), and reads PLANWRIGHT_BASE_URL so the same file runs against another deployment.
 """
 
 from __future__ import annotations
 
+from planwright.browser.locators import locator_call
+from planwright.browser.operations import (
+    SUBMIT_BUTTON_SELECTOR,
+    SUBMIT_BY_ENTER_TAGS,
+    SUBMIT_OWN_FORM_TAGS,
+    Operation,
+)
+from planwright.browser.scripts import INVALID_TRACKER_JS, VALIDATION_CHECK_JS
 from planwright.codegen.common import (
+    camel_case,
     comment_text,
     fill_template,
     literal,
-    open_url,
     origin_of,
     rebase_url,
     skipped_cases,
     steps_to_run,
-    unchecks,
     url_expectation_value,
     verified_cases,
 )
 from planwright.schemas import Expectation, Locator, PlanExport, Step, TestCaseData
-from planwright.verify.checks import (
-    INVALID_TRACKER_JS,
-    VALIDATION_CHECK_JS,
-    parse_locator_description,
-    url_regex,
-)
+from planwright.verify.checks import parse_locator_description, url_regex
 
 INDENT = "  "
 
@@ -76,15 +78,15 @@ async function settle(page: Page): Promise<void> {
 async function submit(target: Locator): Promise<void> {
   const tag = await target.evaluate((el) => el.tagName.toLowerCase());
   if (tag === 'form') {
-    const button = target.locator('button[type=submit], button:not([type]), input[type=submit], input[type=image]');
+    const button = target.locator(__SUBMIT_BUTTON_SELECTOR__);
     if (await button.count()) {
       await button.first().click();
     } else {
       await target.evaluate((form) => (form as HTMLFormElement).requestSubmit());
     }
-  } else if (tag === 'input') {
+  } else if (__SUBMIT_BY_ENTER_TAGS__.includes(tag)) {
     await target.press('Enter');
-  } else if (tag === 'select' || tag === 'textarea') {
+  } else if (__SUBMIT_OWN_FORM_TAGS__.includes(tag)) {
     await target.evaluate((el) => (el as HTMLInputElement).form?.requestSubmit());
   } else {
     await target.click();
@@ -122,19 +124,19 @@ async function expectStatus(page: Page, seen: Seen, status: number): Promise<voi
 
 
 def locator_expr(locator: Locator) -> str:
-    if locator.strategy == "role":
-        role = literal(locator.role or "")
-        if locator.name is None:
-            return f"page.getByRole({role})"
-        return f"page.getByRole({role}, {{ name: {literal(locator.name)}, exact: true }})"
-    value = literal(locator.value or "")
-    if locator.strategy == "testid":
-        return f"page.getByTestId({value})"
-    if locator.strategy == "label":
-        return f"page.getByLabel({value}, {{ exact: true }})"
-    if locator.strategy == "placeholder":
-        return f"page.getByPlaceholder({value}, {{ exact: true }})"
-    return f"page.locator({value})"
+    """The verifier's own `locator_call`, as TypeScript: `page.getByRole(role, { name, exact })`."""
+    call = locator_call(locator)
+    options = []
+    if call.name is not None:
+        options.append(f"name: {literal(call.name)}")
+    if call.exact:
+        options.append("exact: true")
+    args = literal(call.argument) + (f", {{ {', '.join(options)} }}" if options else "")
+    return f"page.{camel_case(call.method)}({args})"
+
+
+def ts_array(items: tuple[str, ...]) -> str:
+    return "[" + ", ".join(literal(item) for item in items) + "]"
 
 
 def visible(expr: str) -> str:
@@ -146,29 +148,31 @@ def url_call(target: str, origin: str) -> str:
     return f"url({literal(rebased)})" if on_base else literal(rebased)
 
 
-def step_lines(step: Step, case: TestCaseData, origin: str) -> list[str]:
+def step_lines(step: Step, operation: Operation, origin: str) -> list[str]:
+    """A step as `perform` does it: the operation, then (a goto loads by itself) `settle(page)`."""
     lines = [f"// {step.n}. {comment_text(step.text)}"] if step.n else [f"// {comment_text(step.text)}"]
-    if step.action == "open":
-        return lines + [f"await page.goto({url_call(open_url(case, step.data), origin)});"]
-    if step.action == "back":
+    if operation.kind == "goto":
+        return lines + [f"await page.goto({url_call(operation.value or '', origin)});"]
+    if operation.kind == "back":
         return lines + ["await page.goBack({ waitUntil: 'load' });", "await settle(page);"]
-    if step.target is None:
-        return lines + [f"await page.keyboard.press({literal(step.data or 'Enter')});", "await settle(page);"]
-    target = locator_expr(step.target.locator)
+    if operation.kind == "keyboard":
+        key = literal(operation.value or "Enter")
+        return lines + [f"await page.keyboard.press({key});", "await settle(page);"]
+    assert operation.locator is not None
+    target = locator_expr(operation.locator)
+    value = literal(operation.value or "")
     calls = {
         "click": f"await {target}.click();",
         "dblclick": f"await {target}.dblclick();",
-        "fill": f"await {target}.fill({literal(step.data or '')});",
-        "select": f"await {target}.selectOption({literal(step.data or '')});",
-        "check": f"await {target}.uncheck();" if unchecks(step) else f"await {target}.check();",
-        "press": f"await {target}.press({literal(step.data or 'Enter')});",
+        "fill": f"await {target}.fill({value});",
+        "select": f"await {target}.selectOption({value});",
+        "check": f"await {target}.check();",
+        "uncheck": f"await {target}.uncheck();",
+        "press": f"await {target}.press({value});",
         "hover": f"await {target}.hover();",
         "submit": f"await submit({target});",
     }
-    lines.append(calls[step.action])
-    if step.action in ("click", "dblclick", "press", "submit", "check", "select"):
-        lines.append("await settle(page);")
-    return lines
+    return lines + [calls[operation.kind], "await settle(page);"]
 
 
 def expectation_lines(expectation: Expectation, case: TestCaseData, origin: str) -> list[str]:
@@ -209,8 +213,8 @@ def case_test(index: int, case: TestCaseData, origin: str) -> str:
         body.append(f"// Planwright case #{case.id}, priority {case.priority}, source {case.source}")
     body += [f"// precondition: {comment_text(p)}" for p in case.preconditions]
     body.append("const seen = await track(page);")
-    for step in steps_to_run(case):
-        body += step_lines(step, case, origin)
+    for step, operation in steps_to_run(case):
+        body += step_lines(step, operation, origin)
     for expectation in case.expected:
         body += expectation_lines(expectation, case, origin)
     indented = "\n".join(INDENT + line for line in body)
@@ -244,6 +248,9 @@ def to_playwright_spec(plan: PlanExport) -> bytes:
             "__BASE_URL__": literal(origin),
             "__INVALID_TRACKER_JS__": literal(INVALID_TRACKER_JS),
             "__VALIDATION_CHECK_JS__": literal(VALIDATION_CHECK_JS),
+            "__SUBMIT_BUTTON_SELECTOR__": literal(SUBMIT_BUTTON_SELECTOR),
+            "__SUBMIT_BY_ENTER_TAGS__": ts_array(SUBMIT_BY_ENTER_TAGS),
+            "__SUBMIT_OWN_FORM_TAGS__": ts_array(SUBMIT_OWN_FORM_TAGS),
         },
     )
     tests = [case_test(index, case, origin) for index, case in enumerate(cases, start=1)]

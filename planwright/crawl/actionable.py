@@ -21,7 +21,7 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page
 from pydantic import BaseModel, Field
 
-from planwright.crawl.extract import KEY_ATTRIBUTE, page_script
+from planwright.browser.scripts import KEY_ATTRIBUTE, page_script
 from planwright.crawl.naming import NamingFacts, PeopleName, name_for
 
 ACTIONABLE_ATTRIBUTE = "data-planwright-actionable"  # "a1", "a2" ... on each candidate

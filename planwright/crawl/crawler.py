@@ -16,14 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from playwright.sync_api import Browser, BrowserContext, Dialog, Download, Page, Response
+from playwright.sync_api import Browser, BrowserContext, Page, Response
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from planwright.crawl.auth import LoginError, context_options, resolve_auth
-from planwright.crawl.browser import BrowserWatchdog, default_browser_holder
+from planwright.browser.auth import LoginError, resolve_auth
+from planwright.browser.contexts import new_context
+from planwright.browser.launch import default_browser_holder
+from planwright.browser.locators import to_playwright
+from planwright.browser.recorder import Tab
+from planwright.browser.scripts import (
+    ERROR_SELECTOR,
+    FEEDBACK_SELECTOR,
+    FEEDBACK_TEXTS_JS,
+    INVALID_FIELDS_JS,
+    OPEN_DIALOGS_JS,
+    REQUEST_SUBMIT_JS,
+    RESET_STORAGE_JS,
+)
+from planwright.browser.watchdog import Watchdog
 from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
-from planwright.crawl.locators import to_playwright
 from planwright.schemas import CrawlOptions, CrawlResult, Element, Outcome, PageSnapshot
 
 DEFAULT_DENY_NAMES: tuple[str, ...] = (
@@ -160,69 +172,6 @@ def describe_load_error(url: str, error: PlaywrightError) -> str:
 
 # ---------------------------------------------------------------- in-page observations
 
-# Errors apart from notices: after a submit that reloaded the same page, a status notice alone
-# ("Added to your cart") means it was accepted, an alert or a flagged field that it was refused.
-_ERROR_SELECTOR = (
-    "[role=alert], [role=alertdialog], [aria-live=assertive], "
-    ".error, .errors, .invalid-feedback, .field-error"
-)
-_FEEDBACK_SELECTOR = "[role=status], [aria-live=polite], " + _ERROR_SELECTOR
-
-_FEEDBACK_TEXTS_JS = """
-(selector) => {
-  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0
-    && getComputedStyle(el).visibility !== 'hidden'; };
-  const lines = [];
-  for (const el of document.querySelectorAll(selector)) {
-    if (visible(el)) lines.push(...el.innerText.split('\\n'));
-  }
-  for (const el of document.querySelectorAll('[aria-invalid=true]')) {
-    const ids = ((el.getAttribute('aria-errormessage') || '') + ' ' + (el.getAttribute('aria-describedby') || ''))
-      .split(/\\s+/).filter(Boolean);
-    for (const id of ids) {
-      const described = document.getElementById(id);
-      if (described && visible(described)) lines.push(...described.innerText.split('\\n'));
-    }
-  }
-  return lines.map((line) => line.replace(/\\s+/g, ' ').trim()).filter(Boolean);
-}
-"""
-
-_OPEN_DIALOGS_JS = """
-() => {
-  const found = [];
-  for (const el of document.querySelectorAll('dialog[open], [role=dialog], [role=alertdialog], [aria-modal=true]')) {
-    const r = el.getBoundingClientRect();
-    if (r.width <= 0 || r.height <= 0 || getComputedStyle(el).visibility === 'hidden') continue;
-    const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
-    let heading = norm(el.getAttribute('aria-label'));
-    const labelledBy = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
-      .map((id) => document.getElementById(id)).filter(Boolean);
-    if (!heading && labelledBy.length) heading = norm(labelledBy.map((e) => e.innerText).join(' '));
-    if (!heading) { const h = el.querySelector('h1, h2, h3, h4, h5, h6'); heading = h ? norm(h.innerText) : ''; }
-    found.push({ heading, text: norm(el.innerText) });
-  }
-  return found;
-}
-"""
-
-_RESET_STORAGE_JS = """
-(saved) => {
-  try {
-    localStorage.clear();
-    sessionStorage.clear();
-    for (const item of saved) localStorage.setItem(item.name, item.value);
-  } catch (e) { /* opaque origins (about:blank, data:) have no storage */ }
-}
-"""
-
-_INVALID_FIELDS_JS = """
-(form) => [...form.elements]
-  .filter((el) => el.willValidate && !el.validity.valid)
-  .map((el) => el.validationMessage)
-  .filter(Boolean)
-"""
-
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
@@ -234,47 +183,7 @@ def submit_rejected(page: Page, url_before: str, *, navigated: bool, status: int
         return True
     if not same_document_path(page.url, url_before):
         return False  # landed on another page with a 2xx: its messages are notices
-    return bool(page.evaluate(_FEEDBACK_TEXTS_JS, _ERROR_SELECTOR))
-
-
-class _PageWatch:
-    """Everything a tab reported while we loaded a page or activated one element."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.dialogs: list[str] = []
-        self.popups: list[Page] = []
-        self.downloads: list[Download] = []
-        self.navigations: list[Response] = []
-        page.on("dialog", self._on_dialog)
-        page.on("popup", self._on_popup)
-        page.on("download", self._on_download)
-        page.on("response", self._on_response)
-
-    def reset(self) -> None:
-        for popup in self.popups:
-            popup.close()
-        self.dialogs.clear()
-        self.popups.clear()
-        self.downloads.clear()
-        self.navigations.clear()
-
-    def _on_dialog(self, dialog: Dialog) -> None:
-        if dialog.type == "beforeunload":
-            dialog.accept()  # "leave this page?" when we load the next one: yes
-            return
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()  # alert/confirm/prompt would otherwise block the page
-
-    def _on_popup(self, popup: Page) -> None:
-        self.popups.append(popup)
-
-    def _on_download(self, download: Download) -> None:
-        self.downloads.append(download)
-
-    def _on_response(self, response: Response) -> None:
-        if response.request.is_navigation_request() and response.frame == self.page.main_frame:
-            self.navigations.append(response)
+    return bool(page.evaluate(FEEDBACK_TEXTS_JS, ERROR_SELECTOR))
 
 
 # ---------------------------------------------------------------- the crawl
@@ -306,7 +215,7 @@ class _Crawl:
         self.visits: dict[str, Visit] = {}  # requested URL (normalized) -> where it led
         self.warnings: list[str] = []
         self.extra_visits = 0
-        self._tab: _PageWatch | None = None
+        self._tab: Tab | None = None
 
     # ------------------------------------------------------------ time and the working tab
 
@@ -321,12 +230,12 @@ class _Crawl:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def tab(self) -> _PageWatch:
+    def tab(self) -> Tab:
         """The working tab. Each goto gives a fresh document, at a fraction of a new tab's cost."""
         if self._tab is None:
             page = self.context.new_page()
             page.set_default_timeout(self.options.page_timeout_s * 1000)
-            self._tab = _PageWatch(page)
+            self._tab = Tab(page)
         self._tab.reset()
         return self._tab
 
@@ -334,12 +243,11 @@ class _Crawl:
         """Drop a tab left in an unknown state (a failed load, a stuck click); the next use opens one."""
         if self._tab is not None:
             tab, self._tab = self._tab, None
-            tab.reset()
-            tab.page.close()
+            tab.close()
 
     # ------------------------------------------------------------ loading pages
 
-    def load(self, tab: _PageWatch, url: str) -> Response | None:
+    def load(self, tab: Tab, url: str) -> Response | None:
         """Navigate and wait for `load`; failures become `_LoadFailed` with a readable reason."""
         self.activity = f"loading {url}"
         timeout = self.timeout_ms()
@@ -368,7 +276,7 @@ class _Crawl:
             visit.heading = main_heading(page)
         return visit
 
-    def load_start(self) -> tuple[_PageWatch, Response | None]:
+    def load_start(self) -> tuple[Tab, Response | None]:
         """Open the start URL or raise CrawlError saying why it cannot be crawled."""
         tab = self.tab()
         try:
@@ -394,7 +302,7 @@ class _Crawl:
         queue: deque[tuple[str, int]] = deque()
         seen = {self.start_url}
         crawled: set[str] = set()
-        loaded: tuple[_PageWatch, Response | None] | None = self.load_start()
+        loaded: tuple[Tab, Response | None] | None = self.load_start()
         url, depth = self.start_url, 0
         while True:
             if loaded is None:
@@ -418,7 +326,7 @@ class _Crawl:
         if self.options.explore:
             self.explore_pages()
 
-    def load_for_crawl(self, url: str) -> tuple[_PageWatch, Response | None] | None:
+    def load_for_crawl(self, url: str) -> tuple[Tab, Response | None] | None:
         tab = self.tab()
         try:
             return tab, self.load(tab, url)
@@ -428,7 +336,7 @@ class _Crawl:
             return None
 
     def crawl_loaded(
-        self, tab: _PageWatch, response: Response | None, url: str, depth: int, crawled: set[str]
+        self, tab: Tab, response: Response | None, url: str, depth: int, crawled: set[str]
     ) -> PageSnapshot | None:
         """Extract a loaded page, or record why it is not part of the crawl."""
         page = tab.page
@@ -535,7 +443,7 @@ class _Crawl:
                     ),
                     [],
                 )
-                page.evaluate(_RESET_STORAGE_JS, saved)
+                page.evaluate(RESET_STORAGE_JS, saved)
         except PlaywrightError:
             self.discard_tab()  # the tab is in an unknown state; the next use opens a new one
 
@@ -551,11 +459,11 @@ class _Crawl:
             return None
         try:
             url_before = normalize_url(page.url)
-            feedback_before = set(page.evaluate(_FEEDBACK_TEXTS_JS, _FEEDBACK_SELECTOR))
-            dialogs_before = len(page.evaluate(_OPEN_DIALOGS_JS))
+            feedback_before = set(page.evaluate(FEEDBACK_TEXTS_JS, FEEDBACK_SELECTOR))
+            dialogs_before = len(page.evaluate(OPEN_DIALOGS_JS))
             tab.reset()  # only what the activation itself causes counts
             if is_form and submit is None:
-                to_playwright(page, element.locator).evaluate("(form) => form.requestSubmit()")
+                to_playwright(page, element.locator).evaluate(REQUEST_SUBMIT_JS)
             else:
                 to_playwright(page, (submit or element).locator).click(timeout=self.timeout_ms())
             return self.observe_after(
@@ -576,7 +484,7 @@ class _Crawl:
 
     def observe_after(
         self,
-        tab: _PageWatch,
+        tab: Tab,
         url_before: str,
         feedback_before: set[str],
         dialogs_before: int,
@@ -616,8 +524,8 @@ class _Crawl:
         if form is not None and not navigated:
             form_handle = to_playwright(page, form.locator)
             if form_handle.count() == 1:
-                messages.extend(form_handle.evaluate(_INVALID_FIELDS_JS))  # one per invalid field
-        feedback = page.evaluate(_FEEDBACK_TEXTS_JS, _FEEDBACK_SELECTOR)
+                messages.extend(form_handle.evaluate(INVALID_FIELDS_JS))  # one per invalid field
+        feedback = page.evaluate(FEEDBACK_TEXTS_JS, FEEDBACK_SELECTOR)
         messages.extend(_unique([text for text in feedback if navigated or text not in feedback_before]))
         messages = [message[:MAX_MESSAGE_CHARS] for message in messages]
         if (
@@ -641,7 +549,7 @@ class _Crawl:
                 heading=main_heading(page),
                 messages=messages,
             )
-        dialogs = page.evaluate(_OPEN_DIALOGS_JS)
+        dialogs = page.evaluate(OPEN_DIALOGS_JS)
         if len(dialogs) > dialogs_before:
             opened = dialogs[-1]
             text = opened["text"][:MAX_MESSAGE_CHARS]
@@ -653,21 +561,20 @@ class _Crawl:
     def explore_pages(self) -> None:
         """Act on every crawled page (fill, submit, toggle, hover, reload...) with the time left,
         each page getting an equal share of it; each run starts from a fresh context."""
-        from planwright.crawl.auth import context_options
         from planwright.crawl.explore import Explorer  # explore.py builds on this module's helpers
 
         browser = self.context.browser
         if browser is None or not self.pages:
             return
+
         # The plan's auth (headers, basic auth, session) and, without a session of its own, the
         # crawl's initial storage: every exploration run starts as the crawl and the verifier do.
-        context_kwargs = {"accept_downloads": False, **context_options(self.options.auth)}
-        context_kwargs.setdefault("storage_state", self.initial_storage)
+        def exploration_context() -> BrowserContext:
+            return new_context(
+                browser, self.options.auth, accept_downloads=False, storage_state=self.initial_storage
+            )
 
-        def new_context() -> BrowserContext:
-            return browser.new_context(**context_kwargs)
-
-        explorer = Explorer(new_context, self.options, self.deny_names, deadline=self.deadline)
+        explorer = Explorer(exploration_context, self.options, self.deny_names, deadline=self.deadline)
         explorer.learn_pages(self.pages)
         try:
             for index, snapshot in enumerate(self.pages):
@@ -760,9 +667,9 @@ def crawl_site(
     except LoginError as error:
         raise CrawlError(f"Login failed: {error}") from error
     options = options.model_copy(update={"auth": auth})
-    context = browser.new_context(accept_downloads=False, **context_options(auth))
+    context = new_context(browser, auth, accept_downloads=False)
     crawl = _Crawl(start_url, options, context, on_progress, deny_names)
-    watchdog = BrowserWatchdog(browser, options.total_timeout_s + WATCHDOG_GRACE_S)
+    watchdog = Watchdog(browser, options.total_timeout_s + WATCHDOG_GRACE_S)
     try:
         with watchdog:
             crawl.run()

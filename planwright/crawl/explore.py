@@ -34,19 +34,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Dialog, Page, Request, Response
+from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from planwright.crawl.crawler import (
-    _OPEN_DIALOGS_JS,
-    DEFAULT_DENY_NAMES,
-    is_denied,
-    normalize_url,
-    origin_of,
+from planwright.browser.errors import NotExecutable, StepFailed, first_line
+from planwright.browser.operations import UNCHECK, Operation, operation
+from planwright.browser.perform import Timeouts, perform
+from planwright.browser.recorder import Tab
+from planwright.browser.scripts import (
+    CAPTURE_STATE_JS,
+    DBLCLICK_TARGETS_JS,
+    ELEMENT_EXTRAS_JS,
+    ERROR_SELECTOR,
+    KEY_ATTRIBUTE,
+    OPEN_DIALOGS_JS,
 )
-from planwright.crawl.extract import KEY_ATTRIBUTE, extract_elements, page_script
-from planwright.crawl.locators import to_playwright
+from planwright.crawl.crawler import DEFAULT_DENY_NAMES, is_denied, normalize_url, origin_of
+from planwright.crawl.extract import extract_elements
 from planwright.schemas import (
     EDGE_VALUES,
     CrawlOptions,
@@ -58,8 +62,6 @@ from planwright.schemas import (
     PageSnapshot,
     StateChange,
 )
-from planwright.verify.checks import INVALID_TRACKER_JS
-from planwright.verify.runner import first_line
 
 ContextFactory = Callable[[], BrowserContext]
 
@@ -76,7 +78,6 @@ MAX_LINKS_PER_STATE = 2  # links revealed in a reached state that we follow
 MAX_DBLCLICKS_PER_STATE = 2  # double-click candidates tried per state
 MAX_DBLCLICK_TARGETS = 8  # elements without a control role collected as double-click targets per state
 MAX_DBLCLICK_TEXT = 80  # longer texts are paragraphs, not an item's label
-UNCHECK = "uncheck"  # the verifier reads this `data` of a check step as "untick"
 
 # Sample values by input type, then by what the field's name suggests; "Test item" otherwise.
 SAMPLE_BY_TYPE: dict[str, str] = {
@@ -112,145 +113,6 @@ SEARCH_NAMES = r"search|query|filter|find|поиск|найти"
 TEXT_TYPES = {"text", "email", "password", "search", "tel", "url", "number", "date", "time",
               "datetime-local", "month", "week", None}  # fmt: skip
 ENTER_TYPES = {"text", "email", "password", "search", "tel", "url", "number", None}
-
-_ALERT_SELECTOR = "[role=alert], [role=alertdialog], [aria-live=assertive], .error, .errors, .invalid-feedback, .field-error"
-
-# Runs in the page: what a person sees, reduced to comparable facts.
-_CAPTURE_JS = page_script("""
-(alertSelector) => {
-  /* helpers */
-  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'OPTION', 'SELECT', 'TEXTAREA', 'svg']);
-  const texts = [];
-  const walk = (el) => {
-    if (SKIP.has(el.tagName)) return;
-    if (getComputedStyle(el).display === 'none') return;
-    let direct = false;
-    for (const child of el.childNodes) {
-      if (child.nodeType === Node.TEXT_NODE && child.textContent.trim()) { direct = true; break; }
-    }
-    if (direct && visible(el)) { const t = norm(el.innerText); if (t) texts.push(t); }
-    for (const child of el.children) walk(child);
-  };
-  if (document.body) walk(document.body);
-  const count = (selector) => [...document.querySelectorAll(selector)].filter(visible).length;
-  const alerts = [];
-  for (const el of document.querySelectorAll(alertSelector)) {
-    if (visible(el)) alerts.push(...el.innerText.split('\\n'));
-  }
-  for (const el of document.querySelectorAll('[aria-invalid=true]')) {
-    const ids = ((el.getAttribute('aria-errormessage') || '') + ' ' + (el.getAttribute('aria-describedby') || ''))
-      .split(/\\s+/).filter(Boolean);
-    for (const id of ids) {
-      const described = document.getElementById(id);
-      if (described && visible(described)) alerts.push(...described.innerText.split('\\n'));
-    }
-  }
-  const h1 = [...document.querySelectorAll('h1')].find(visible);
-  const controls = [];
-  const controlSelector = 'a[href], [role=link], button, [role=button], input:not([type=hidden]), textarea, select, form';
-  for (const el of document.querySelectorAll(controlSelector)) {
-    if (!visible(el)) continue;
-    const labels = el.labels ? [...el.labels].map((l) => l.innerText).join(' ') : '';
-    controls.push([el.tagName, el.type || '', el.getAttribute('role') || '', norm(el.getAttribute('aria-label')),
-      norm(labels), el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' ? '' : norm(el.innerText),
-      el.getAttribute('href') || ''].join('|'));
-  }
-  return {
-    controls,
-    url: location.href,
-    texts,
-    h1: h1 ? norm(h1.innerText) : null,
-    counts: {
-      listitem: count('li, [role=listitem]'),
-      row: count('tbody tr, [role=row]'),
-      checked: [...document.querySelectorAll('input[type=checkbox]:checked, [role=checkbox][aria-checked=true]')]
-        .filter(visible).length,
-    },
-    alerts: [...new Set(alerts.map(norm).filter(Boolean))],
-    expanded: count('[aria-expanded=true]'),
-    invalid: (window.__planwrightInvalid || []).map(String),
-  };
-}
-""")
-
-# Runs in the page right after extraction: what planning needs beyond the shared Element schema.
-_EXTRAS_JS = page_script("""
-(keyAttribute) => {
-  /* helpers */
-  const CONTROLS = 'a[href], button, input:not([type=hidden]), select, textarea, [role=menuitem], [role=link]';
-  const BIG = new Set(['BODY', 'MAIN', 'FORM', 'SECTION', 'ARTICLE', 'HTML']);
-  const out = {};
-  for (const el of document.querySelectorAll('[' + keyAttribute + ']')) {
-    const key = el.getAttribute(keyAttribute);
-    let reveals = el.hasAttribute('aria-haspopup') || el.hasAttribute('aria-expanded');
-    const parent = el.parentElement;
-    if (!reveals && parent && !BIG.has(parent.tagName)) {
-      const inside = [...parent.querySelectorAll(CONTROLS)].filter((d) => d !== el && !el.contains(d));
-      reveals = inside.length <= 12 && inside.some((d) => !visible(d));
-    }
-    out[key] = {
-      layout: !!el.closest('nav, header, footer, [role=navigation], [role=banner], [role=contentinfo]'),
-      reveals,
-      haspopup: el.hasAttribute('aria-haspopup') || el.hasAttribute('aria-expanded'),
-      dblclick: el.ondblclick != null || el.hasAttribute('ondblclick'),
-      checked: el.checked === true || el.getAttribute('aria-checked') === 'true',
-      readonly: el.readOnly === true,
-      value: (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') ? String(el.value) : '',
-      min: el.getAttribute('min'),
-      max: el.getAttribute('max'),
-      radioGroup: el.type === 'radio' ? (el.name || '') : null,
-      options: el.tagName === 'SELECT'
-        ? [...el.options].map((o) => ({ value: o.value, label: norm(o.label || o.text), disabled: o.disabled }))
-        : [],
-    };
-  }
-  return out;
-}
-""")
-
-# Runs in the page after extraction: what may react to a double-click but is no control of its own (a
-# `dblclick` listener added with addEventListener cannot be seen, so labels of list items count too).
-_DBLCLICK_JS = page_script("""
-([keyAttribute, maxTargets, maxText]) => {
-  /* helpers */
-  const out = [];
-  const seen = new Set();
-  const add = (el, handler) => {
-    if (out.length >= maxTargets || seen.has(el) || el.hasAttribute(keyAttribute) || !visible(el)) return;
-    seen.add(el);
-    const text = norm(el.innerText);
-    if (!text || text.length > maxText) return;
-    const listLabel = el.tagName === 'LABEL' && !!el.closest('li, [role=listitem]');
-    out.push({ tag: el.tagName.toLowerCase(), text, handler, listLabel });
-  };
-  if (document.body) {
-    for (const el of document.body.querySelectorAll('*')) {
-      if (el.ondblclick != null || el.hasAttribute('ondblclick')) add(el, true);
-    }
-  }
-  for (const el of document.querySelectorAll('li label, [role=listitem] label')) add(el, false);
-  return out;
-}
-""")
-
-_QUIET_JS = """
-([quietMs, maxMs]) => new Promise((resolve) => {
-  const start = performance.now();
-  let timer = null;
-  const observer = new MutationObserver(() => {
-    clearTimeout(timer);
-    timer = setTimeout(finish, performance.now() - start > maxMs ? 0 : quietMs);
-  });
-  function finish() { observer.disconnect(); resolve(true); }
-  observer.observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true });
-  timer = setTimeout(finish, quietMs);
-})
-"""
-
-
-class _NotReproducible(Exception):
-    """A step's target is missing or ambiguous in this run: the sequence cannot be replayed."""
-
 
 # ---------------------------------------------------------------- what one run sees
 
@@ -318,64 +180,6 @@ class _Node:
     depth: int
     fresh: set[str] | None = None  # keys of the elements that appeared here (None: all, at the root)
     repeat: _Candidate | None = None  # the click that reached this state moved a counter: try it again
-
-
-class _Tab:
-    """A fresh context and page, with what the page reported while we acted."""
-
-    def __init__(self, context: BrowserContext) -> None:
-        self.context = context
-        context.add_init_script(INVALID_TRACKER_JS)
-        self.page = context.new_page()
-        self.dialogs: list[str] = []
-        self.navigations: list[Response] = []
-        self.inflight = 0
-        self.page.on("dialog", self._on_dialog)
-        self.page.on("popup", self._on_popup)
-        self.page.on("response", self._on_response)
-        self.page.on("request", self._on_request)
-        self.page.on("requestfinished", self._on_request_done)
-        self.page.on("requestfailed", self._on_request_done)
-
-    def reset_events(self) -> None:
-        self.dialogs.clear()
-        self.navigations.clear()
-
-    def close(self) -> None:
-        try:
-            self.context.close()
-        except PlaywrightError:
-            pass  # the browser is gone; nothing to release
-
-    def _on_dialog(self, dialog: Dialog) -> None:
-        try:
-            if dialog.type != "beforeunload":
-                self.dialogs.append(dialog.message)
-            dialog.accept()  # as the verifier does, so both see the same continuation
-        except PlaywrightError:
-            pass
-
-    @staticmethod
-    def _on_popup(popup: Page) -> None:
-        try:
-            popup.close()  # new tabs are not followed (the verifier acts on one page too)
-        except PlaywrightError:
-            pass
-
-    def _on_response(self, response: Response) -> None:
-        try:
-            if response.request.is_navigation_request() and response.frame == self.page.main_frame:
-                self.navigations.append(response)
-        except PlaywrightError:
-            pass
-
-    def _on_request(self, request: Request) -> None:
-        if request.resource_type in ("fetch", "xhr"):
-            self.inflight += 1
-
-    def _on_request_done(self, request: Request) -> None:
-        if request.resource_type in ("fetch", "xhr"):
-            self.inflight = max(0, self.inflight - 1)
 
 
 # ---------------------------------------------------------------- helpers
@@ -555,11 +359,25 @@ class _PageExploration:
     def can_act(self) -> bool:
         return self.actions < self.options.max_actions_per_page and self.remaining_s() > MIN_RUN_S
 
-    def nav_timeout_ms(self) -> float:
-        return max(min(self.options.page_timeout_s, self.remaining_s()), 0.1) * 1000
-
     def action_timeout_ms(self) -> float:
         return max(min(self.options.page_timeout_s, ACTION_TIMEOUT_S, self.remaining_s()), 0.1) * 1000
+
+    def timeouts(self) -> Timeouts:
+        """The explorer's budget for `perform`: short waits, and a thorough settle (fetches, a quiet
+        DOM), since what a step changed is read right after it."""
+        page_ms = self.options.page_timeout_s * 1000
+        return Timeouts(
+            locate=LOCATE_WAIT_MS,
+            action=min(page_ms, ACTION_TIMEOUT_S * 1000),
+            navigation=page_ms,
+            load=page_ms,
+            inflight_max=INFLIGHT_MAX_MS,
+            pause=SETTLE_MS,
+            quiet=QUIET_MS,
+            quiet_max=QUIET_MAX_MS,
+            deadline=self.deadline,
+            floor=100,
+        )
 
     # ------------------------------------------------------------ the walk
 
@@ -605,10 +423,8 @@ class _PageExploration:
         try:
             self.goto(tab, self.url)
             state = self.capture(tab, extract=True)
-        except PlaywrightError as exc:
-            self.owner.warn(
-                f"Could not explore {self.url}: {exc.message.splitlines()[0] if exc.message else exc}"
-            )
+        except (PlaywrightError, StepFailed) as exc:
+            self.owner.warn(f"Could not explore {self.url}: {first_line(exc)}")
             return None
         finally:
             tab.close()
@@ -626,7 +442,7 @@ class _PageExploration:
             for action in node.prefix:
                 self.perform(tab, action)
             before = self.capture(tab)
-            tab.reset_events()
+            tab.reset()
             for action in candidate.actions:
                 self.perform(tab, action)
             after = self.capture(tab)
@@ -648,7 +464,7 @@ class _PageExploration:
                 self.check_reload(tab, behaviour, fresh, after)
             elif behaviour is not None and self.worth_back(node, candidate, before, after) and self.can_act():
                 self.check_back(tab, node, behaviour, fresh, after)
-        except (PlaywrightError, _NotReproducible) as exc:
+        except (PlaywrightError, NotExecutable, StepFailed) as exc:
             self.last_failure = f"not executable: {first_line(exc)[:200]}"
             return None  # a flaky or unreplayable sequence teaches nothing a later run could check
         finally:
@@ -701,94 +517,32 @@ class _PageExploration:
 
     # ------------------------------------------------------------ browser mechanics
 
-    def open_tab(self) -> _Tab | None:
+    def open_tab(self) -> Tab | None:
         try:
-            return _Tab(self.owner.new_context())
+            return Tab.open(self.owner.new_context(), track_fetches=True)
         except PlaywrightError as exc:
             self.owner.warn(f"Could not open a browser context to explore {self.url}: {exc.message}")
             return None
 
-    def goto(self, tab: _Tab, url: str) -> None:
+    def goto(self, tab: Tab, url: str) -> None:
         tab.page.set_default_timeout(self.action_timeout_ms())
-        tab.page.goto(url, wait_until="load", timeout=self.nav_timeout_ms())
-        self.settle(tab)
+        perform(Operation("goto", value=url), tab, self.timeouts())
 
-    def settle(self, tab: _Tab) -> None:
-        """Wait for what a step started: a navigation, fetches, then a quiet DOM."""
-        page = tab.page
-        try:
-            page.wait_for_load_state("load", timeout=self.nav_timeout_ms())
-        except PlaywrightTimeoutError:
-            pass
-        waited = 0
-        while tab.inflight > 0 and waited < INFLIGHT_MAX_MS:
-            page.wait_for_timeout(25)
-            waited += 25
-        page.wait_for_timeout(SETTLE_MS)
-        for _ in range(2):
-            try:
-                page.evaluate(_QUIET_JS, [QUIET_MS, QUIET_MAX_MS])
-                return
-            except PlaywrightError:  # a navigation replaced the document while we waited
-                try:
-                    page.wait_for_load_state("load", timeout=self.nav_timeout_ms())
-                except PlaywrightTimeoutError:
-                    return
+    def perform(self, tab: Tab, action: ExploreAction) -> None:
+        """Do one step with the verifier's `perform`: same locators, same Playwright calls."""
+        locator = None
+        if action.element_key is not None:
+            element = self.by_key.get(action.element_key)
+            if element is None:
+                raise NotExecutable(f"unknown element {action.element_key}")
+            locator = element.locator
+        step = operation(action.action, locator, action.data, page_url=self.url)
+        perform(step, tab, self.timeouts())
 
-    def perform(self, tab: _Tab, action: ExploreAction) -> None:
-        """Do one step the way the verifier will: same locators, same Playwright calls."""
+    def capture(self, tab: Tab, *, extract: bool = False) -> _State:
         page = tab.page
-        if action.action == "open":
-            self.goto(tab, action.data or self.url)
-            return
-        if action.action == "back":
-            page.go_back(wait_until="load", timeout=self.nav_timeout_ms())
-            self.settle(tab)
-            return
-        if action.element_key is None:
-            if action.action != "press":
-                raise _NotReproducible(f"{action.action} without a target")
-            page.keyboard.press(action.data or "Enter")
-            self.settle(tab)
-            return
-        element = self.by_key.get(action.element_key)
-        if element is None:
-            raise _NotReproducible(f"unknown element {action.element_key}")
-        target = to_playwright(page, element.locator)
-        try:
-            target.first.wait_for(state="attached", timeout=min(LOCATE_WAIT_MS, self.action_timeout_ms()))
-        except PlaywrightTimeoutError:
-            pass
-        if target.count() != 1:
-            raise _NotReproducible(f"{element.locator.describe()} matches {target.count()} elements")
-        timeout = self.action_timeout_ms()
-        if action.action == "click":
-            target.click(timeout=timeout)
-        elif action.action == "dblclick":
-            target.dblclick(timeout=timeout)
-        elif action.action == "fill":
-            target.fill(action.data or "", timeout=timeout)
-        elif action.action == "select":
-            target.select_option(action.data or "", timeout=timeout)
-        elif action.action == "check":
-            if action.data == UNCHECK:
-                target.uncheck(timeout=timeout)
-            else:
-                target.check(timeout=timeout)
-        elif action.action == "press":
-            target.press(action.data or "Enter", timeout=timeout)
-        elif action.action == "hover":
-            target.hover(timeout=timeout)
-        elif action.action == "submit":
-            target.evaluate("(el) => (el.form || el).requestSubmit()")
-        else:
-            raise _NotReproducible(f"unsupported action {action.action}")
-        self.settle(tab)
-
-    def capture(self, tab: _Tab, *, extract: bool = False) -> _State:
-        page = tab.page
-        raw = page.evaluate(_CAPTURE_JS, _ALERT_SELECTOR)
-        dialogs = page.evaluate(_OPEN_DIALOGS_JS)
+        raw = page.evaluate(CAPTURE_STATE_JS, ERROR_SELECTOR)
+        dialogs = page.evaluate(OPEN_DIALOGS_JS)
         state = _State(
             url=normalize_url(raw["url"]),
             texts=[text for text in raw["texts"] if len(text) <= MAX_TEXT_CHARS],
@@ -804,7 +558,7 @@ class _PageExploration:
             state.elements, state.dblclicks = self.extract(page)
         return state
 
-    def elements_of(self, tab: _Tab, state: _State, like: _State) -> None:
+    def elements_of(self, tab: Tab, state: _State, like: _State) -> None:
         """Fill in the state's elements: reuse `like`'s when the same controls are visible (a
         full extraction costs a locator check per element), extract them otherwise."""
         if state.same_controls(like) and like.elements:
@@ -826,7 +580,7 @@ class _PageExploration:
         """The state's elements and its double-click targets, keyed like the page's elements where
         they match (new keys where not)."""
         _, elements, extras = extract_elements(page)
-        more: dict[str, dict[str, Any]] = page.evaluate(_EXTRAS_JS, KEY_ATTRIBUTE)
+        more: dict[str, dict[str, Any]] = page.evaluate(ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE)
         local_to_key: dict[str, str] = {element.key: self.key_for(element) for element in elements}
         known: dict[str, _Known] = {}
         for element in elements:
@@ -849,7 +603,7 @@ class _PageExploration:
         a step can target: found by tag and exact text (`label:text-is("Buy milk")`), kept only where
         that finds exactly one element, as the verifier will require."""
         found: list[dict[str, Any]] = page.evaluate(
-            _DBLCLICK_JS, [KEY_ATTRIBUTE, MAX_DBLCLICK_TARGETS, MAX_DBLCLICK_TEXT]
+            DBLCLICK_TARGETS_JS, [KEY_ATTRIBUTE, MAX_DBLCLICK_TARGETS, MAX_DBLCLICK_TEXT]
         )
         targets: dict[str, _Known] = {}
         for item in found:
@@ -872,7 +626,7 @@ class _PageExploration:
 
     # ------------------------------------------------------------ what changed
 
-    def diff(self, before: _State, after: _State, tab: _Tab, candidate: _Candidate) -> StateChange:
+    def diff(self, before: _State, after: _State, tab: Tab, candidate: _Candidate) -> StateChange:
         navigated = bool(tab.navigations)
         url_changed = after.url != before.url
         if navigated or url_changed:
@@ -996,10 +750,10 @@ class _PageExploration:
         data_appeared = any(value in text.casefold() for text in change.appeared for value in typed)
         return bool(change.counts) or data_appeared
 
-    def check_reload(self, tab: _Tab, behaviour: ObservedBehaviour, fresh: _State, after: _State) -> None:
+    def check_reload(self, tab: Tab, behaviour: ObservedBehaviour, fresh: _State, after: _State) -> None:
         """Reload (open the same address again) and record which of the new texts survived."""
         self.actions += 1
-        tab.reset_events()
+        tab.reset()
         self.goto(tab, after.url)
         reloaded = self.capture(tab)
         self.elements_of(tab, reloaded, after)
@@ -1037,18 +791,17 @@ class _PageExploration:
         return (urlsplit(after.url).path or "/") != here
 
     def check_back(
-        self, tab: _Tab, node: _Node, behaviour: ObservedBehaviour, fresh: _State, after: _State
+        self, tab: Tab, node: _Node, behaviour: ObservedBehaviour, fresh: _State, after: _State
     ) -> None:
         """Go back in history from the page the steps led to, and record what the page shows then that a
         fresh load does not ("Cart (1)" after adding to the cart): the state that persisted."""
         self.actions += 1
-        tab.reset_events()
+        tab.reset()
         try:
-            tab.page.go_back(wait_until="load", timeout=self.nav_timeout_ms())
-            self.settle(tab)
+            perform(Operation("back"), tab, self.timeouts())
             back = self.capture(tab)
             self.elements_of(tab, back, node.state)
-        except PlaywrightError:
+        except (PlaywrightError, StepFailed):
             return  # the navigation itself was recorded; a failed return teaches nothing more
         if back.url != node.state.url:
             return  # not back where the steps left from (a redirect, a page that replaced its entry)

@@ -14,217 +14,9 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from planwright.crawl.locators import ElementInfo, choose_locator
+from planwright.browser.locators import ElementInfo, choose_locator
+from planwright.browser.scripts import COLLECT_ELEMENTS_JS, KEY_ATTRIBUTE, KEYS_OF_MATCHES_JS, MAIN_HEADING_JS
 from planwright.schemas import Element, ElementKind, PageSnapshot
-
-KEY_ATTRIBUTE = "data-planwright-key"
-
-# Shared by the scripts that run in the page: text with whitespace collapsed, and "a person could see
-# it" (connected, not visibility-hidden, with an area).
-PAGE_HELPERS_JS = """  const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
-  const visible = (el) => {
-    if (!el.isConnected) return false;
-    const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.visibility === 'collapse') return false;
-    const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0;
-  };
-"""
-
-
-def page_script(source: str) -> str:
-    """A page script with the shared helpers in place of its `/* helpers */` line."""
-    if "  /* helpers */\n" not in source:
-        raise ValueError("page script without a /* helpers */ line")
-    return source.replace("  /* helpers */\n", PAGE_HELPERS_JS)
-
-
-# Runs in the page: tags each visible interactive element with its key and describes it.
-_COLLECT_JS = page_script("""
-(keyAttribute) => {
-  /* helpers */
-  const BUTTON_INPUTS = ['button', 'submit', 'reset', 'image'];
-  const textOf = (node) => {
-    let out = '';
-    for (const child of node.childNodes) {
-      if (child.nodeType === Node.TEXT_NODE) { out += child.textContent; continue; }
-      if (child.nodeType !== Node.ELEMENT_NODE) continue;
-      const tag = child.tagName;
-      if (child.getAttribute('aria-hidden') === 'true') continue;
-      if (['SCRIPT', 'STYLE', 'TEMPLATE', 'NOSCRIPT'].includes(tag)) continue;
-      const style = getComputedStyle(child);
-      if (style.display === 'none' || style.visibility === 'hidden') continue;
-      const ariaLabel = norm(child.getAttribute('aria-label'));
-      if (ariaLabel) { out += ' ' + ariaLabel + ' '; continue; }
-      if (tag === 'IMG') { out += ' ' + (child.getAttribute('alt') || '') + ' '; continue; }
-      if (tag === 'INPUT') {
-        if (BUTTON_INPUTS.includes(child.type)) out += ' ' + child.value + ' ';
-        continue;
-      }
-      if (tag === 'TEXTAREA' || tag === 'SELECT') continue;
-      const pad = ['inline', 'contents'].includes(style.display) ? '' : ' ';
-      out += pad + textOf(child) + pad;
-    }
-    return out;
-  };
-  const byIds = (el, attr) => (el.getAttribute(attr) || '').split(/\\s+/).filter(Boolean)
-    .map((id) => document.getElementById(id)).filter(Boolean);
-  const labelText = (el) => {
-    const labels = el.labels ? [...el.labels] : [];
-    return norm(labels.map((label) => textOf(label)).join(' '));
-  };
-  const roleOf = (el) => {
-    const explicit = norm(el.getAttribute('role')).split(' ')[0];
-    if (explicit) return explicit;
-    const tag = el.tagName;
-    if (tag === 'A') return 'link';
-    if (tag === 'BUTTON') return 'button';
-    if (tag === 'TEXTAREA') return 'textbox';
-    if (tag === 'SELECT') return (el.multiple || el.size > 1) ? 'listbox' : 'combobox';
-    if (tag === 'FORM') return 'form';
-    if (tag === 'INPUT') {
-      const type = el.type;
-      if ([...BUTTON_INPUTS, 'file'].includes(type)) return 'button';
-      if (type === 'checkbox' || type === 'radio') return type;
-      if (type === 'search') return el.hasAttribute('list') ? 'combobox' : 'searchbox';
-      if (['email', 'tel', 'text', 'url'].includes(type)) {
-        return el.hasAttribute('list') ? 'combobox' : 'textbox';
-      }
-      if (type === 'number') return 'spinbutton';
-      if (type === 'range') return 'slider';
-      return 'textbox';
-    }
-    return 'generic';
-  };
-  const kindOf = (el, role) => {
-    const tag = el.tagName;
-    if (tag === 'FORM') return 'form';
-    if (tag === 'A' || role === 'link') return 'link';
-    if (tag === 'TEXTAREA') return 'textarea';
-    if (tag === 'SELECT') return 'select';
-    if (tag === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio')) return el.type;
-    if (role === 'checkbox' || role === 'radio') return role;
-    if (tag === 'BUTTON' || role === 'button' || (tag === 'INPUT' && BUTTON_INPUTS.includes(el.type))) {
-      return 'button';
-    }
-    return 'input';
-  };
-  const accessibleName = (el, kind) => {
-    const labelledBy = byIds(el, 'aria-labelledby');
-    if (labelledBy.length) {
-      const name = norm(labelledBy.map((e) => norm(e.getAttribute('aria-label')) || textOf(e)).join(' '));
-      if (name) return name;
-    }
-    const ariaLabel = norm(el.getAttribute('aria-label'));
-    if (ariaLabel) return ariaLabel;
-    const tag = el.tagName;
-    const title = norm(el.getAttribute('title'));
-    if (tag === 'FORM') return title;
-    const labels = labelText(el);
-    if (tag === 'INPUT' && BUTTON_INPUTS.includes(el.type)) {
-      if (labels) return labels;
-      if (el.type === 'image') return norm(el.getAttribute('alt')) || norm(el.value) || title || 'Submit';
-      return norm(el.value) || title || { submit: 'Submit', reset: 'Reset' }[el.type] || '';
-    }
-    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
-      if (labels) return labels;
-      if (title) return title;
-      const usesPlaceholder = tag === 'TEXTAREA'
-        || ['text', 'password', 'search', 'tel', 'email', 'url'].includes(el.type);
-      return usesPlaceholder ? norm(el.getAttribute('placeholder')) : '';
-    }
-    if (labels) return labels;
-    return norm(textOf(el)) || title;
-  };
-  const cssPath = (el) => {
-    const uniqueId = (node) => node.id && document.querySelectorAll('#' + CSS.escape(node.id)).length === 1;
-    if (uniqueId(el)) return '#' + CSS.escape(el.id);
-    const parts = [];
-    let node = el;
-    while (node && node.nodeType === Node.ELEMENT_NODE && node !== document.documentElement) {
-      if (node !== el && uniqueId(node)) { parts.unshift('#' + CSS.escape(node.id)); break; }
-      let part = node.tagName.toLowerCase();
-      const parent = node.parentElement;
-      if (parent) {
-        const same = [...parent.children].filter((child) => child.tagName === node.tagName);
-        if (same.length > 1) part += `:nth-of-type(${same.indexOf(node) + 1})`;
-      }
-      parts.unshift(part);
-      node = parent;
-    }
-    return parts.join(' > ');
-  };
-  const isSubmit = (el) => (el.tagName === 'BUTTON' && el.type === 'submit')
-    || (el.tagName === 'INPUT' && (el.type === 'submit' || el.type === 'image'));
-
-  document.querySelectorAll('[' + keyAttribute + ']').forEach((el) => el.removeAttribute(keyAttribute));
-  const selector = 'a[href], [role=link], button, [role=button], input:not([type=hidden]), '
-    + 'textarea, select, form';
-  const items = [];
-  const keyOf = new Map();
-  for (const el of document.querySelectorAll(selector)) {
-    if (!visible(el)) continue;
-    const role = roleOf(el);
-    const kind = kindOf(el, role);
-    let href = null;
-    if (kind === 'link') {
-      if (el.tagName === 'A') {
-        let url;
-        try { url = new URL(el.href); } catch (e) { continue; }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;  // mailto:, tel:, javascript:
-        href = url.href;
-      }
-    }
-    const key = 'e' + (items.length + 1);
-    el.setAttribute(keyAttribute, key);
-    keyOf.set(el, key);
-    const isField = ['input', 'textarea', 'select', 'checkbox', 'radio'].includes(kind);
-    items.push({
-      key, kind, role, href,
-      name: accessibleName(el, kind),
-      inputType: el.tagName === 'INPUT' ? el.type : null,
-      required: isField && (el.required === true || el.getAttribute('aria-required') === 'true'),
-      options: el.tagName === 'SELECT' ? [...el.options].map((o) => norm(o.label || o.text)) : [],
-      testId: el.getAttribute('data-testid'),
-      label: isField ? (labelText(el) || norm(el.getAttribute('aria-label')) || null) : null,
-      placeholder: el.getAttribute('placeholder'),
-      css: cssPath(el),
-      disabled: el.disabled === true || el.getAttribute('aria-disabled') === 'true',
-      formEl: el.form || (el.tagName === 'FORM' ? null : el.closest('form')),
-      isSubmit: isSubmit(el),
-      isField,
-      el,
-    });
-  }
-  for (const item of items) {
-    item.formKey = item.formEl ? (keyOf.get(item.formEl) || null) : null;
-    if (item.kind === 'form') {
-      const mine = items.filter((other) => other.formEl === item.el);
-      item.fieldKeys = mine.filter((other) => other.isField).map((other) => other.key);
-      const submit = mine.find((other) => other.isSubmit);
-      item.submitKey = submit ? submit.key : null;
-    }
-  }
-  const headings = [...document.querySelectorAll('h1, h2, h3')].filter(visible)
-    .map((h) => norm(h.innerText)).filter(Boolean);
-  return {
-    headings,
-    items: items.map(({ el, formEl, isField, ...rest }) => rest),
-  };
-}
-""")
-
-_KEYS_OF_MATCHES_JS = f"(els) => els.map((el) => el.getAttribute('{KEY_ATTRIBUTE}'))"
-
-MAIN_HEADING_JS = """
-() => {
-  for (const h of document.querySelectorAll('h1')) {
-    const rect = h.getBoundingClientRect();
-    if (rect.width > 0 && rect.height > 0) return h.innerText.replace(/\\s+/g, ' ').trim();
-  }
-  return null;
-}
-"""
 
 
 @dataclass(frozen=True)
@@ -243,7 +35,7 @@ def main_heading(page: Page) -> str | None:
 
 def _count_for(page: Page, key: str, locator: Any) -> int:
     """How many elements a locator matches, or 0 when it does not match this element at all."""
-    keys = locator.evaluate_all(_KEYS_OF_MATCHES_JS)
+    keys = locator.evaluate_all(KEYS_OF_MATCHES_JS, KEY_ATTRIBUTE)
     return len(keys) if key in keys else 0
 
 
@@ -274,7 +66,7 @@ def _element_info(page: Page, item: dict[str, Any]) -> ElementInfo:
 
 def extract_elements(page: Page) -> tuple[list[str], list[Element], dict[str, ElementExtras]]:
     """Headings (h1-h3) and every visible interactive element, keyed e1, e2, ... in DOM order."""
-    collected = page.evaluate(_COLLECT_JS, KEY_ATTRIBUTE)
+    collected = page.evaluate(COLLECT_ELEMENTS_JS, KEY_ATTRIBUTE)
     elements: list[Element] = []
     extras: dict[str, ElementExtras] = {}
     for item in collected["items"]:

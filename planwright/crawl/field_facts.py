@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from planwright.crawl.extract import KEY_ATTRIBUTE, page_script
+from planwright.browser.scripts import KEY_ATTRIBUTE, page_script
 from planwright.crawl.values import FieldFacts
 
 # Input types that take typed text; checkboxes, radios, files, buttons and hidden inputs do not.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from planwright.browser.operations import unchecks
 from planwright.phrases import sections
 from planwright.pipeline.behaviour import (
     Behaviour,
@@ -39,7 +40,6 @@ from planwright.schemas import (
 
 MAX_VISIBLE = 3  # appeared texts turned into expectations
 MAX_MESSAGES = 3
-UNCHECK_WORDS = {"false", "off", "no", "0", "uncheck", "unchecked"}  # as the verifier reads a check step
 
 TEXTS = sections("case")
 
@@ -82,7 +82,7 @@ NAMED_ACTIONS = ("click", "dblclick", "press", "check", "submit")  # the steps a
 
 
 def _unchecks(action: ExploreAction) -> bool:
-    return (action.data or "").strip().lower() in UNCHECK_WORDS
+    return unchecks(action.data)
 
 
 def _step_text(action: ExploreAction, element: Element | None, texts: dict[str, str]) -> str:
@@ -255,7 +255,7 @@ def _facts(
         elif step.action == "select":
             facts.append(f"step {step.n}: choose “{step.data or ''}” in “{name}”")
         elif step.action == "check":
-            untick = (step.data or "").strip().lower() in UNCHECK_WORDS
+            untick = unchecks(step.data)
             facts.append(f"step {step.n}: {'untick' if untick else 'tick'} “{name}”")
         else:
             facts.append(f"step {step.n}: {step.action} “{name}”")

@@ -133,7 +133,7 @@ def _begin(database_url: str, plan_id: int, status: str, stage: str) -> Plan:
 
 def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: Settings) -> bool:
     """Crawl the plan's site and store what was seen. False when the plan ended here (failed)."""
-    from planwright.crawl.auth import LoginError, resolve_auth
+    from planwright.browser.auth import LoginError, resolve_auth
     from planwright.crawl.crawler import CrawlError, crawl_site
 
     plan = _begin(database_url, plan_id, "crawling", "crawl")
@@ -484,8 +484,8 @@ def execute_edge_proposals(
 
     Idempotent: cases added by an earlier, interrupted run of this step are replaced.
     """
-    from planwright.crawl.auth import new_context as new_auth_context
-    from planwright.crawl.browser import BrowserWatchdog
+    from planwright.browser.contexts import new_context as new_auth_context
+    from planwright.browser.watchdog import Watchdog
     from planwright.crawl.crawler import WATCHDOG_GRACE_S
     from planwright.crawl.explore import Explorer
 
@@ -513,7 +513,7 @@ def execute_edge_proposals(
     explorer.learn_pages(crawl.pages)
     added: list[TestCaseData] = []
     results: dict[str, list[EdgeProposal]] = {page.url: list(page.proposals) for page in crawl.pages}
-    with BrowserWatchdog(current, settings.crawl_total_timeout_s + WATCHDOG_GRACE_S):
+    with Watchdog(current, settings.crawl_total_timeout_s + WATCHDOG_GRACE_S):
         for page in pages:
             results[page.url] = _run_page_proposals(explorer, page, language, existing, added)
     with session_scope(database_url) as session:

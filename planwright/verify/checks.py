@@ -1,7 +1,8 @@
 """Pieces the verifier and the code generator share, so an exported test checks exactly what was verified.
 
 A case marked `verified` must pass again when exported; that only holds if both sides use the same URL
-rule, the same locator parsing and the same in-page scripts. They live here, as plain data and strings.
+rule, the same locator parsing and the same in-page scripts (those live in `browser/scripts.py`). The
+rules live here, as plain functions without a browser.
 """
 
 from __future__ import annotations
@@ -13,49 +14,6 @@ from urllib.parse import urljoin, urlsplit
 from planwright.schemas import Locator
 
 REGEX_SPECIALS = set(".^$*+?()[]{}|\\")
-
-# Installed in every context before any page script: remembers each field that a submit attempt (or
-# reportValidity) declared invalid, with the browser's message at that moment. A "validation" expectation
-# then means "the browser refused the input", not merely "an untouched required field exists".
-INVALID_TRACKER_JS = """
-(() => {
-  const seen = [];
-  Object.defineProperty(window, '__planwrightInvalid', { value: seen, configurable: true });
-  document.addEventListener('invalid', (event) => {
-    const field = event.target;
-    seen.push(String((field && field.validationMessage) || ''));
-  }, true);
-})();
-""".strip()
-
-# Polled in the page: true once the expected message was reported for a field, or is visible as text.
-# An empty expectation accepts any reported message or any visible role=alert.
-VALIDATION_CHECK_JS = """
-(wanted) => {
-  const want = String(wanted || '').trim().toLowerCase();
-  const reported = (window.__planwrightInvalid || []).map((m) => m.toLowerCase());
-  if (want === '') {
-    if (reported.some((m) => m !== '')) return true;
-    return Array.from(document.querySelectorAll('[role=alert]')).some(
-      (el) => el.offsetParent !== null && el.innerText.trim() !== '');
-  }
-  if (reported.some((m) => m.includes(want))) return true;
-  const text = (document.body ? document.body.innerText : '').toLowerCase().replace(/\\s+/g, ' ');
-  return text.includes(want.replace(/\\s+/g, ' '));
-}
-""".strip()
-
-# What the verifier reports when a validation expectation fails: messages reported and alerts shown.
-VALIDATION_OBSERVE_JS = """
-() => {
-  const reported = (window.__planwrightInvalid || []).filter((m) => m);
-  const alerts = Array.from(document.querySelectorAll('[role=alert]'))
-    .filter((el) => el.offsetParent !== null)
-    .map((el) => el.innerText.trim().replace(/\\s+/g, ' '))
-    .filter((t) => t);
-  return { reported: Array.from(new Set(reported)), alerts };
-}
-""".strip()
 
 _DESCRIPTION = re.compile(
     r"^\s*(?:page\.)?(?P<fn>get_by_role|get_by_test_id|get_by_label|get_by_placeholder|locator)"

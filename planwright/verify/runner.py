@@ -13,68 +13,55 @@ a missing or ambiguous target, an unsupported action, a malformed expectation).
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from dataclasses import dataclass
 
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Locator as PWLocator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from planwright.crawl.auth import new_context as new_auth_context
-from planwright.crawl.browser import close_from_outside
-from planwright.schemas import AuthSpec, Expectation, Locator, Step, TestCaseData, Verification
-from planwright.verify.checks import (
-    INVALID_TRACKER_JS,
-    VALIDATION_CHECK_JS,
-    VALIDATION_OBSERVE_JS,
-    normalize_url_value,
-    parse_locator_description,
-    url_regex,
-)
+from planwright.browser.contexts import new_context
+from planwright.browser.errors import NotExecutable, StepFailed, first_line
+from planwright.browser.locators import to_playwright
+from planwright.browser.operations import step_operation
+from planwright.browser.perform import Timeouts, perform
+from planwright.browser.recorder import Tab
+from planwright.browser.scripts import VALIDATION_CHECK_JS, VALIDATION_OBSERVE_JS
+from planwright.browser.watchdog import Watchdog
+from planwright.schemas import AuthSpec, Expectation, Step, TestCaseData, Verification
+from planwright.verify.checks import normalize_url_value, parse_locator_description, url_regex
 
 EXPECT_WAIT_S = 3.0  # auto-wait for each expected result (the site may still be rendering)
 LOCATE_WAIT_S = 3.0  # how long a step waits for its target to appear before calling it missing
 SETTLE_WAIT_S = 5.0  # after a step, wait this long at most for a started navigation to load
 GRACE_S = 0.25  # even past the deadline, expectations get one quick look
 WATCHDOG_GRACE_S = 2.0  # past the deadline, a case whose page stopped responding is cut off
-UNCHECK_WORDS = {"false", "off", "no", "0", "uncheck", "unchecked"}
-SUPPORTED_ACTIONS = {
-    "open",
-    "click",
-    "dblclick",
-    "fill",
-    "select",
-    "check",
-    "press",
-    "hover",
-    "submit",
-    "back",
-}
 
 ProgressCallback = Callable[[int, int, TestCaseData, Verification], None]
 
 
-class StepFailed(Exception):
-    """The site did not let the step happen (timeout, navigation error, element not interactable)."""
-
-
-class NotExecutable(Exception):
-    """The plan cannot be executed as written; the message is the whole detail."""
-
-
 @dataclass
 class _Run:
-    """One case's browser state: the current page, native dialogs seen, last navigation status."""
+    """One case's browser state: its context, its deadline and the tab the case acts on."""
 
     context: BrowserContext
     deadline: float
-    page: Page | None = None
-    dialogs: list[str] = field(default_factory=list)
-    last_status: int | None = None
+    tab: Tab | None = None
+
+    @property
+    def page(self) -> Page:
+        assert self.tab is not None
+        return self.tab.page
+
+    @property
+    def dialogs(self) -> list[str]:
+        """Messages of the native dialogs the case's page showed (all accepted)."""
+        return self.tab.dialogs if self.tab is not None else []
+
+    @property
+    def last_status(self) -> int | None:
+        return self.tab.last_status if self.tab is not None else None
 
     def remaining_ms(self, cap_s: float | None = None, floor_s: float = 0.0) -> float:
         left = max(self.deadline - time.monotonic(), floor_s)
@@ -85,59 +72,17 @@ class _Run:
     def expired(self) -> bool:
         return time.monotonic() >= self.deadline
 
-    def adopt(self, page: Page) -> None:
-        """Listen to the page the case acts on: answer native dialogs, note navigation statuses."""
-        page.on("dialog", self._on_dialog)
-        page.on("response", lambda response: self._on_response(page, response))
-        self.page = page
-
-    def _on_dialog(self, dialog) -> None:  # noqa: ANN001 - playwright's Dialog
-        self.dialogs.append(dialog.message)
-        try:
-            dialog.accept()
-        except PlaywrightError:
-            pass  # the page closed under it; nothing left to answer
-
-    def _on_response(self, page: Page, response: Response) -> None:
-        try:
-            if response.request.is_navigation_request() and response.frame == page.main_frame:
-                self.last_status = response.status
-        except PlaywrightError:
-            pass
-
-
-class _Watchdog:
-    """Closes a case's context from outside once its hard deadline has passed.
-
-    Why: Playwright's own timeouts rely on the page answering; a page stuck in an endless script
-    blocks even `expect(...)` forever. The sync API's objects belong to one thread, so the timer
-    schedules the close on Playwright's event loop (`close_from_outside`), which keeps running while
-    the case's thread waits. The pending call then fails and the case is marked failed.
-    """
-
-    def __init__(self, context: BrowserContext, after_s: float) -> None:
-        self.fired = False
-        self._context = context
-        self._tasks: list[object] = []
-        self._timer = threading.Timer(after_s, self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-
-    def _fire(self) -> None:
-        if close_from_outside(self._context, "planwright: case timed out", self._tasks):
-            self.fired = True
-
-
-def first_line(exc: BaseException) -> str:
-    """Playwright errors carry a multi-line call log; the first line is the reason a person needs."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0].strip()
+    def timeouts(self) -> Timeouts:
+        """Every wait of a step is bounded by the case's deadline; nothing waits for a quiet DOM (the
+        expectations auto-wait instead)."""
+        left = self.remaining_ms()
+        return Timeouts(
+            locate=LOCATE_WAIT_S * 1000,
+            action=left,
+            navigation=left,
+            load=SETTLE_WAIT_S * 1000,
+            deadline=self.deadline,
+        )
 
 
 def quoted(text: str | None, limit: int = 120) -> str:
@@ -147,144 +92,15 @@ def quoted(text: str | None, limit: int = 120) -> str:
     return f"'{text}'"
 
 
-def resolve_locator(page: Page, locator: Locator) -> PWLocator:
-    """Turn a crawled locator into a Playwright Locator, exactly as the exported tests write it."""
-    if locator.strategy == "role":
-        if not locator.role:
-            raise NotExecutable("role locator without a role")
-        if locator.name is None:
-            return page.get_by_role(locator.role)  # type: ignore[arg-type]
-        return page.get_by_role(locator.role, name=locator.name, exact=True)  # type: ignore[arg-type]
-    if locator.value is None:
-        raise NotExecutable(f"{locator.strategy} locator without a value")
-    if locator.strategy == "testid":
-        return page.get_by_test_id(locator.value)
-    if locator.strategy == "label":
-        return page.get_by_label(locator.value, exact=True)
-    if locator.strategy == "placeholder":
-        return page.get_by_placeholder(locator.value, exact=True)
-    if locator.strategy == "css":
-        return page.locator(locator.value)
-    raise NotExecutable(f"unknown locator strategy {locator.strategy!r}")
-
-
-def _count_matches(run: _Run, target: PWLocator) -> int:
-    """Wait briefly for the target to appear, then count: a step must point at exactly one element."""
-    try:
-        target.first.wait_for(state="attached", timeout=run.remaining_ms(LOCATE_WAIT_S))
-    except PlaywrightTimeoutError:
-        pass
-    return target.count()
-
-
-def _submit(target: PWLocator) -> None:
-    """Submit the way a user would: the form's submit button, Enter in a field, or a click."""
-    tag = target.evaluate("el => el.tagName.toLowerCase()")
-    if tag == "form":
-        button = target.locator(
-            "button[type=submit], button:not([type]), input[type=submit], input[type=image]"
-        )
-        if button.count():
-            button.first.click()
-        else:
-            target.evaluate("form => form.requestSubmit()")
-    elif tag == "input":
-        target.press("Enter")
-    elif tag in ("select", "textarea"):
-        target.evaluate("el => el.form && el.form.requestSubmit()")
-    else:
-        target.click()
-
-
-def _settle(run: _Run) -> None:
-    """Let a navigation the step started finish loading, so the next step acts on the new page."""
-    assert run.page is not None
-    try:
-        run.page.wait_for_load_state("load", timeout=run.remaining_ms(SETTLE_WAIT_S))
-    except PlaywrightTimeoutError:
-        pass  # expectations decide whether a page that never finished loading is a failure
-
-
-def _go_back(run: _Run) -> None:
-    """The browser's Back button: the previous entry of this tab's history, loaded, then settled."""
-    assert run.page is not None
-    try:
-        response = run.page.go_back(wait_until="load", timeout=run.remaining_ms())
-    except PlaywrightTimeoutError as exc:
-        raise StepFailed("the previous page did not load in time") from exc
-    except PlaywrightError as exc:
-        raise StepFailed(f"could not go back: {first_line(exc)}") from exc
-    if response is not None:
-        run.last_status = response.status
-    _settle(run)
-
-
 def _run_step(run: _Run, case: TestCaseData, step: Step) -> None:
-    page = run.page
-    assert page is not None
-    if step.action not in SUPPORTED_ACTIONS:
-        raise NotExecutable(f"step {step.n}: unsupported action {step.action!r}")
-    page.set_default_timeout(run.remaining_ms())
-    if step.action == "open":
-        url = urljoin(case.page_url, step.data) if step.data else case.page_url
-        try:
-            response = page.goto(url, timeout=run.remaining_ms())
-        except PlaywrightTimeoutError as exc:
-            raise StepFailed(f"{url} did not load in time") from exc
-        except PlaywrightError as exc:
-            raise StepFailed(f"could not open {url}: {first_line(exc)}") from exc
-        if response is not None:
-            run.last_status = response.status
-        return
-    if step.action == "back":
-        _go_back(run)
-        return
-    if step.target is None:
-        if step.action == "press":
-            page.keyboard.press(step.data or "Enter")
-            _settle(run)
-            return
-        raise NotExecutable(f"step {step.n}: action {step.action!r} has no target")
+    """One step through the shared `perform`; a target problem names the step."""
+    operation = step_operation(step, case.page_url)
+    assert run.tab is not None
+    run.page.set_default_timeout(run.remaining_ms())  # what perform does not bound itself
     try:
-        target = resolve_locator(page, step.target.locator)
+        perform(operation, run.tab, run.timeouts())
     except NotExecutable as exc:
         raise NotExecutable(f"step {step.n}: {exc}") from exc
-    description = step.target.locator.describe()
-    try:
-        count = _count_matches(run, target)
-    except PlaywrightError as exc:
-        raise NotExecutable(
-            f"step {step.n}: target {description} is not a valid locator: {first_line(exc)}"
-        ) from exc
-    if count != 1:
-        raise NotExecutable(f"step {step.n}: target {description} matches {count} elements")
-    try:
-        if step.action == "click":
-            target.click()
-        elif step.action == "dblclick":
-            target.dblclick()
-        elif step.action == "fill":
-            target.fill(step.data or "")
-        elif step.action == "select":
-            if step.data is None:
-                raise NotExecutable(f"step {step.n}: select has no option to choose")
-            target.select_option(step.data)
-        elif step.action == "check":
-            if (step.data or "").strip().lower() in UNCHECK_WORDS:
-                target.uncheck()
-            else:
-                target.check()
-        elif step.action == "press":
-            target.press(step.data or "Enter")
-        elif step.action == "hover":
-            target.hover()
-        elif step.action == "submit":
-            _submit(target)
-    except PlaywrightTimeoutError as exc:
-        raise StepFailed(f"{description} could not be used in time: {first_line(exc)}") from exc
-    except PlaywrightError as exc:
-        raise StepFailed(f"{description}: {first_line(exc)}") from exc
-    _settle(run)
 
 
 # ---------------------------------------------------------------- expectations
@@ -310,7 +126,6 @@ def _dialog_locator(page: Page, value: str) -> PWLocator:
 def _check(run: _Run, case: TestCaseData, expectation: Expectation) -> str | None:
     """None when the expectation holds, else what was observed instead."""
     page = run.page
-    assert page is not None
     value = expectation.value
     wait = run.remaining_ms(EXPECT_WAIT_S, floor_s=GRACE_S)
     kind = expectation.kind
@@ -342,7 +157,7 @@ def _check(run: _Run, case: TestCaseData, expectation: Expectation) -> str | Non
             if _passes(page.get_by_text(value), wait):
                 return None
             return "no visible element contains this text"
-        target = resolve_locator(page, parsed)
+        target = to_playwright(page, parsed)
         if _passes(target, wait):
             return None
         return f"{parsed.describe()} matches {target.count()} elements, none visible"
@@ -387,7 +202,6 @@ def _check(run: _Run, case: TestCaseData, expectation: Expectation) -> str | Non
 
 
 def _execute(run: _Run, case: TestCaseData) -> Verification:
-    assert run.page is not None
     steps = sorted(case.steps, key=lambda s: s.n)
     if not steps or steps[0].action != "open":
         # A case is written "on" its page: start there when it does not open a page itself.
@@ -424,16 +238,15 @@ def verify_case(
     """
     deadline = time.monotonic() + timeout_s
     try:
-        context = new_auth_context(browser, auth)
+        context = new_context(browser, auth)
     except Exception as exc:  # a crashed or closed browser
         return Verification(status="failed", detail=f"browser unavailable: {first_line(exc)}")
     run = _Run(context=context, deadline=deadline)
-    watchdog = _Watchdog(context, timeout_s + WATCHDOG_GRACE_S)
+    watchdog = Watchdog(context, timeout_s + WATCHDOG_GRACE_S, "planwright: case timed out")
     try:
         with watchdog:
-            context.add_init_script(INVALID_TRACKER_JS)
             # New tabs are not followed: the exported tests act on one page too, and they must agree.
-            run.adopt(context.new_page())
+            run.tab = Tab.open(context)
             verification = _execute(run, case)
     except NotExecutable as exc:
         verification = Verification(status="not_executable", detail=str(exc))
@@ -490,4 +303,4 @@ def summary(verifications: Iterable[Verification]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["resolve_locator", "summary", "verify_case", "verify_cases"]
+__all__ = ["summary", "verify_case", "verify_cases"]

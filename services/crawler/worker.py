@@ -8,7 +8,7 @@ from __future__ import annotations
 import atexit
 import logging
 
-from planwright.crawl.browser import BrowserHolder
+from planwright.browser.launch import BrowserHolder
 from planwright.pipeline.stages import StageSkipped, crawl_stage, fail_plan, verify_stage
 from planwright.queue import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, celery_app, enqueue
 from planwright.settings import get_settings

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from planwright.crawl.browser import BrowserNotFoundError, BrowserWatchdog, find_chromium_executable
+from planwright.browser.launch import BrowserNotFoundError, find_chromium_executable
+from planwright.browser.watchdog import Watchdog
 from planwright.settings import get_settings
 
 
@@ -44,7 +45,7 @@ def test_watchdog_releases_a_call_stuck_in_a_busy_page(fixture_site: str, browse
         page.goto(fixture_site + "/busy")
         page.wait_for_timeout(300)  # the loop starts 50 ms after load
         started = time.monotonic()
-        with BrowserWatchdog(own, after_s=1.0) as watchdog, pytest.raises(PlaywrightError):
+        with Watchdog(own, after_s=1.0) as watchdog, pytest.raises(PlaywrightError):
             page.evaluate("() => document.title")
         assert watchdog.fired and time.monotonic() - started < 10
         fresh = own.new_page()  # the browser serves the next job

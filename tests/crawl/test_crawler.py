@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from planwright.crawl.browser import find_chromium_executable
+from planwright.browser.launch import find_chromium_executable
 from planwright.crawl.crawler import WATCHDOG_GRACE_S, CrawlError, crawl_site
 from planwright.schemas import CrawlOptions, CrawlResult, Element, PageSnapshot
 from tests.fixture_apps.fixtures import RunningApp

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from planwright.browser.locators import to_playwright
 from planwright.crawl.extract import extract_page
-from planwright.crawl.locators import to_playwright
 from planwright.schemas import Element, PageSnapshot
 
 NAV = ["Главная", "Контакты", "Login", "Search", "About"]

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from planwright.browser.locators import ElementInfo, choose_locator
 from planwright.crawl.crawler import DEFAULT_DENY_NAMES, is_denied, normalize_url
-from planwright.crawl.locators import ElementInfo, choose_locator
 from planwright.schemas import Locator
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
-from planwright.crawl.auth import resolve_auth
+from planwright.browser.auth import resolve_auth
 from planwright.crawl.crawler import CrawlError, crawl_site
 from planwright.schemas import AuthSpec, CrawlOptions, Expectation, LoginSpec, Step, TestCaseData
 from planwright.verify.runner import verify_case

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from planwright.verify.checks import INVALID_TRACKER_JS, VALIDATION_CHECK_JS
+from planwright.browser.scripts import INVALID_TRACKER_JS, VALIDATION_CHECK_JS
 from tests.fixture_apps.fixtures import RunningApp
 
 SCENARIOS = json.loads((Path(__file__).parent / "scenarios.json").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import Browser
 
-from planwright.crawl.browser import find_chromium_executable
+from planwright.browser.launch import find_chromium_executable
 from planwright.schemas import Verification
 from planwright.verify import summary, verify_case, verify_cases
 from tests.fixture_apps.fixtures import RunningApp

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from planwright.browser.contexts import new_context
 from planwright.schemas import AuthSpec, LoginSpec
 
 USERNAME_HINT = re.compile(r"e-?mail|user|login|логин|почт|имя пользователя", re.IGNORECASE)
@@ -16,23 +17,6 @@ USERNAME_HINT = re.compile(r"e-?mail|user|login|логин|почт|имя по�
 
 class LoginError(Exception):
     """The login did not work; the message says what to fix in the plan's auth settings."""
-
-
-def context_options(auth: AuthSpec | None) -> dict[str, Any]:
-    if auth is None:
-        return {}
-    options: dict[str, Any] = {}
-    if auth.storage_state:
-        options["storage_state"] = auth.storage_state
-    if auth.headers:
-        options["extra_http_headers"] = dict(auth.headers)
-    if auth.basic_username is not None:
-        options["http_credentials"] = {"username": auth.basic_username, "password": auth.basic_password or ""}
-    return options
-
-
-def new_context(browser: Browser, auth: AuthSpec | None, **extra: Any) -> BrowserContext:
-    return browser.new_context(**context_options(auth), **extra)
 
 
 def _username_field(page: Page, login: LoginSpec) -> Any:

@@ -1,4 +1,4 @@
-"""One Chromium per process, a fresh context per job.
+"""Launching: one Chromium per process, a fresh context per job (see `contexts.new_context`).
 
 Playwright's sync API ties every object to the thread that created it, so a `BrowserHolder` must be
 used from a single thread (the Celery solo pool's main thread, the CLI's main thread, a test session).
@@ -9,13 +9,13 @@ Launching takes a fraction of a second, but contexts are cheaper still and keep 
 from __future__ import annotations
 
 import atexit
-import inspect
 import os
 import threading
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
+from planwright.browser.contexts import new_context
 from planwright.settings import get_settings
 
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
@@ -90,7 +90,7 @@ class BrowserHolder:
 
     def new_context(self) -> BrowserContext:
         """A fresh, isolated context for one job; the caller closes it."""
-        return self.browser.new_context()
+        return new_context(self.browser, None)
 
     def close(self) -> None:
         """Close the browser and stop Playwright; safe to call twice."""
@@ -116,72 +116,3 @@ def default_browser_holder() -> BrowserHolder:
         holder = BrowserHolder()
         _per_thread.holder = holder
     return holder
-
-
-class BrowserWatchdog:
-    """Once `after_s` has passed, closes every context of the browser, and again every second until
-    the guarded block ends.
-
-    Why: Playwright's `evaluate` has no timeout, and a page whose script never yields (a busy loop
-    after load) blocks it forever; the crawl's own deadline is only checked between calls, and the
-    plan's lease would keep the job looking alive, so it would never end. Closing the contexts makes
-    the pending call fail, and the crawl ends with what it has and a reason. The close is scheduled on
-    Playwright's event loop (the sync objects belong to the working thread, which is blocked), as the
-    verifier's per-case watchdog does. Use it only where this browser runs one job (a solo worker).
-    """
-
-    def __init__(self, browser: Browser, after_s: float) -> None:
-        self.browser = browser
-        self.after_s = after_s
-        self.fired = False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="browser-watchdog", daemon=True)
-        self._tasks: list[object] = []  # the event loop keeps only weak references to tasks
-
-    def __enter__(self) -> BrowserWatchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._done.set()
-
-    def _watch(self) -> None:
-        if self._done.wait(self.after_s):
-            return
-        while not self._done.is_set():
-            self._close_contexts()
-            self._done.wait(1.0)
-
-    def _close_contexts(self) -> None:
-        if close_from_outside(self.browser, "planwright: a page kept the browser busy too long", self._tasks):
-            self.fired = True
-
-
-def close_from_outside(owner: Browser | BrowserContext, reason: str, tasks: list[object]) -> bool:
-    """From another thread, close a context (or every context of a browser) on Playwright's event loop.
-
-    The sync API's objects belong to the thread that made them, and that thread is the one stuck in a
-    call; the loop keeps running while it waits, so the close is scheduled there (through the wrapper's
-    `_loop` / `_impl_obj`) and the pending call then fails. `tasks` keeps the scheduled task alive (the
-    loop holds only weak references). False when there is no loop left to schedule on.
-    """
-    loop = getattr(owner, "_loop", None)
-    impl = getattr(owner, "_impl_obj", None)
-    if loop is None or impl is None or loop.is_closed():
-        return False
-
-    async def close_all() -> None:
-        for context in list(impl.contexts) if isinstance(owner, Browser) else [impl]:
-            try:
-                if "reason" in inspect.signature(context.close).parameters:
-                    await context.close(reason=reason)
-                else:
-                    await context.close()
-            except Exception:
-                pass  # closed meanwhile, or the browser is gone: either way the call is released
-
-    try:
-        loop.call_soon_threadsafe(lambda: tasks.append(loop.create_task(close_all())))
-    except RuntimeError:
-        return False  # the loop closed meanwhile
-    return True

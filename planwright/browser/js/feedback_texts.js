@@ -1,0 +1,4 @@
+(selector) => {
+  /* helpers */
+  return messageLines(selector);
+}

@@ -1,0 +1,1 @@
+(elements, keyAttribute) => elements.map((el) => el.getAttribute(keyAttribute))

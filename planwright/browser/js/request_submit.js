@@ -1,0 +1,1 @@
+(form) => form.requestSubmit()

@@ -1,0 +1,1 @@
+(el) => el.form && el.form.requestSubmit()
