@@ -11,7 +11,7 @@ from collections.abc import Callable
 from playwright.sync_api import Browser
 from sqlalchemy import select
 
-from planwright.crawl.auth import resolve_auth
+from planwright.browser.auth import resolve_auth
 from planwright.db.models import Plan, TargetRun
 from planwright.db.session import session_scope
 from planwright.pipeline import store
