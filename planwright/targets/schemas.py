@@ -110,6 +110,8 @@ class RunSummaryPublic(BaseModel):
     finished_at: datetime | None
     pinned: bool
     counts: CaseCounts | None = None
+    regression_counts: dict[str, int] | None = None  # None: no regression ran (a first run)
+    webhook: str | None = None  # "delivered", "retrying: …", "gave up: …"; None without a webhook try
     links: dict[str, str]
 
 

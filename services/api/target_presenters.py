@@ -6,8 +6,9 @@ from sqlalchemy.orm import Session
 
 from planwright.db.models import Target, TargetRun
 from planwright.targets.schedule import describe
-from planwright.targets.schemas import RunSummaryPublic, TargetPublic
+from planwright.targets.schemas import RegressionResult, RunSummaryPublic, TargetPublic, regression_counts
 from planwright.targets.service import case_counts, last_run
+from planwright.targets.webhook import MAX_ATTEMPTS
 
 
 def target_links(target: Target) -> dict[str, str]:
@@ -26,6 +27,15 @@ def run_links(target_id: int, run: TargetRun) -> dict[str, str]:
     return links
 
 
+def webhook_state(run: TargetRun) -> str | None:
+    if run.notified_at is not None:
+        return "delivered"
+    if not run.webhook_attempts:
+        return None
+    given_up = run.webhook_attempts >= MAX_ATTEMPTS
+    return f"{'gave up' if given_up else 'retrying'} after {run.webhook_attempts} tries: {run.webhook_error}"
+
+
 def run_summary(session: Session, run: TargetRun, *, with_counts: bool = True) -> RunSummaryPublic:
     plan = run.plan
     return RunSummaryPublic(
@@ -39,6 +49,12 @@ def run_summary(session: Session, run: TargetRun, *, with_counts: bool = True) -
         finished_at=plan.finished_at if plan else None,
         pinned=run.pinned,
         counts=case_counts(session, plan.id) if plan and with_counts else None,
+        regression_counts=regression_counts(
+            [RegressionResult.model_validate(item) for item in run.regression or []]
+        )
+        if run.regression_seconds is not None
+        else None,
+        webhook=webhook_state(run),
         links=run_links(run.target_id, run),
     )
 

@@ -22,6 +22,7 @@ from planwright.targets.webhook import (
     notify_finished_runs,
     signature_matches,
 )
+from services.api.target_presenters import webhook_state
 
 SECRET = "hook-secret-123"
 
@@ -126,6 +127,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_given_up(
         run = session.query(TargetRun).filter_by(target_id=target_id, number=number).one()
         assert run.webhook_attempts == MAX_ATTEMPTS and run.notified_at is None
         assert run.webhook_error == "the receiver answered HTTP 500"
+        assert webhook_state(run) == f"gave up after {MAX_ATTEMPTS} tries: the receiver answered HTTP 500"
     assert (
         len([body for _, body in server.received if json.loads(body)["target"]["id"] == target_id])
         == MAX_ATTEMPTS
