@@ -1,16 +1,18 @@
-"""The model engine: one loop thread owns the model and the running batch (vLLM/TGI shape).
+"""The model engine: one loop thread owns the mutable state (vLLM v1 / TGI shape).
 
-    while running: take_new_requests(); prefill admitted; one decode step; publish finished
+    while running: take_new_requests(); step(); publish_results()
 
-Any thread may `submit()`; results come back through `concurrent.futures.Future`s. A failure in one
-request's input or sampling fails that request only; a failure of a whole forward pass fails the rows
-in it and the loop carries on with an empty batch.
+`Scheduler` (pure, no torch) decides who joins the running batch; `ModelRunner` owns the model and
+tokenizer and does one step (prefill, decode, sample, EOS); this module holds the inbox, the
+waiting and running requests, their futures, the counters, the warm-up and the drain. Any thread
+may `submit()`; results come back through `concurrent.futures.Future`s. A failure in one request's
+input or sampling fails that request only; a failure of a whole forward pass fails the rows in it
+and the loop carries on with an empty batch.
 """
 
 from __future__ import annotations
 
 import atexit
-import ctypes
 import itertools
 import logging
 import math
@@ -18,17 +20,18 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import psutil
 import torch
 
-from planwright.engine.batch import PaddedBatch, PrefillOutput, PrefixCache
+from planwright.engine.batch import PrefixCache
 from planwright.engine.device import DevicePlan, resolve_device
-from planwright.engine.loading import ModelSource, context_length, load_model, resolve_model
-from planwright.engine.scheduler import Scheduler, SchedulerConfig, SeqBudget
-from planwright.engine.text import IncrementalDetokenizer, find_stop, split_thinking
+from planwright.engine.loading import ModelSource, load_model, resolve_model
+from planwright.engine.memory import RssMonitor, release_free_memory
+from planwright.engine.request_state import RequestState
+from planwright.engine.runner import ModelRunner
+from planwright.engine.scheduler import Scheduler, SchedulerConfig
+from planwright.engine.text import IncrementalDetokenizer, split_thinking
 from planwright.engine.types import GenerationRequest, GenerationResult, PromptTooLong
 
 if TYPE_CHECKING:
@@ -36,38 +39,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("planwright.engine")
 
-# Not in Settings yet (see the engine's report): KV budget of the running batch, prefill per step.
-DEFAULT_MAX_BATCH_TOKENS = 16384
-DEFAULT_MAX_PREFILL_TOKENS = 2048
+# The defaults of the settings of the same names (tests/engine/test_settings_knobs.py keeps them equal).
+DEFAULT_MAX_BATCH_TOKENS = 16384  # KV budget of the running batch
+DEFAULT_MAX_PREFILL_TOKENS = 2048  # prompt tokens prefilled per step
 DEFAULT_PREFIX_CACHE_ENTRIES = 16  # shared prompt prefixes kept (0 disables prefix caching)
-MIN_PREFIX_TOKENS = 16  # shorter shared prefixes are not worth a cache entry
-_SPLIT = "\x00planwright-split\x00"
-MIN_TEMPERATURE = 1e-4  # below this, logits / T overflows float32
 WARMUP_MESSAGES = [{"role": "user", "content": "Write one test step for a login button."}]
-
-
-@dataclass(eq=False)
-class _Sequence:
-    """A request in flight; touched only by the loop thread after submit() hands it over."""
-
-    seq_id: int
-    request: GenerationRequest
-    future: Future[GenerationResult]
-    prompt_ids: list[int]
-    seed: int | None
-    submitted_at: float
-    detok: IncrementalDetokenizer
-    generator: torch.Generator | None = None
-    first_token_at: float | None = None
-    finish_reason: str | None = None
-    stop_at: int = -1  # char index where a stop string begins
-    error: str | None = None
-    completion_ids: list[int] = field(default_factory=list)
-    prefix_len: int = 0  # leading prompt tokens shared with other requests (prefix cache)
-
-    @property
-    def budget(self) -> SeqBudget:
-        return SeqBudget(self.seq_id, len(self.prompt_ids), self.request.max_new_tokens)
 
 
 class Engine:
@@ -88,6 +64,7 @@ class Engine:
         source: ModelSource | None = None,
     ) -> None:
         self._created_at = time.perf_counter() if created_at is None else created_at
+        self.runner = ModelRunner(model, tokenizer, plan.device, prefix_cache_entries=prefix_cache_entries)
         self.model = model
         self.tokenizer = tokenizer
         self.plan = plan
@@ -95,25 +72,18 @@ class Engine:
         self.model_id = model_id
         self.device = plan.device
         self.dtype = plan.dtype
-        self.context_length = context_length(model.config, tokenizer)
+        self.context_length: int = self.runner.context_length
+        self.eos_token_ids: set[int] = self.runner.eos_token_ids
+        self.prefix_cache: PrefixCache = self.runner.prefix_cache
         self.scheduler_config = scheduler_config or SchedulerConfig()
         self.max_batch_wait_s = max(0.0, max_batch_wait_ms) / 1000.0
         self.default_seed = default_seed
-        self.eos_token_ids = _eos_token_ids(model, tokenizer)
-        pad = (
-            tokenizer.pad_token_id
-            if tokenizer.pad_token_id is not None
-            else min(self.eos_token_ids, default=0)
-        )
-        self.prefix_cache = PrefixCache(max_entries=prefix_cache_entries)
-        self._batch = PaddedBatch(model, plan.device, pad, self.prefix_cache)
         self._scheduler = Scheduler(self.scheduler_config)
-        self._inbox: deque[_Sequence] = deque()
-        self._waiting: dict[int, _Sequence] = {}
+        # Every request in flight is in exactly one of these (the runner holds the running ones' KV).
+        self._inbox: deque[RequestState] = deque()  # submitted, guarded by _wakeup
+        self._waiting: dict[int, RequestState] = {}  # in the scheduler's queue
+        self._admitted: dict[int, RequestState] = {}  # handed to the runner
         self._wakeup = threading.Condition()
-        # Fast tokenizers are Rust objects that raise "Already borrowed" if two threads touch one while
-        # its settings change; callers' threads encode while the loop decodes, so they take turns.
-        self._tok_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._accepting = True
         self._running = False
@@ -128,17 +98,9 @@ class Engine:
             "requests_failed": 0,
             "prompt_tokens": 0,
             "completion_tokens": 0,
-            "steps": 0,
-            "prefills": 0,
-            "prefill_tokens": 0,
-            "prefix_cached_tokens": 0,
         }
-        self._seconds = {"prefill": 0.0, "decode": 0.0, "sample_and_detok": 0.0, "reform": 0.0}
-        self._peak_rss = 0
         self._trim_when_idle = False
-        self._last_rss_check = 0.0
-        self._proc = psutil.Process()
-        self._sample_rss(force=True)
+        self._memory = RssMonitor()
 
     # ------------------------------------------------------------------ construction
 
@@ -200,7 +162,7 @@ class Engine:
             if result.error is not None:
                 raise RuntimeError(f"engine warm-up failed: {result.error}")
         self.ready_seconds = time.perf_counter() - self._created_at
-        self.process_ready_seconds = time.time() - self._proc.create_time()
+        self.process_ready_seconds = time.time() - self._memory.process_started_at
         self.ready.set()
         log.info(
             "engine.ready ready_s=%.2f process_start_to_ready_s=%.2f",
@@ -232,43 +194,11 @@ class Engine:
 
     def format_prompt(self, messages: list[dict[str, str]]) -> list[int]:
         """Token ids of the chat-templated prompt, ready for the assistant's answer."""
-        if not isinstance(messages, list) or not messages:
-            raise ValueError("messages must be a non-empty list of {'role', 'content'} dicts")
-        for m in messages:
-            if (
-                not isinstance(m, dict)
-                or not isinstance(m.get("role"), str)
-                or not isinstance(m.get("content"), str)
-            ):
-                raise ValueError(f"bad chat message {m!r}: needs string 'role' and 'content'")
-        with self._tok_lock:
-            if getattr(self.tokenizer, "chat_template", None):
-                text = self.tokenizer.apply_chat_template(
-                    messages, add_generation_prompt=True, tokenize=False
-                )
-            else:
-                text = "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
-            ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return ids
+        return self.runner.format_prompt(messages)
 
     def shared_prefix_len(self, messages: list[dict[str, str]], prompt_ids: list[int]) -> int:
-        """How many leading prompt tokens come before the last message's content (system prompt,
-        instructions, template header): the part that requests of one kind share and the prefix
-        cache computes once. 0 when too short or when caching is off."""
-        if not self.prefix_cache.enabled or not getattr(self.tokenizer, "chat_template", None):
-            return 0
-        probe = [*messages[:-1], {**messages[-1], "content": _SPLIT}]
-        with self._tok_lock:
-            text = self.tokenizer.apply_chat_template(probe, add_generation_prompt=True, tokenize=False)
-            if _SPLIT not in text:
-                return 0
-            head: list[int] = self.tokenizer(text.split(_SPLIT, 1)[0], add_special_tokens=False)["input_ids"]
-        n = 0
-        for a, b in zip(head, prompt_ids[:-1], strict=False):  # keep at least one token to prefill
-            if a != b:
-                break
-            n += 1
-        return n if n >= MIN_PREFIX_TOKENS else 0
+        """Leading prompt tokens that requests of one kind share (the prefix cache's unit); 0 if none."""
+        return self.runner.shared_prefix_len(messages, prompt_ids)
 
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         """Prompt size with this model's tokenizer and chat template, for the caller's context budget."""
@@ -276,9 +206,7 @@ class Engine:
 
     def count_tokens(self, text: str) -> int:
         """Plain-text size with this model's tokenizer, for budgets on text that goes into a prompt."""
-        with self._tok_lock:
-            ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        return len(ids)
+        return self.runner.count_tokens(text)
 
     def submit(self, request: GenerationRequest) -> Future[GenerationResult]:
         """Queue a request from any thread. Raises PromptTooLong (nothing queued) and RuntimeError after
@@ -300,23 +228,22 @@ class Engine:
         if len(prompt_ids) + request.max_new_tokens > self.context_length:
             raise PromptTooLong(len(prompt_ids), request.max_new_tokens, self.context_length)
         seed = request.seed if request.seed is not None else self.default_seed
-        seq = _Sequence(
-            seq_id=next(self._ids),
+        seq_id = next(self._ids)
+        state = RequestState(
+            seq_id=seq_id if count else -seq_id,  # warm-up: kept out of the served counters
             request=request,
             future=future,
             prompt_ids=prompt_ids,
             seed=seed,
             submitted_at=submitted_at,
-            detok=IncrementalDetokenizer(self._decode_text),
+            detok=IncrementalDetokenizer(self.runner.decode_text),
             prefix_len=prefix_len,
         )
-        if not count:
-            seq.seq_id = -seq.seq_id  # warm-up: kept out of the served counters
         future.set_running_or_notify_cancel()
         with self._wakeup:
             if not self._accepting:
                 raise RuntimeError("engine is stopping")
-            self._inbox.append(seq)
+            self._inbox.append(state)
             self._wakeup.notify()
         return future
 
@@ -342,17 +269,18 @@ class Engine:
 
     def stats(self) -> dict[str, Any]:
         """Counters for /readyz, metrics and benchmarks (read without locking; eventually consistent)."""
-        self._sample_rss(force=True)
+        self._memory.sample(force=True)
         return {
             **self._counters,
+            **self.runner.counters,
             "queue_depth": len(self._inbox) + self._scheduler.num_waiting,
-            "running_batch_size": len(self._batch),
-            "batch_width_tokens": self._batch.width,
+            "running_batch_size": len(self.runner),
+            "batch_width_tokens": self.runner.batch.width,
             "prefix_cache_hits": self.prefix_cache.hits,
             "prefix_cache_misses": self.prefix_cache.misses,
-            "seconds": {k: round(v, 3) for k, v in self._seconds.items()},
-            "peak_rss_bytes": self._peak_rss,
-            "rss_bytes": self._proc.memory_info().rss,
+            "seconds": {k: round(v, 3) for k, v in self.runner.seconds.items()},
+            "peak_rss_bytes": self._memory.peak_bytes,
+            "rss_bytes": self._memory.current_bytes(),
             "model_id": self.model_id,
             "device": self.device,
             "dtype": self.dtype,
@@ -372,10 +300,8 @@ class Engine:
         torch.set_grad_enabled(False)
         try:
             with torch.inference_mode():
-                while True:
-                    if not self._take_new_requests():
-                        break
-                    self._step()
+                while self._take_new_requests():
+                    self._publish_results(self._step())
         except BaseException as exc:  # the loop itself broke: fail everything rather than hang callers
             log.exception("engine.loop.crashed")
             with self._wakeup:
@@ -398,7 +324,7 @@ class Engine:
                     return False
                 if self._trim_when_idle:
                     self._trim_when_idle = False
-                    _release_free_memory()
+                    release_free_memory()
                 self._wakeup.wait()
             if not self._scheduler.has_work() and self.max_batch_wait_s > 0:
                 # Idle → first arrival: wait briefly for companions so they share one prefill.
@@ -413,153 +339,51 @@ class Engine:
 
     def _inbox_to_scheduler(self) -> None:
         while self._inbox:
-            seq = self._inbox.popleft()
-            self._waiting[seq.seq_id] = seq
-            self._scheduler.add(seq.budget)
+            state = self._inbox.popleft()
+            self._waiting[state.seq_id] = state
+            self._scheduler.add(state.budget)
 
-    def _step(self) -> None:
+    def _step(self) -> list[RequestState]:
+        """Admit what the scheduler allows and let the runner do one step; returns who finished."""
         self._trim_when_idle = True
         admitted = [self._waiting.pop(b.seq_id) for b in self._scheduler.schedule()]
-        if admitted:
-            self._prefill(admitted)
-        if len(self._batch):
-            self._decode()
-        self._sample_rss()
-
-    def _prefill(self, seqs: list[_Sequence]) -> None:
-        """Prefill newcomers, one mini-batch per shared prefix, sample their first tokens, merge them."""
-        groups: dict[tuple[int, ...], list[_Sequence]] = {}
-        for s in seqs:
-            groups.setdefault(tuple(s.prompt_ids[: s.prefix_len]), []).append(s)
-        for prefix, group in groups.items():
-            self._prefill_group(group, len(prefix))
-
-    def _prefill_group(self, seqs: list[_Sequence], prefix_len: int) -> None:
-        started = time.perf_counter()
-        try:
-            prefilled: PrefillOutput = self._batch.prefill([s.prompt_ids for s in seqs], prefix_len)
-        except Exception as exc:  # the newcomers fail; the running batch was not touched
-            log.exception("engine.prefill.failed")
-            for s in seqs:
-                self._finish_error(s, f"prefill failed: {type(exc).__name__}: {exc}")
-            return
-        now = time.perf_counter()
-        self._seconds["prefill"] += now - started
-        self._counters["prefills"] += 1
-        self._counters["prefill_tokens"] += sum(len(s.prompt_ids) - prefix_len for s in seqs)
-        self._counters["prefix_cached_tokens"] += prefix_len * len(seqs)
-        tokens, ok = self._sample(seqs, prefilled.logits)
-        for s in seqs:
-            s.first_token_at = now
-        if not all(ok):
-            keep = [i for i, good in enumerate(ok) if good]
-            if not keep:
-                return
-            prefilled, seqs = prefilled.select(keep), [seqs[i] for i in keep]
-            tokens = tokens.index_select(0, torch.tensor(keep, dtype=torch.long, device=tokens.device))
-        first = len(self._batch)
-        reform_started = time.perf_counter()
-        self._batch.merge(seqs, prefilled, tokens)
-        self._seconds["reform"] += time.perf_counter() - reform_started
-        self._after_sampling(first, tokens.tolist())
-
-    def _decode(self) -> None:
-        rows = list(self._batch.rows)
-        started = time.perf_counter()
-        try:
-            logits = self._batch.decode()
-        except Exception as exc:
-            log.exception("engine.decode.failed batch=%d", len(rows))
-            for s in rows:
-                self._finish_error(s, f"decode step failed: {type(exc).__name__}: {exc}")
-            self._batch.keep([])
-            return
-        self._counters["steps"] += 1
-        self._seconds["decode"] += time.perf_counter() - started
-        tokens, ok = self._sample(rows, logits)
-        self._batch.set_next_tokens(tokens)
-        self._after_sampling(0, tokens.tolist(), ok)
-
-    def _sample(self, seqs: list[_Sequence], logits: torch.Tensor) -> tuple[torch.Tensor, list[bool]]:
-        """Greedy rows by one argmax; sampled rows each with their own seeded generator, so a
-        request's sample does not depend on what else is in the batch."""
-        tokens = logits.argmax(dim=-1)
-        ok = [True] * len(seqs)
-        for i, s in enumerate(seqs):
-            temperature = s.request.temperature
-            if temperature <= 0:
-                continue
-            try:
-                if s.generator is None:
-                    s.generator = torch.Generator(device=logits.device)
-                    s.generator.manual_seed(s.seed if s.seed is not None else 0)
-                probs = torch.softmax(logits[i] / max(temperature, MIN_TEMPERATURE), dim=-1)
-                tokens[i] = torch.multinomial(probs, 1, generator=s.generator)[0]
-            except Exception as exc:
-                ok[i] = False
-                self._finish_error(s, f"sampling failed: {type(exc).__name__}: {exc}")
-        return tokens, ok
-
-    def _after_sampling(self, start: int, tokens: list[int], ok: list[bool] | None = None) -> None:
-        """Record each row's new token, detect finishes, publish them and drop them from the batch."""
-        started = time.perf_counter()
-        rows = self._batch.rows
-        keep: list[int] = list(range(start))
-        for j, token in enumerate(tokens):
-            i = start + j
-            s = rows[i]
-            if ok is not None and not ok[j]:
-                continue  # already failed in _sample
-            try:
-                self._record_token(s, token)
-            except Exception as exc:  # e.g. detokenisation: this request fails, the batch goes on
-                log.exception("engine.token.failed request_id=%s", s.request.request_id)
-                self._finish_error(s, f"token handling failed: {type(exc).__name__}: {exc}")
-                continue
-            if s.finish_reason is not None:
-                self._finish(s)
-            else:
-                keep.append(i)
-        reform_started = time.perf_counter()
-        self._seconds["sample_and_detok"] += reform_started - started
-        self._batch.keep(keep)
-        self._seconds["reform"] += time.perf_counter() - reform_started
-
-    def _record_token(self, s: _Sequence, token: int) -> None:
-        """Append one sampled token; set finish_reason on EOS, a stop string or the token limit."""
-        if s.first_token_at is None:
-            s.first_token_at = time.perf_counter()
-        if token in self.eos_token_ids:
-            s.finish_reason = "stop"
-            return
-        s.completion_ids.append(token)
-        delta = s.detok.add(token)
-        if delta and s.request.stop:
-            s.stop_at = find_stop(s.detok.text, len(delta), s.request.stop)
-            if s.stop_at != -1:
-                s.finish_reason = "stop"
-                return
-        if len(s.completion_ids) >= s.request.max_new_tokens:
-            s.finish_reason = "length"
+        for state in admitted:
+            self._admitted[state.seq_id] = state
+        done = self.runner.step(admitted)
+        self._memory.sample()
+        return done
 
     # ------------------------------------------------------------------ results
 
-    def _finish(self, s: _Sequence) -> None:
-        self._scheduler.finish(s.seq_id)
-        if s.stop_at == -1:
-            s.detok.flush()
-        raw = s.detok.text if s.stop_at == -1 else s.detok.text[: s.stop_at]
+    def _publish_results(self, done: list[RequestState]) -> None:
+        """Release the finished requests' budgets, count them and resolve their futures."""
+        for state in done:
+            self._admitted.pop(state.seq_id, None)
+            self._scheduler.finish(state.seq_id)
+            result = self._result(state) if state.error is None else self._failed_result(state)
+            if state.counted:
+                if state.error is None:
+                    self._counters["requests_finished"] += 1
+                    self._counters["prompt_tokens"] += len(state.prompt_ids)
+                    self._counters["completion_tokens"] += len(state.completion_ids)
+                else:
+                    self._counters["requests_failed"] += 1
+            if not state.future.done():
+                state.future.set_result(result)
+
+    def _result(self, s: RequestState) -> GenerationResult:
+        raw = s.raw_text
         text, thinking = split_thinking(raw)
-        now = time.perf_counter()
-        first = s.first_token_at if s.first_token_at is not None else now
-        result = GenerationResult(
+        end = s.finished_at if s.finished_at is not None else time.perf_counter()
+        first = s.first_token_at if s.first_token_at is not None else end
+        return GenerationResult(
             request_id=s.request.request_id,
             text=text,
             raw_text=raw,
             thinking=thinking,
             prompt_tokens=len(s.prompt_ids),
             completion_tokens=len(s.completion_ids),
-            latency_s=now - s.submitted_at,
+            latency_s=end - s.submitted_at,
             ttft_s=first - s.submitted_at,
             finish_reason=s.finish_reason or "stop",
             error=None,
@@ -569,27 +393,17 @@ class Engine:
             seed=s.seed,
             token_ids=list(s.completion_ids),
         )
-        if s.seq_id > 0:
-            self._counters["requests_finished"] += 1
-            self._counters["prompt_tokens"] += len(s.prompt_ids)
-            self._counters["completion_tokens"] += len(s.completion_ids)
-        if not s.future.done():
-            s.future.set_result(result)
 
-    def _finish_error(self, s: _Sequence, error: str) -> None:
-        self._scheduler.finish(s.seq_id)
-        if s.seq_id > 0:
-            self._counters["requests_failed"] += 1
-        result = self._error_result(
+    def _failed_result(self, s: RequestState) -> GenerationResult:
+        end = s.finished_at if s.finished_at is not None else time.perf_counter()
+        return self._error_result(
             s.request,
-            error,
+            s.error or "failed",
             prompt_tokens=len(s.prompt_ids),
             completion_tokens=len(s.completion_ids),
             seed=s.seed,
-            latency_s=time.perf_counter() - s.submitted_at,
+            latency_s=end - s.submitted_at,
         )
-        if not s.future.done():
-            s.future.set_result(result)
 
     def _error_result(
         self,
@@ -619,54 +433,19 @@ class Engine:
         )
 
     def _fail_all(self, error: str) -> None:
-        for s in list(self._batch.rows):
-            self._finish_error(s, error)
-        self._batch.keep([])
-        for s in list(self._waiting.values()):
-            self._scheduler.drop_waiting(s.seq_id)
-            self._finish_error(s, error)
+        """Stop without drain, or the loop crashed: every request still in flight fails with `error`
+        (those the runner finished before a crash get their results)."""
+        self._publish_results(self.runner.take_finished())
+        self.runner.reset()
+        unfinished = [*self._admitted.values(), *self._waiting.values(), *self._inbox]
+        for state in self._waiting.values():
+            self._scheduler.drop_waiting(state.seq_id)
         self._waiting.clear()
-        while self._inbox:
-            self._finish_error(self._inbox.popleft(), error)
-
-    # ------------------------------------------------------------------ helpers
-
-    def _decode_text(self, ids: Any) -> str:
-        with self._tok_lock:
-            text: str = self.tokenizer.decode(
-                ids, skip_special_tokens=False, clean_up_tokenization_spaces=False
-            )
-        return text
-
-    def _sample_rss(self, force: bool = False) -> None:
-        now = time.perf_counter()
-        if not force and now - self._last_rss_check < 0.25:
-            return
-        self._last_rss_check = now
-        self._peak_rss = max(self._peak_rss, self._proc.memory_info().rss, _high_water_rss())
-
-
-def _release_free_memory() -> None:
-    """Give freed heap back to the OS when the loop goes idle (glibc keeps it after a burst: a worker
-    that served 16 clients otherwise stays ~0.3 GB larger while idle). No-op off glibc."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _high_water_rss() -> int:
-    """This process's peak RSS from the kernel (Linux VmHWM), so short peaks between samples count.
-    Not ru_maxrss: Linux carries that across fork+exec, so a worker spawned by a big parent would
-    report the parent's peak."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        self._inbox.clear()
+        for state in unfinished:
+            state.error = error
+            state.finished_at = time.perf_counter()
+        self._publish_results(unfinished)
 
 
 def _validate(request: GenerationRequest) -> None:
@@ -680,18 +459,3 @@ def _validate(request: GenerationRequest) -> None:
         raise ValueError(f"temperature must be a finite number >= 0, got {request.temperature!r}")
     if not isinstance(request.stop, list) or not all(isinstance(s, str) for s in request.stop):
         raise ValueError("stop must be a list of strings")
-
-
-def _eos_token_ids(model: Any, tokenizer: Any) -> set[int]:
-    ids: set[int] = set()
-    gen = getattr(model, "generation_config", None)
-    for value in (
-        getattr(gen, "eos_token_id", None),
-        getattr(model.config, "eos_token_id", None),
-        tokenizer.eos_token_id,
-    ):
-        if isinstance(value, int):
-            ids.add(value)
-        elif isinstance(value, list | tuple):
-            ids.update(v for v in value if isinstance(v, int))
-    return ids

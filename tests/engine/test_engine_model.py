@@ -145,14 +145,14 @@ def test_a_failing_request_does_not_take_the_others_down(
 ) -> None:
     engine = make_engine(loaded)
     try:
-        real = engine._record_token
+        real = engine.runner._record_token
 
         def poisoned(s: Any, token: int) -> None:
             if s.request.request_id == "poison" and len(s.completion_ids) >= 3:
                 raise RuntimeError("boom")
             real(s, token)
 
-        monkeypatch.setattr(engine, "_record_token", poisoned)
+        monkeypatch.setattr(engine.runner, "_record_token", poisoned)
         bad_input = engine.submit(GenerationRequest(messages=[{"role": "user"}]))  # no content
         with pytest.raises(ValueError):
             bad_input.result(timeout=5)
