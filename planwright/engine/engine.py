@@ -156,11 +156,7 @@ class Engine:
         # A loop thread still alive when the interpreter tears down can abort the process ("terminate
         # called without an active exception", seen here ~1 exit in 4); stop it first if nobody did.
         atexit.register(self._stop_at_exit)
-        warm = [GenerationRequest(messages=WARMUP_MESSAGES, max_new_tokens=4, request_id="warmup")] * 2
-        for future in [self._submit(r, count=False) for r in warm]:
-            result = future.result()
-            if result.error is not None:
-                raise RuntimeError(f"engine warm-up failed: {result.error}")
+        self._warm_up()
         self.ready_seconds = time.perf_counter() - self._created_at
         self.process_ready_seconds = time.time() - self._memory.process_started_at
         self.ready.set()
@@ -169,6 +165,15 @@ class Engine:
             self.ready_seconds,
             self.process_ready_seconds,
         )
+
+    def _warm_up(self) -> None:
+        """Two short requests through the loop (TGI's Warmup): the first kernels, the allocator and a
+        batch of two are paid for before the engine reports ready, not by the first caller."""
+        warm = [GenerationRequest(messages=WARMUP_MESSAGES, max_new_tokens=4, request_id="warmup")] * 2
+        for future in [self._submit(r, count=False) for r in warm]:
+            result = future.result()
+            if result.error is not None:
+                raise RuntimeError(f"engine warm-up failed: {result.error}")
 
     def _stop_at_exit(self) -> None:
         self.stop(drain=False, timeout=10)
