@@ -190,6 +190,33 @@ def test_stop_without_drain_fails_what_is_left(loaded: Loaded) -> None:
     assert all(r.finish_reason == "error" and "stopped" in (r.error or "") for r in results)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_crashed_loop_fails_every_request_in_flight(
+    loaded: Loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that raises past the runner's own handling ends the loop; no caller is left waiting."""
+    engine = make_engine(loaded)
+    real_step = engine.runner.step
+    steps = 0
+
+    def crashing(admitted: Any) -> Any:
+        nonlocal steps
+        steps += 1
+        if steps == 3:
+            raise RuntimeError("kaboom")
+        return real_step(admitted)
+
+    monkeypatch.setattr(engine.runner, "step", crashing)
+    futures = [engine.submit(task_request(name, 50)) for name, _ in TASKS]
+    results = [f.result(timeout=300) for f in futures]
+    assert all(r.finish_reason == "error" and "loop crashed" in (r.error or "") for r in results)
+    assert engine.stats()["requests_failed"] == len(TASKS)
+    assert not engine.ready.is_set()
+    with pytest.raises(RuntimeError, match="engine is stopping"):
+        engine.submit(task_request("Contacts", 4))
+    engine.stop()
+
+
 def test_stats_and_timings(engine: Engine, loaded: Loaded) -> None:
     stats = engine.stats()
     assert stats["requests_finished"] >= len(TASKS)
