@@ -58,7 +58,13 @@ def regression_stage(
     auth_spec = AuthSpec.model_validate(stored_auth) if stored_auth else None
     current = browser() if callable(browser) else browser
     auth = resolve_auth(current, auth_spec)
-    results = regress_cases(cases, browser, auth=auth, on_progress=_progress(database_url, plan_id))
+    results = regress_cases(
+        cases,
+        browser,
+        auth=auth,
+        on_progress=_progress(database_url, plan_id),
+        screenshot_dir=settings.data_dir / "screenshots" / str(plan_id),  # retention deletes it with the plan
+    )
     seconds = time.perf_counter() - started
     with session_scope(database_url) as session:
         run = session.scalar(select(TargetRun).where(TargetRun.plan_id == plan_id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Browser
 
@@ -55,8 +56,9 @@ def _gone_step(verification: Verification) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def regress_case(case: TestCaseData, verify: Verifier) -> RegressionResult:
-    """One previous verified case against today's app, healed step by step where its target is gone."""
+def regress_case(case: TestCaseData, verify: Verifier, *, screenshot: Path | None = None) -> RegressionResult:
+    """One previous verified case against today's app, healed step by step where its target is gone.
+    `screenshot` is where `verify` saves a failing page (kept when the case now fails)."""
     base = {"key": case_key(case, {}), "title": case.title, "page_url": case.page_url}
     verification = verify(case)
     heals: list[Heal] = []
@@ -83,7 +85,10 @@ def regress_case(case: TestCaseData, verify: Verifier) -> RegressionResult:
             **base, status="healed" if heals else "still_passes", detail=verification.detail, heals=heals
         )
     if verification.status == "failed":
-        return RegressionResult(**base, status="now_fails", detail=verification.detail, heals=heals)
+        shot = str(screenshot) if screenshot is not None and screenshot.exists() else None
+        return RegressionResult(
+            **base, status="now_fails", detail=verification.detail, heals=heals, screenshot=shot
+        )
     return RegressionResult(**base, status="not_executable", detail=verification.detail, heals=heals)
 
 
@@ -94,17 +99,20 @@ def regress_cases(
     auth: AuthSpec | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     timeout_s: float = CASE_TIMEOUT_S,
+    screenshot_dir: Path | None = None,
 ) -> list[RegressionResult]:
-    """The previous run's verified cases, one after another (a failure in one never stops the rest)."""
-
-    def verify(case: TestCaseData) -> Verification:
-        current = browser() if callable(browser) else browser
-        return verify_case(case, current, timeout_s=timeout_s, auth=auth)
-
+    """The previous run's verified cases, one after another (a failure in one never stops the rest).
+    With `screenshot_dir`, a case that now fails keeps a screenshot of the page where it stopped."""
     results = []
     verified = [case for case in cases if case.verification.status == "verified"]
     for index, case in enumerate(verified, start=1):
-        results.append(regress_case(case, verify))
+        shot = screenshot_dir / f"regression-{index}.png" if screenshot_dir is not None else None
+
+        def verify(attempt: TestCaseData, shot: Path | None = shot) -> Verification:
+            current = browser() if callable(browser) else browser
+            return verify_case(attempt, current, timeout_s=timeout_s, auth=auth, failure_screenshot=shot)
+
+        results.append(regress_case(case, verify, screenshot=shot))
         if on_progress is not None:
             on_progress(index, len(verified))
     return results

@@ -172,6 +172,7 @@ class RegressionResult(BaseModel):
     status: RegressionStatus
     detail: str | None = None
     heals: list[Heal] = Field(default_factory=list)
+    screenshot: str | None = None  # now_fails: the page as it was when the case stopped
 
 
 def regression_counts(results: list[RegressionResult]) -> dict[str, int]:

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Locator as PWLocator
@@ -229,12 +230,28 @@ def _execute(run: _Run, case: TestCaseData) -> Verification:
     )
 
 
+def _screenshot(page: Page, path: Path) -> None:
+    """Best effort: a page that cannot be captured leaves the case's result as it was."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), timeout=3000)
+    except Exception:
+        path.unlink(missing_ok=True)
+
+
 def verify_case(
-    case: TestCaseData, browser: Browser, *, timeout_s: float = 10, auth: AuthSpec | None = None
+    case: TestCaseData,
+    browser: Browser,
+    *,
+    timeout_s: float = 10,
+    auth: AuthSpec | None = None,
+    failure_screenshot: Path | None = None,
 ) -> Verification:
     """Run one case in its own context; never raises for anything the site or browser does.
 
     `auth` (already resolved: a storage state, headers or basic auth) logs every context in the same way.
+    `failure_screenshot`: where to save the page as it was when a failed case stopped (a regression
+    shows it next to the step and reason).
     """
     deadline = time.monotonic() + timeout_s
     try:
@@ -248,6 +265,8 @@ def verify_case(
             # New tabs are not followed: the exported tests act on one page too, and they must agree.
             run.tab = Tab.open(context)
             verification = _execute(run, case)
+            if failure_screenshot is not None and verification.status == "failed":
+                _screenshot(run.tab.page, failure_screenshot)
     except NotExecutable as exc:
         verification = Verification(status="not_executable", detail=str(exc))
     except PlaywrightTimeoutError as exc:

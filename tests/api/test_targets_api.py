@@ -310,3 +310,30 @@ def test_a_runs_exports_carry_its_changes(client: TestClient, api_env: dict[str,
     assert client.get(f"{target['links']['runs']}/2/export.nope").status_code == 404
     plain = client.get(f"/api/v1/plans/{runs[1]['plan_id']}/export.json").json()
     assert plain["changes"] is None  # a plan's own export stays as it was
+
+
+def test_a_regression_screenshot_is_served_only_from_the_data_folder(
+    client: TestClient, api_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from planwright.settings import get_settings
+
+    target = create(client)
+    run = client.post(target["links"]["run_now"]).json()
+    inside = get_settings().data_dir / "screenshots" / str(run["plan_id"]) / "regression-1.png"
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    inside.write_bytes(b"\x89PNG fake")
+    outside = tmp_path_factory.mktemp("elsewhere") / "secret.png"
+    outside.write_bytes(b"\x89PNG secret")
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        row = session.query(TargetRun).filter_by(plan_id=run["plan_id"]).one()
+        base = {"key": "k", "title": "t", "page_url": "https://shop.example/", "status": "now_fails"}
+        row.regression = [{**base, "screenshot": str(inside)}, {**base, "screenshot": str(outside)}, base]
+    shots = f"{run['links']['self']}/regression"
+    first = client.get(f"{shots}/1.png")
+    assert (
+        first.status_code == 200
+        and first.content == b"\x89PNG fake"
+        and first.headers["content-type"] == "image/png"
+    )
+    assert client.get(f"{shots}/2.png").status_code == 404  # not under DATA_DIR
+    assert client.get(f"{shots}/3.png").status_code == 404 and client.get(f"{shots}/9.png").status_code == 404

@@ -4,6 +4,7 @@ the cases are the ones a run of version 1 verified)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
@@ -73,7 +74,9 @@ def version_one_cases(base: str) -> list[TestCaseData]:
     ]
 
 
-def test_regression_on_the_changed_app(app: tuple[str, ChangingServer], browser: Browser) -> None:
+def test_regression_on_the_changed_app(
+    app: tuple[str, ChangingServer], browser: Browser, tmp_path: Path
+) -> None:
     base, server = app
     cases = version_one_cases(base)
     first_run = verify_cases(cases, browser)
@@ -81,11 +84,13 @@ def test_regression_on_the_changed_app(app: tuple[str, ChangingServer], browser:
     verified = [c.model_copy(update={"verification": v}) for c, v in zip(cases, first_run, strict=True)]
 
     server.version = 2
-    results = {r.title: r for r in regress_cases(verified, browser)}
+    results = {r.title: r for r in regress_cases(verified, browser, screenshot_dir=tmp_path)}
 
     assert results["Home shows its heading"].status == "still_passes"
     reworded = results["Signing up without an email asks for it"]
     assert reworded.status == "now_fails" and "Email is required" in (reworded.detail or "")
+    assert reworded.screenshot and Path(reworded.screenshot).read_bytes().startswith(b"\x89PNG")
+    assert all(r.screenshot is None for r in results.values() if r.status != "now_fails")
     moved = results["Saving the profile says so"]
     assert moved.status == "healed"
     assert [(h.step, h.old_locator, h.new_locator) for h in moved.heals] == [

@@ -3,6 +3,7 @@ target answers 404, as a missing one does."""
 
 from __future__ import annotations
 
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
@@ -36,7 +37,7 @@ from planwright.targets.service import (
     read_targets,
     update_target,
 )
-from services.api.deps import SessionDep, TeamDep
+from services.api.deps import SessionDep, SettingsDep, TeamDep
 from services.api.target_presenters import run_summary, target_public
 
 router = APIRouter(tags=["targets"])
@@ -231,3 +232,24 @@ def export_run_route(
     return Response(
         body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+@router.get("/api/v1/targets/{target_id}/runs/{number}/regression/{index}.png", response_class=Response)
+def regression_screenshot_route(
+    target_id: TargetId,
+    number: RunNumber,
+    index: RunNumber,
+    session: SessionDep,
+    team_id: TeamDep,
+    settings: SettingsDep,
+) -> Response:
+    """The page where regression case `index` (1-based, as listed) stopped, when it now fails."""
+    run = run_or_404(session, target_or_404(session, team_id, target_id), number)
+    results = run.regression or []
+    shot = results[index - 1].get("screenshot") if index <= len(results) else None
+    path = FilePath(shot).resolve() if shot else None
+    if path is None or not path.is_relative_to(settings.data_dir.resolve()) or not path.is_file():
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"Run {number} has no screenshot for regression case {index}."
+        )
+    return Response(path.read_bytes(), media_type="image/png")
