@@ -1,4 +1,4 @@
-"""`planwright target add|list|show|pause|resume|delete|run`: a team's targets over the HTTP API.
+"""`planwright target add|list|show|pause|resume|delete|run|pin|unpin`: a team's targets over the HTTP API.
 
 It talks to the api service (PLANWRIGHT_API_URL, PLANWRIGHT_API_KEY), so the CLI sees exactly what
 the team's key allows, the same checks and the same words as the API and the web page.
@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
         ("run", "run it now"),
     ):
         actions.add_parser(name, help=text).add_argument("target_id", type=int)
+    for name, text in (("pin", "keep a run from retention"), ("unpin", "let retention delete a run again")):
+        pin = actions.add_parser(name, help=text)
+        pin.add_argument("target_id", type=int)
+        pin.add_argument("run_number", type=int)
     return parser
 
 
@@ -103,6 +107,10 @@ def run_command(args: argparse.Namespace, client: httpx.Client) -> int:
     elif args.action == "delete":
         _answer(client.delete(f"{targets}/{args.target_id}"))
         print(f"deleted target {args.target_id}")
+    elif args.action in ("pin", "unpin"):
+        url = f"{targets}/{args.target_id}/runs/{args.run_number}"
+        run = _answer(client.patch(url, json={"pinned": args.action == "pin"}))
+        print(f"run {run['number']} of target {args.target_id} {'pinned' if run['pinned'] else 'unpinned'}")
     elif args.action == "run":
         run = _answer(client.post(f"{targets}/{args.target_id}/runs"))
         print(f"run {run['number']} of target {args.target_id} queued: plan {run['plan_id']}")

@@ -88,4 +88,7 @@ def test_the_run_page_shows_regression_and_a_word_diff(client: TestClient, api_e
     assert "<del>Contacts</del>" in page and "<ins>Contact us</ins>" in page
     assert "&lt;script&gt;" in page and "<script>opens" not in page
     first = client.get(f"/targets/{target['id']}/runs/1").text
-    assert "first run: everything is new" in first
+    assert "first run: everything is new" in first and "Pin (keep it from retention)" in first
+    client.post(f"/targets/{target['id']}/runs/1/pin")
+    assert "Unpin" in client.get(f"/targets/{target['id']}/runs/1").text
+    assert client.get(f"/api/v1/targets/{target['id']}/runs/1").json()["pinned"] is True

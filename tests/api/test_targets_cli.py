@@ -35,6 +35,10 @@ def test_target_commands_add_list_pause_resume_run_show_delete(
     assert re.search(rf"run 1 of target {target_id} queued: plan \d+", capsys.readouterr().out)
     assert main(["show", target_id], client) == 0
     assert re.search(r"run   1  manual   queued", capsys.readouterr().out)
+    assert main(["pin", target_id, "1"], client) == 0
+    assert f"run 1 of target {target_id} pinned" in capsys.readouterr().out
+    assert main(["unpin", target_id, "1"], client) == 0
+    assert "unpinned" in capsys.readouterr().out
     assert main(["delete", target_id], client) == 0
     with pytest.raises(SystemExit, match=f"Target {target_id} not found"):
         main(["show", target_id], client)

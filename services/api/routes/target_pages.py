@@ -145,3 +145,11 @@ def run_page(
             "why_no_diff": why_no_diff,
         },
     )
+
+
+@router.post("/targets/{target_id}/runs/{number}/pin")
+def pin_form(target_id: TargetId, number: RunNumber, session: SessionDep, team_id: WebTeamDep) -> Response:
+    """Toggle: a pinned run is kept by retention."""
+    run = run_or_404(session, target_or_404(session, team_id, target_id), number)
+    run.pinned = not run.pinned
+    return RedirectResponse(f"/targets/{target_id}/runs/{number}", status_code=status.HTTP_303_SEE_OTHER)
