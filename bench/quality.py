@@ -78,7 +78,7 @@ class AppResult:
     # before the model and before verification) would cover. Far above `scenarios_covered` means the
     # loss is after the crawl (cases not built from behaviours, or rewritten away), not in exploration.
     scenarios_covered_by_skeletons: int | None = None
-    explored_skeletons: int = 0  # cases explored.py builds from the stored behaviours
+    explored_skeletons: int = 0  # cases explored_cases.py builds from the stored behaviours
     cases: int = 0
     grounded_cases: int = 0
     steps: int = 0
@@ -252,7 +252,7 @@ def skeleton_candidates(pages: list[PageSnapshot], url: str) -> tuple[list[TestC
     explored = sum("explored" in case.tags for case in cases)
     if explored == 0:  # the generate stage does not build explored cases (yet): build them here
         try:
-            from planwright.pipeline.explored import explored_behaviours
+            from planwright.pipeline.explored_cases import explored_behaviours
         except ImportError:
             return cases, 0
         extra = [behaviour.case for page in pages for behaviour in explored_behaviours(page, "en")]

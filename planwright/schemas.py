@@ -60,15 +60,22 @@ class Locator(BaseModel):
         return f"locator({json.dumps(self.value, ensure_ascii=False)})"
 
 
-class Outcome(BaseModel):
-    """What activating an element was observed to do (the ground truth for expected results)."""
+class Observation(BaseModel):
+    """What acting was observed to lead to, in the terms every expected result is checked in: where the
+    page went, its HTTP status, its main heading, and the messages it showed. A link's `Outcome` and an
+    explored sequence's `StateChange` are two kinds of it (same stored fields, so stored crawls read)."""
 
-    kind: Literal["navigation", "dialog", "validation", "same_page", "download", "error"]
     url: str | None = None
     status: int | None = None
-    title: str | None = None
     heading: str | None = None
-    messages: list[str] = Field(default_factory=list)  # validation messages, dialog text
+    messages: list[str] = Field(default_factory=list)  # validation messages, alerts, dialog text
+
+
+class Outcome(Observation):
+    """What activating one element in a fresh page did (a link: the page it leads to)."""
+
+    kind: Literal["navigation", "dialog", "validation", "same_page", "download", "error"]
+    title: str | None = None
 
 
 class Element(BaseModel):
@@ -97,16 +104,13 @@ class ExploreAction(BaseModel):
     data: str | None = None
 
 
-class StateChange(BaseModel):
-    """What an explored sequence of actions was observed to change (the ground truth of its case)."""
+class StateChange(Observation):
+    """What an explored sequence of actions was observed to change (the ground truth of its case): `url`
+    only when it changed, `messages` the validation messages and alerts that appeared."""
 
-    url: str | None = None  # the URL after the actions, when it changed
-    status: int | None = None
-    heading: str | None = None
     appeared: list[str] = Field(default_factory=list)  # visible texts / accessible names that appeared
     vanished: list[str] = Field(default_factory=list)
     counts: dict[str, tuple[int, int]] = Field(default_factory=dict)  # "listitem": (before, after)
-    messages: list[str] = Field(default_factory=list)  # validation messages, alerts
     dialog: str | None = None  # dialog heading or native dialog text
     persists_after_reload: bool | None = None
 

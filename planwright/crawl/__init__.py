@@ -5,7 +5,8 @@ API ties every object to the thread that created it, so a crawl runs in the thre
 browser (see `planwright.browser.launch.BrowserHolder`).
 """
 
-from planwright.crawl.crawler import DEFAULT_DENY_NAMES, CrawlError, crawl_site
+from planwright.crawl.crawler import CrawlError, crawl_site
 from planwright.crawl.extract import extract_page
+from planwright.crawl.urls import DEFAULT_DENY_NAMES
 
 __all__ = ["DEFAULT_DENY_NAMES", "CrawlError", "crawl_site", "extract_page"]

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 from playwright.sync_api import Error as PlaywrightError
@@ -35,21 +35,11 @@ from planwright.browser.scripts import (
     RESET_STORAGE_JS,
 )
 from planwright.browser.watchdog import Watchdog
+from planwright.crawl.explore import Explorer
 from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
+from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied, normalize_url, origin_of, same_document_path
 from planwright.schemas import CrawlOptions, CrawlResult, Element, Outcome, PageSnapshot
 
-DEFAULT_DENY_NAMES: tuple[str, ...] = (
-    "delete",
-    "remove",
-    "logout",
-    "log out",
-    "sign out",
-    "pay",
-    "buy",
-    "удалить",
-    "выйти",
-    "оплатить",
-)
 MAX_EXTRA_VISITS = 30  # link targets outside the page budget that we still open to learn the outcome
 SETTLE_MS = 150  # after a click: time for handlers to open dialogs or change the DOM
 MAX_MESSAGE_CHARS = 500
@@ -91,27 +81,7 @@ class Visit:
         )
 
 
-# ---------------------------------------------------------------- URLs and small helpers
-
-
-def normalize_url(url: str, base: str | None = None) -> str:
-    """Absolute URL without its fragment (the same page), query kept (a different page)."""
-    absolute = urljoin(base, url) if base else url
-    parts = urlsplit(absolute)
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
-
-
-def same_document_path(a: str, b: str) -> bool:
-    """Same scheme, host and path, query aside: a form posted to itself and re-rendered stayed put."""
-    pa, pb = urlsplit(normalize_url(a)), urlsplit(normalize_url(b))
-    return (pa.scheme, pa.netloc, pa.path.rstrip("/")) == (pb.scheme, pb.netloc, pb.path.rstrip("/"))
-
-
-def origin_of(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or ""), parts.port or default_port
+# ---------------------------------------------------------------- small helpers
 
 
 def is_html(content_type: str | None) -> bool:
@@ -127,19 +97,6 @@ def mime_of(content_type: str | None) -> str:
 
 def format_seconds(seconds: float) -> str:
     return f"{seconds:g}"
-
-
-def is_denied(name: str, href: str | None, deny_names: Sequence[str]) -> bool:
-    """Whether activating this element could destroy data, spend money or end the session."""
-    text = name.casefold()
-    terms = [term.casefold().strip() for term in deny_names if term.strip()]
-    if any(re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) for term in terms):
-        return True
-    if href:
-        tokens = set(re.split(r"\W+", urlsplit(href).path.casefold()))
-        if tokens & {term.replace(" ", "") for term in terms}:
-            return True
-    return False
 
 
 _NET_ERRORS = {
@@ -561,7 +518,6 @@ class _Crawl:
     def explore_pages(self) -> None:
         """Act on every crawled page (fill, submit, toggle, hover, reload...) with the time left,
         each page getting an equal share of it; each run starts from a fresh context."""
-        from planwright.crawl.explore import Explorer  # explore.py builds on this module's helpers
 
         browser = self.context.browser
         if browser is None or not self.pages:

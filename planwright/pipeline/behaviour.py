@@ -2,7 +2,7 @@
 and the small helpers that word and target its steps.
 
 Why its own module: the page-load builder (`skeleton.py`) and the explored-behaviour builder
-(`explored.py`) both need these; with them here neither imports the other's internals.
+(`explored_cases.py`) both need these; with them here neither imports the other's internals.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from planwright.schemas import Element, PageSnapshot, Step, Target, TestCaseData
+from planwright.schemas import Element, Expectation, Observation, PageSnapshot, Step, Target, TestCaseData
 
 
 @dataclass
@@ -55,3 +55,32 @@ def element_label(element: Element) -> str:
 def open_step(page: PageSnapshot, texts: dict[str, str]) -> Step:
     """Every case starts by opening the page it was observed on."""
     return Step(n=1, action="open", text=texts["open"].format(url=page.url), data=page.url)
+
+
+def where_it_led(observation: Observation, texts: dict[str, str]) -> list[Expectation]:
+    """The address, main heading and error status an act was observed to lead to, as expected results:
+    the same for a link's outcome and an explored change (a link's URL is always set; a change's only
+    when it moved). A status is expected only when it is an error (a broken link, a refused submit)."""
+    expected: list[Expectation] = []
+    if observation.url:
+        path = url_path(observation.url)
+        expected.append(
+            Expectation(kind="url", value=observation.url, text=texts["exp_url"].format(value=path))
+        )
+    if observation.heading:
+        expected.append(
+            Expectation(
+                kind="heading",
+                value=observation.heading,
+                text=texts["exp_heading"].format(value=observation.heading),
+            )
+        )
+    if observation.status is not None and observation.status >= 400:
+        expected.append(
+            Expectation(
+                kind="status",
+                value=str(observation.status),
+                text=texts["exp_status"].format(value=observation.status),
+            )
+        )
+    return expected

@@ -2,6 +2,8 @@
 
 A skeleton is a complete, executable case on its own (targets are crawled elements, expected results
 are observed outcomes). The model later rewrites its human text; if it cannot, the skeleton stands.
+This module builds the page-load ones (a page, where a link leads, a button's dialog, a form's empty
+submit) and, in `build_behaviours`, every case of a crawl: these plus `explored_cases.py`'s.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from planwright.pipeline.behaviour import (
     origin,
     target_of,
     url_path,
+    where_it_led,
 )
-from planwright.pipeline.explored import explored_behaviours
+from planwright.pipeline.explored_cases import explored_behaviours
 from planwright.pipeline.page_view import compact_snapshot
 from planwright.schemas import (
     CrawlResult,
@@ -124,24 +127,8 @@ def link_behaviour(page: PageSnapshot, link: Element, language: Language) -> Beh
             tags=["link", "external"],
         )
         return Behaviour("external_link", page, link, case, [f"external link “{name}” to {link.href}"])
-    expected = [
-        Expectation(kind="url", value=outcome.url, text=texts["exp_url"].format(value=url_path(outcome.url)))
-    ]
-    if outcome.heading:
-        expected.append(
-            Expectation(
-                kind="heading", value=outcome.heading, text=texts["exp_heading"].format(value=outcome.heading)
-            )
-        )
+    expected = where_it_led(outcome, texts)
     broken = outcome.status is not None and outcome.status >= 400
-    if broken:
-        expected.append(
-            Expectation(
-                kind="status",
-                value=str(outcome.status),
-                text=texts["exp_status"].format(value=outcome.status),
-            )
-        )
     case = TestCaseData(
         page_url=page.url,
         title=texts["title_broken_link" if broken else "title_link"].format(

@@ -376,7 +376,7 @@ def _edge_requests(
     pages: list[PageSnapshot], generator: TextGenerator
 ) -> list[tuple[edge_cases.PageRequests, list[dict[str, str]]]]:
     """One model request per page chunk that names a field or button (see edge_cases.py)."""
-    from planwright.crawl.crawler import DEFAULT_DENY_NAMES, is_denied
+    from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied
 
     budget = get_settings().model_page_tokens
     requests = []
@@ -537,7 +537,7 @@ def _run_page_proposals(
     explorer: Any, page: PageSnapshot, language: str, existing: list[TestCaseData], added: list[TestCaseData]
 ) -> list[EdgeProposal]:
     """One page's proposals executed; new cases go to `added`; each proposal comes back with its result."""
-    from planwright.pipeline.explored import explored_behaviour
+    from planwright.pipeline.explored_cases import explored_behaviour
 
     settled: list[EdgeProposal] = []
     for proposal, observed in explorer.run_proposals(page, page.proposals):

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser
 from planwright.crawl.crawler import crawl_site
 from planwright.crawl.explore import explore_page, sample_value
 from planwright.crawl.extract import extract_page
-from planwright.pipeline.explored import explored_behaviour
+from planwright.pipeline.explored_cases import explored_behaviour
 from planwright.schemas import CrawlOptions, CrawlResult, Element, ObservedBehaviour, PageSnapshot
 from planwright.verify.runner import verify_cases
 from tests.fixture_apps.fixtures import RunningApp

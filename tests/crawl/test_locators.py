@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from planwright.browser.locators import ElementInfo, choose_locator
-from planwright.crawl.crawler import DEFAULT_DENY_NAMES, is_denied, normalize_url
+from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied, normalize_url
 from planwright.schemas import Locator
 
 

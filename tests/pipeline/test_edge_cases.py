@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser
 
-from planwright.crawl.crawler import DEFAULT_DENY_NAMES, crawl_site, is_denied
+from planwright.crawl.crawler import crawl_site
 from planwright.crawl.explore import Explorer
+from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied
 from planwright.pipeline.edge_cases import build_messages, parse_proposals, plan_requests
-from planwright.pipeline.explored import explored_behaviour
+from planwright.pipeline.explored_cases import explored_behaviour
 from planwright.pipeline.stages import _same_check
 from planwright.schemas import LONG_EDGE_VALUE, CrawlOptions, EdgeProposal, PageSnapshot, StateChange
 from planwright.verify.runner import verify_cases

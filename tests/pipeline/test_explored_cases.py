@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from planwright.crawl.crawler import crawl_site
-from planwright.pipeline.explored import explored_behaviour, explored_behaviours
+from planwright.pipeline.explored_cases import explored_behaviour, explored_behaviours
 from planwright.schemas import (
     CrawlOptions,
     Element,

@@ -23,6 +23,7 @@ from planwright.pipeline.behaviour import (
     origin,
     target_of,
     url_path,
+    where_it_led,
 )
 from planwright.schemas import (
     EDGE_VALUES,
@@ -126,25 +127,7 @@ def _shape(text: str) -> str:
 
 def _expectations(change: StateChange, texts: dict[str, str]) -> list[Expectation]:
     """Only what was observed after the last step, in kinds the verifier checks."""
-    expected: list[Expectation] = []
-    if change.url:
-        expected.append(
-            Expectation(
-                kind="url", value=change.url, text=texts["exp_url"].format(value=url_path(change.url))
-            )
-        )
-    if change.heading:
-        expected.append(
-            Expectation(
-                kind="heading", value=change.heading, text=texts["exp_heading"].format(value=change.heading)
-            )
-        )
-    if change.status is not None and change.status >= 400:
-        expected.append(
-            Expectation(
-                kind="status", value=str(change.status), text=texts["exp_status"].format(value=change.status)
-            )
-        )
+    expected = where_it_led(change, texts)
     messages = list(dict.fromkeys(change.messages))[:MAX_MESSAGES]
     for message in messages:
         expected.append(

@@ -1,0 +1,91 @@
+"""What the elements of the states an exploration reaches are called: one key per element across the
+whole exploration of a page, the page's own key where the crawl saw it, a new one (n1, n2...) where not.
+
+Why a registry: a step recorded in one run must find its element again in the next run and in the
+verifier, so an element keeps its key (and the locator recorded where it was first seen) however many
+states show it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from playwright.sync_api import Page
+
+from planwright.browser.scripts import DBLCLICK_TARGETS_JS, ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE
+from planwright.crawl.explore.state import ElementSignature, Known, element_signature
+from planwright.crawl.extract import extract_elements
+from planwright.schemas import Element, Locator, PageSnapshot
+
+MAX_DBLCLICK_TARGETS = 8  # elements without a control role collected as double-click targets per state
+MAX_DBLCLICK_TEXT = 80  # longer texts are paragraphs, not an item's label
+
+
+class ElementRegistry:
+    """Every element the exploration of one page has met, by key."""
+
+    def __init__(self, snapshot: PageSnapshot) -> None:
+        self.by_key: dict[str, Element] = {element.key: element for element in snapshot.elements}
+        self.signatures: dict[ElementSignature, str] = {
+            element_signature(element): element.key for element in snapshot.elements
+        }
+        self.new_count = 0
+
+    def key_for(self, element: Element) -> str:
+        """The page's key for an element seen before (same signature), a new key (n1, n2...) if not."""
+        signature = element_signature(element)
+        key = self.signatures.get(signature)
+        if key is None:
+            self.new_count += 1
+            key = f"n{self.new_count}"
+            self.signatures[signature] = key
+        return key
+
+    def extract(self, page: Page) -> tuple[dict[str, Known], dict[str, Known]]:
+        """The state's elements and its double-click targets, keyed like the page's elements where
+        they match (new keys where not)."""
+        _, elements, extras = extract_elements(page)
+        more: dict[str, dict[str, Any]] = page.evaluate(ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE)
+        local_to_key: dict[str, str] = {element.key: self.key_for(element) for element in elements}
+        known: dict[str, Known] = {}
+        for element in elements:
+            key = local_to_key[element.key]
+            mapped = element.model_copy(
+                update={
+                    "key": key,
+                    "form_key": local_to_key.get(element.form_key) if element.form_key else None,
+                    "field_keys": [local_to_key[k] for k in element.field_keys if k in local_to_key],
+                    "submit_key": local_to_key.get(element.submit_key) if element.submit_key else None,
+                }
+            )
+            self.by_key.setdefault(key, mapped)
+            local = extras[element.key]
+            known[key] = Known(mapped, local.disabled, local.is_submit, more.get(element.key, {}))
+        return known, self.dblclick_targets(page)
+
+    def dblclick_targets(self, page: Page) -> dict[str, Known]:
+        """What may react to a double-click without being a control (a list item's label), as elements
+        a step can target: found by tag and exact text (`label:text-is("Buy milk")`), kept only where
+        that finds exactly one element, as the verifier will require."""
+        found: list[dict[str, Any]] = page.evaluate(
+            DBLCLICK_TARGETS_JS, [KEY_ATTRIBUTE, MAX_DBLCLICK_TARGETS, MAX_DBLCLICK_TEXT]
+        )
+        targets: dict[str, Known] = {}
+        for item in found:
+            selector = f"{item['tag']}:text-is({json.dumps(item['text'], ensure_ascii=False)})"
+            if page.locator(selector).count() != 1:
+                continue
+            element = Element(
+                key="",
+                kind="button",  # acted on like a button; the schema has no kind for a plain label
+                role="generic",
+                name=item["text"],
+                locator=Locator(strategy="css", value=selector),
+            )
+            key = self.key_for(element)
+            element = element.model_copy(update={"key": key})
+            self.by_key.setdefault(key, element)
+            extra = {"dblclick": True, "handler": item["handler"], "listLabel": item["listLabel"]}
+            targets[key] = Known(element, disabled=False, is_submit=False, extra=extra)
+        return targets

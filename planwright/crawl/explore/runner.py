@@ -1,0 +1,431 @@
+"""The exploration runner: a breadth-first walk over the states a page reaches, each run from a fresh
+browser context and load, within its budget; the browser work is here, the decisions are not.
+
+What to try comes from `candidates.plan` (filtered here by the deny-list and "layout controls once per
+crawl", the two rules that need memory); what a run changed from `diffing.diff`; which follow-up a
+change deserves (a reload, going back) from `diffing.worth_reload / worth_back`; what the reached
+states' elements are called from `elements.ElementRegistry`. The package docstring says what is
+explored and within which bounds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from playwright.sync_api import BrowserContext
+from playwright.sync_api import Error as PlaywrightError
+
+from planwright.browser.errors import NotExecutable, StepFailed, first_line
+from planwright.browser.operations import Operation, operation
+from planwright.browser.perform import Timeouts, perform
+from planwright.browser.recorder import Tab
+from planwright.browser.scripts import (
+    CAPTURE_STATE_JS,
+    ERROR_SELECTOR,
+    OPEN_DIALOGS_JS,
+)
+from planwright.crawl.explore.candidates import CandidateRules, plan
+from planwright.crawl.explore.diffing import (
+    MAX_TEXT_CHARS,
+    back_change,
+    counts_up,
+    diff,
+    informative,
+    persisted,
+    reload_change,
+    worth_back,
+    worth_reload,
+)
+from planwright.crawl.explore.elements import ElementRegistry
+from planwright.crawl.explore.state import (
+    Candidate,
+    ElementSignature,
+    Node,
+    State,
+    StepEvents,
+    element_signature,
+    unique,
+)
+from planwright.crawl.urls import is_denied, normalize_url, origin_of, page_path
+from planwright.schemas import (
+    CrawlOptions,
+    Element,
+    ExploreAction,
+    ObservedBehaviour,
+    PageSnapshot,
+    StateChange,
+)
+
+ContextFactory = Callable[[], BrowserContext]
+
+ACTION_TIMEOUT_S = 5.0  # one click or fill; an element that exists reacts far sooner
+LOCATE_WAIT_MS = 1500  # a replayed step's target may take a moment to appear (fetch, render)
+SETTLE_MS = 30  # after each step: let handlers run before we look
+QUIET_MS = 60  # the DOM counts as settled after this long without mutations...
+QUIET_MAX_MS = 1500  # ...or after this long in any case (animations, tickers)
+INFLIGHT_MAX_MS = 3000  # wait at most this long for fetch/XHR started by a step
+MIN_RUN_S = 1.0  # do not start a run with less time than this left
+
+
+@dataclass
+class CrawlMemory:
+    """What the explorations of one crawl's pages share: how to open a context, the options and rules,
+    what each crawled page shows at load, the layout controls explored already, and the warnings."""
+
+    new_context: ContextFactory
+    options: CrawlOptions
+    deny_names: list[str]
+    rules: CandidateRules
+    known_pages: dict[str, set[ElementSignature]] = field(default_factory=dict)  # URL path -> signatures
+    layout_done: set[tuple[str, ElementSignature]] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+class PageExploration:
+    """The exploration of one page: its element registry, budget, reached states and behaviours."""
+
+    def __init__(self, owner: CrawlMemory, snapshot: PageSnapshot, deadline: float) -> None:
+        self.owner = owner
+        self.options = owner.options
+        self.snapshot = snapshot
+        self.url = snapshot.url
+        self.deadline = deadline
+        self.elements = ElementRegistry(snapshot)
+        self.actions = 0
+        self.behaviours: list[ObservedBehaviour] = []
+        self.seen_states: set[str] = set()
+        self.seen_behaviours: set[str] = set()
+        self.revealed_by_hover: set[str] = set()
+        self.last_failure = ""  # why the last try_candidate recorded nothing
+
+    # ------------------------------------------------------------ budget and time
+
+    def remaining_s(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def can_act(self) -> bool:
+        return self.actions < self.options.max_actions_per_page and self.remaining_s() > MIN_RUN_S
+
+    def action_timeout_ms(self) -> float:
+        return max(min(self.options.page_timeout_s, ACTION_TIMEOUT_S, self.remaining_s()), 0.1) * 1000
+
+    def timeouts(self) -> Timeouts:
+        """The explorer's budget for `perform`: short waits, and a thorough settle (fetches, a quiet
+        DOM), since what a step changed is read right after it."""
+        page_ms = self.options.page_timeout_s * 1000
+        return Timeouts(
+            locate=LOCATE_WAIT_MS,
+            action=min(page_ms, ACTION_TIMEOUT_S * 1000),
+            navigation=page_ms,
+            load=page_ms,
+            inflight_max=INFLIGHT_MAX_MS,
+            pause=SETTLE_MS,
+            quiet=QUIET_MS,
+            quiet_max=QUIET_MAX_MS,
+            deadline=self.deadline,
+            floor=100,
+        )
+
+    # ------------------------------------------------------------ the walk
+
+    def run(self) -> None:
+        """Breadth-first over reached states. Order of the budget: the page's main steps, then its
+        variants (Enter instead of the button, invalid and no-match values), then reached states'
+        steps, then their variants: what a page offers at load matters most."""
+        if self.options.max_actions_per_page <= 0 or self.remaining_s() <= MIN_RUN_S:
+            return
+        root = self.baseline()
+        if root is None:
+            return
+        self.seen_states.add(root.state.signature())
+        nodes = [root]
+        queue = deque([root])
+        while queue and self.can_act():
+            node = queue.popleft()
+            for candidate in self.plan(node, primary=True):
+                if not self.can_act():
+                    break
+                if candidate.kind in ("click", "open_menu") and candidate.main_key in self.revealed_by_hover:
+                    continue
+                reached = self.try_candidate(node, candidate)
+                if reached is not None:
+                    nodes.append(reached)
+                    queue.append(reached)
+            if node is root:
+                self.try_all(node, self.plan(root, primary=False))
+        for node in nodes[1:]:
+            self.try_all(node, self.plan(node, primary=False))
+
+    def try_all(self, node: Node, candidates: list[Candidate]) -> None:
+        for candidate in candidates:
+            if not self.can_act():
+                return
+            self.try_candidate(node, candidate)
+
+    def baseline(self) -> Node | None:
+        """The page from a fresh context: the state every sequence starts from."""
+        tab = self.open_tab()
+        if tab is None:
+            return None
+        try:
+            self.goto(tab, self.url)
+            state = self.capture(tab, extract=True)
+        except (PlaywrightError, StepFailed) as exc:
+            self.owner.warn(f"Could not explore {self.url}: {first_line(exc)}")
+            return None
+        finally:
+            tab.close()
+        return Node(prefix=[], state=state, parent=None, depth=0)
+
+    def try_candidate(self, node: Node, candidate: Candidate) -> Node | None:
+        """Run prefix + candidate from a fresh load, record what changed; the reached node if new."""
+        self.actions += 1
+        tab = self.open_tab()
+        if tab is None:
+            return None
+        try:
+            self.goto(tab, self.url)
+            fresh = self.capture(tab)
+            for action in node.prefix:
+                self.perform(tab, action)
+            before = self.capture(tab)
+            tab.reset()
+            for action in candidate.actions:
+                self.perform(tab, action)
+            after = self.capture(tab)
+            self.elements_of(tab, after, node.state)
+            change = diff(before, after, self.events(tab), candidate.typed)
+            new_keys = self.new_keys(node.state, after)
+            if not informative(change, before, new_keys):
+                self.last_failure = "nothing observable changed"
+                return None
+            if candidate.kind == "dblclick" and not (new_keys or change.appeared or change.dialog):
+                self.last_failure = "nothing appeared"  # a double-click that only selected text
+                return None
+            if candidate.kind == "hover" and candidate.main_key:
+                self.revealed_by_hover.add(candidate.main_key)
+            behaviour = self.record(candidate.kind, node.prefix + candidate.actions, change, new_keys)
+            new_state = after.signature() not in self.seen_states
+            reload = new_state and worth_reload(change, candidate, before, after)
+            if behaviour is not None and reload and self.can_act():
+                self.check_reload(tab, behaviour, fresh, after)
+            elif (
+                behaviour is not None
+                and worth_back(node, candidate, before, after, self.url)
+                and self.can_act()
+            ):
+                self.check_back(tab, node, behaviour, fresh, after)
+        except (PlaywrightError, NotExecutable, StepFailed) as exc:
+            self.last_failure = f"not executable: {first_line(exc)[:200]}"
+            return None  # a flaky or unreplayable sequence teaches nothing a later run could check
+        finally:
+            tab.close()
+        reached = self.reached(node, candidate, after, new_keys)
+        if reached is not None and counts_up(candidate, change, before, after):
+            reached.repeat = candidate
+        return reached
+
+    def new_keys(self, before: State, after: State) -> list[str]:
+        """Elements of `after` that the steps made appear: relative to the state before on the same
+        page, relative to the crawled page at load when the steps led to another page."""
+        path = page_path(after.url)
+        if path != page_path(before.url) and path in self.owner.known_pages:
+            base = self.owner.known_pages[path]
+            return [k for k, known in after.elements.items() if element_signature(known.element) not in base]
+        return [key for key in after.elements if key not in before.elements]
+
+    def reached(self, node: Node, candidate: Candidate, after: State, new_keys: list[str]) -> Node | None:
+        """The state after the candidate, when it is new, on this site, and has something to act on."""
+        if node.depth + 1 > self.options.max_explore_depth:
+            return None
+        if origin_of(after.url) != origin_of(self.url):
+            return None
+        signature = after.signature()
+        if signature in self.seen_states:
+            return None
+        self.seen_states.add(signature)
+        if not new_keys and not after.dialogs and not after.expanded:
+            return None
+        path = page_path(after.url)
+        if path != page_path(self.url) and path not in self.owner.known_pages:
+            return None  # another page we never saw at load: we cannot tell what the steps added there
+        return Node(
+            prefix=node.prefix + candidate.actions,
+            state=after,
+            parent=node.state,
+            depth=node.depth + 1,
+            fresh=set(new_keys),
+        )
+
+    # ------------------------------------------------------------ browser mechanics
+
+    @staticmethod
+    def events(tab: Tab) -> StepEvents:
+        """What the browser reported during the last step, as the diff reads it."""
+        return StepEvents(
+            dialogs=list(tab.dialogs), navigation_statuses=[response.status for response in tab.navigations]
+        )
+
+    def open_tab(self) -> Tab | None:
+        try:
+            return Tab.open(self.owner.new_context(), track_fetches=True)
+        except PlaywrightError as exc:
+            self.owner.warn(f"Could not open a browser context to explore {self.url}: {exc.message}")
+            return None
+
+    def goto(self, tab: Tab, url: str) -> None:
+        tab.page.set_default_timeout(self.action_timeout_ms())
+        perform(Operation("goto", value=url), tab, self.timeouts())
+
+    def perform(self, tab: Tab, action: ExploreAction) -> None:
+        """Do one step with the verifier's `perform`: same locators, same Playwright calls."""
+        locator = None
+        if action.element_key is not None:
+            element = self.elements.by_key.get(action.element_key)
+            if element is None:
+                raise NotExecutable(f"unknown element {action.element_key}")
+            locator = element.locator
+        step = operation(action.action, locator, action.data, page_url=self.url)
+        perform(step, tab, self.timeouts())
+
+    def capture(self, tab: Tab, *, extract: bool = False) -> State:
+        page = tab.page
+        raw = page.evaluate(CAPTURE_STATE_JS, ERROR_SELECTOR)
+        dialogs = page.evaluate(OPEN_DIALOGS_JS)
+        state = State(
+            url=normalize_url(raw["url"]),
+            texts=[text for text in raw["texts"] if len(text) <= MAX_TEXT_CHARS],
+            h1=raw["h1"] or None,
+            counts=dict(raw["counts"]),
+            alerts=list(raw["alerts"]),
+            expanded=int(raw["expanded"]),
+            invalid=list(raw["invalid"]),
+            dialogs=list(dialogs),
+            controls=list(raw["controls"]),
+        )
+        if extract:
+            state.elements, state.dblclicks = self.elements.extract(page)
+        return state
+
+    def elements_of(self, tab: Tab, state: State, like: State) -> None:
+        """Fill in the state's elements: reuse `like`'s when the same controls are visible (a
+        full extraction costs a locator check per element), extract them otherwise."""
+        if state.same_controls(like) and like.elements:
+            state.elements, state.dblclicks = like.elements, like.dblclicks
+        else:
+            state.elements, state.dblclicks = self.elements.extract(tab.page)
+
+    # ------------------------------------------------------------ recording
+
+    def record(
+        self, kind: str, actions: list[ExploreAction], change: StateChange, new_keys: list[str]
+    ) -> ObservedBehaviour | None:
+        """Keep a behaviour once; its new_elements ground every step and describe what appeared."""
+        identity = json.dumps(
+            [[a.model_dump() for a in actions], change.model_dump(mode="json")], ensure_ascii=False
+        )
+        if identity in self.seen_behaviours:
+            return None
+        self.seen_behaviours.add(identity)
+        referenced = [a.element_key for a in actions if a.element_key]
+        keys = unique([*referenced, *new_keys])
+        new_elements = [
+            self.elements.by_key[key]
+            for key in keys
+            if key not in self.snapshot_keys and key in self.elements.by_key
+        ]
+        destructive = any(  # acted on a deny-listed name: only possible with allow_destructive
+            is_denied(self.elements.by_key[key].name, self.elements.by_key[key].href, self.owner.deny_names)
+            for key in referenced
+            if key in self.elements.by_key
+        )
+        behaviour = ObservedBehaviour(
+            key=f"b{len(self.behaviours) + 1}",
+            kind=kind,
+            actions=actions,
+            change=change,
+            new_elements=new_elements,
+            destructive=destructive,
+        )
+        self.behaviours.append(behaviour)
+        return behaviour
+
+    @property
+    def snapshot_keys(self) -> set[str]:
+        return {element.key for element in self.snapshot.elements}
+
+    def check_reload(self, tab: Tab, behaviour: ObservedBehaviour, fresh: State, after: State) -> None:
+        """Reload (open the same address again) and record which of the new texts survived."""
+        self.actions += 1
+        tab.reset()
+        self.goto(tab, after.url)
+        reloaded = self.capture(tab)
+        self.elements_of(tab, reloaded, after)
+        kept = persisted(behaviour.change.appeared, reloaded)
+        behaviour.change.persists_after_reload = bool(kept)
+        change = reload_change(kept, fresh, reloaded)
+        if change is None:
+            return
+        actions = [*behaviour.actions, ExploreAction(action="open", data=after.url)]
+        new_keys = [key for key in reloaded.elements if key not in self.snapshot_keys]
+        self.record("reload", actions, change, new_keys)
+
+    def check_back(
+        self, tab: Tab, node: Node, behaviour: ObservedBehaviour, fresh: State, after: State
+    ) -> None:
+        """Go back in history from the page the steps led to, and record what the page shows then that a
+        fresh load does not ("Cart (1)" after adding to the cart): the state that persisted."""
+        self.actions += 1
+        tab.reset()
+        try:
+            perform(Operation("back"), tab, self.timeouts())
+            back = self.capture(tab)
+            self.elements_of(tab, back, node.state)
+        except (PlaywrightError, StepFailed):
+            return  # the navigation itself was recorded; a failed return teaches nothing more
+        if back.url != node.state.url:
+            return  # not back where the steps left from (a redirect, a page that replaced its entry)
+        change = back_change(fresh, node.state, back)
+        if change is None:
+            return
+        actions = [*behaviour.actions, ExploreAction(action="back")]
+        new_keys = [key for key in back.elements if key not in self.snapshot_keys]
+        self.record("back", actions, change, new_keys)
+
+    # ------------------------------------------------------------ planning
+
+    def denied(self, element: Element) -> bool:
+        if self.options.allow_destructive:
+            return False
+        return is_denied(element.name, element.href, self.owner.deny_names)
+
+    def plan(self, node: Node, *, primary: bool) -> list[Candidate]:
+        """The rules' candidates for a state, less those the deny-list or layout-once rule forbids."""
+        candidates = plan(node, self.url, primary=primary, rules=self.owner.rules)
+        return [c for c in candidates if self.allowed(c, node)]
+
+    def allowed(self, candidate: Candidate, node: Node) -> bool:
+        """Deny-listed elements are never acted on; layout controls are explored on one page only."""
+        for action in candidate.actions:
+            element = self.elements.by_key.get(action.element_key) if action.element_key else None
+            if element is not None and self.denied(element):
+                self.owner.warn(
+                    f"Did not explore {element.name!r} on {self.url}: its name is on the deny-list"
+                )
+                return False
+        if node.parent is None and candidate.main_key:
+            known = node.state.elements.get(candidate.main_key)
+            if known is not None and known.extra.get("layout"):
+                mark = (candidate.kind, element_signature(known.element))
+                if mark in self.owner.layout_done:
+                    return False
+                self.owner.layout_done.add(mark)
+        return True

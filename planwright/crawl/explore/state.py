@@ -1,0 +1,115 @@
+"""What the explorer knows about a state, as plain data: the policies (candidates, diffing) read it,
+the runner fills it from the browser.
+
+Why plain dataclasses: a policy that takes a `State` and returns candidates or a change can be tested
+with a hand-built state, no browser needed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from planwright.schemas import Element, ExploreAction
+
+ElementSignature = tuple[str, str, str, str, str]
+
+
+@dataclass
+class Known:
+    """An element of one state: the schema element (keys mapped to the page's) and planning extras
+    (`extra`: layout, reveals, haspopup, dblclick, checked, readonly, value, min, max, radioGroup,
+    options, as the page script reports them)."""
+
+    element: Element
+    disabled: bool
+    is_submit: bool
+    extra: dict[str, Any]
+
+
+@dataclass
+class State:
+    """A captured state: comparable facts plus, when extracted, its interactive elements."""
+
+    url: str
+    texts: list[str]
+    h1: str | None
+    counts: dict[str, int]
+    alerts: list[str]
+    expanded: int
+    invalid: list[str]
+    dialogs: list[dict[str, str]]
+    controls: list[str] = field(default_factory=list)  # cheap fingerprint of the visible controls
+    elements: dict[str, Known] = field(default_factory=dict)
+    dblclicks: dict[str, Known] = field(default_factory=dict)  # double-click targets that are no control
+
+    def same_controls(self, other: State) -> bool:
+        return self.url == other.url and Counter(self.controls) == Counter(other.controls)
+
+    def signature(self) -> str:
+        """Normalised snapshot used to deduplicate states (order of equal texts does not matter)."""
+        return json.dumps(
+            [
+                self.url,
+                sorted(Counter(self.texts).items()),
+                sorted(self.counts.items()),
+                self.expanded,
+                [d.get("heading", "") for d in self.dialogs],
+            ],
+            ensure_ascii=False,
+        )
+
+
+@dataclass
+class Candidate:
+    """One exploration step to try from a state."""
+
+    kind: str
+    actions: list[ExploreAction]
+    main_key: str | None = None  # the element whose activation this step is about
+    typed: list[str] = field(default_factory=list)  # values typed, to rank the texts they produce
+
+
+@dataclass
+class Node:
+    """A reached state worth exploring from, with the steps that reach it from a fresh load."""
+
+    prefix: list[ExploreAction]
+    state: State
+    parent: State | None
+    depth: int
+    fresh: set[str] | None = None  # keys of the elements that appeared here (None: all, at the root)
+    repeat: Candidate | None = None  # the click that reached this state moved a counter: try it again
+
+
+@dataclass
+class StepEvents:
+    """What the browser reported while the last step ran: native dialogs' messages and the HTTP status
+    of each main-frame navigation (None where a navigation had no response)."""
+
+    dialogs: list[str] = field(default_factory=list)
+    navigation_statuses: list[int | None] = field(default_factory=list)
+
+
+def element_signature(element: Element) -> ElementSignature:
+    """Same kind, role, name, locator and link target: the same element for a test step."""
+    return (element.kind, element.role, element.name, element.locator.describe(), element.href or "")
+
+
+def meaningful(text: str) -> bool:
+    """Texts that can serve as an expectation: not a lone number or punctuation."""
+    return len(text) >= 2 and bool(re.search(r"[^\W\d_]", text))
+
+
+def shown_in(text: str, others: Sequence[str]) -> bool:
+    """Whether `text` is already visible as part of another text (the verifier matches substrings)."""
+    needle = text.casefold()
+    return any(needle in other.casefold() for other in others)
+
+
+def unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
