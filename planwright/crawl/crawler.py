@@ -48,7 +48,7 @@ ProgressCallback = Callable[[int, int, str], None]
 
 
 # Past the crawl's time limit, a call still stuck in a page is cut off. Calls are bounded by the time
-# left, except what Playwright does not bound (evaluate) and a step's settling (≤ 4.5 s in explore.py).
+# left, except what Playwright does not bound (evaluate) and a step's settling (≤ 4.5 s in crawl/explore/).
 WATCHDOG_GRACE_S = 6.0
 
 
@@ -513,7 +513,7 @@ class _Crawl:
             return Outcome(kind="dialog", heading=opened["heading"] or None, messages=[text] if text else [])
         return Outcome(kind="same_page", url=normalize_url(page.url), messages=messages)
 
-    # ------------------------------------------------------------ exploration (see explore.py)
+    # ------------------------------------------------------------ exploration (see crawl/explore/)
 
     def explore_pages(self) -> None:
         """Act on every crawled page (fill, submit, toggle, hover, reload...) with the time left,
