@@ -3,6 +3,12 @@ and the small helpers that word and target its steps.
 
 Why its own module: the page-load builder (`skeleton.py`) and the explored-behaviour builder
 (`explored_cases.py`) both need these; with them here neither imports the other's internals.
+
+The names, from the browser to the plan: an `Observation` (schemas) is what acting led to (URL, status,
+heading, messages); a link's `Outcome` is one (where it leads), an explored sequence's `StateChange`
+another (what the steps changed, with appeared/vanished texts and counts); an `ObservedBehaviour`
+(schemas) is a sequence of actions with its `StateChange`, as the explorer stored it; a `Behaviour`
+(here) is one of those, or a page load or a link, turned into the case that checks it.
 """
 
 from __future__ import annotations
