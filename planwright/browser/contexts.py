@@ -12,6 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext
 
+from planwright.browser.policy_route import new_policy_context
 from planwright.schemas import AuthSpec
 
 
@@ -31,10 +32,11 @@ def context_options(auth: AuthSpec | None) -> dict[str, Any]:
 
 def new_context(browser: Browser, auth: AuthSpec | None, **extra: Any) -> BrowserContext:
     """A fresh context logged in as `auth` (already resolved), with `extra` Playwright options; an
-    explicit `storage_state` in `extra` is used only when `auth` brings none."""
+    explicit `storage_state` in `extra` is used only when `auth` brings none. Every context is held to
+    the network policy (planwright/browser/policy_route.py)."""
     options = context_options(auth)
     for key, value in extra.items():
         if key == "storage_state" and "storage_state" in options:
             continue
         options[key] = value
-    return browser.new_context(**options)
+    return new_policy_context(browser, **options)

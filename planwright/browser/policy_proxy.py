@@ -11,6 +11,7 @@ rebinding) cannot move it either. HTTPS arrives as CONNECT host:port and is tunn
 
 from __future__ import annotations
 
+import errno
 import select
 import socket
 import socketserver
@@ -26,6 +27,18 @@ CONNECT_TIMEOUT_S = 15.0
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade"}
 
 Refused = Callable[[str, str], None]  # (url, reason)
+UNREACHABLE_HEADER = "X-Planwright-Unreachable"
+
+
+def _connect_failure(error: OSError) -> str:
+    """The crawler's words for a failed connection (as for Chromium's own net::ERR_* codes)."""
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "the connection timed out"
+    if error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return "the address is unreachable"
+    return f"the connection failed ({error.strerror or error})"
 
 
 def _read_head(connection: socket.socket) -> tuple[bytes, bytes]:
@@ -110,12 +123,17 @@ class _Handler(socketserver.BaseRequestHandler):
         try:
             return socket.create_connection((decision.addresses[0], port), timeout=CONNECT_TIMEOUT_S)
         except OSError as error:
-            message = f"cannot connect to {decision.addresses[0]}:{port} ({error})".encode()
+            # The browser would have said "connection refused"; a proxy can only answer 502, so it
+            # names the failure in a header the crawler reads (`policy_route.unreachable_reason`).
+            words = _connect_failure(error)
+            message = f"Could not connect to {decision.addresses[0]}:{port}: {words}".encode()
             client.sendall(
-                b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: "
-                + str(len(message)).encode()
-                + b"\r\n\r\n"
-                + message
+                b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+                + UNREACHABLE_HEADER.encode()
+                + b": "
+                + words.encode()
+                + b"\r\n"
+                b"Content-Length: " + str(len(message)).encode() + b"\r\n\r\n" + message
             )
             return None
 

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
-from playwright.sync_api import Browser, BrowserContext, Route
+from playwright.sync_api import Browser, BrowserContext, Response, Route
 
-from planwright.browser.policy_proxy import PolicyProxy
+from planwright.browser.policy_proxy import UNREACHABLE_HEADER, PolicyProxy
 from planwright.netpolicy import NetworkPolicy, current_policy
 
 
@@ -56,6 +56,22 @@ def blocked_requests(context: BrowserContext) -> list[BlockedRequest]:
     if page_hosts is None:
         return list(blocked)
     return [item for item in blocked if item.kind != "redirect" or _host_and_port(item.url) in page_hosts]
+
+
+def policy_refusal(context: BrowserContext, url: str) -> str | None:
+    """'refused by the network policy: …' when the policy refused `url` in `context`, else None."""
+    wanted = url.rstrip("/")
+    for blocked in blocked_requests(context):
+        if blocked.url.rstrip("/") == wanted:
+            return f"refused by the network policy: {blocked.reason}"
+    return None
+
+
+def unreachable_reason(response: Response | None) -> str | None:
+    """Why the context's proxy could not connect ("connection refused"), from its 502; else None."""
+    if response is None or response.status != 502:
+        return None
+    return response.headers.get(UNREACHABLE_HEADER.lower())
 
 
 def install_network_policy(

@@ -24,6 +24,7 @@ from planwright.browser.auth import LoginError, resolve_auth
 from planwright.browser.contexts import new_context
 from planwright.browser.launch import default_browser_holder
 from planwright.browser.locators import to_playwright
+from planwright.browser.policy_route import blocked_requests, policy_refusal, unreachable_reason
 from planwright.browser.recorder import Tab
 from planwright.browser.scripts import (
     ERROR_SELECTOR,
@@ -82,6 +83,14 @@ class Visit:
 
 
 # ---------------------------------------------------------------- small helpers
+
+
+def same_site(start: tuple[str, str, int | None], landed: tuple[str, str, int | None]) -> bool:
+    """The start URL's own site: the same origin, or the same host moved from http to https."""
+    if landed == start:
+        return True
+    upgraded = (start[0], start[2], landed[0], landed[2]) == ("http", 80, "https", 443)
+    return landed[1] == start[1] and upgraded
 
 
 def is_html(content_type: str | None) -> bool:
@@ -209,7 +218,7 @@ class _Crawl:
         self.activity = f"loading {url}"
         timeout = self.timeout_ms()
         try:
-            return tab.page.goto(url, wait_until="load", timeout=timeout)
+            response = tab.page.goto(url, wait_until="load", timeout=timeout)
         except PlaywrightTimeoutError as exc:
             self.discard_tab()
             if time.monotonic() >= self.deadline:
@@ -220,6 +229,10 @@ class _Crawl:
         except PlaywrightError as exc:
             self.discard_tab()
             raise _LoadFailed(describe_load_error(url, exc)) from exc
+        unreachable = unreachable_reason(response)  # the policy proxy's word for a failed connection
+        if unreachable:
+            raise _LoadFailed(f"Could not connect to {url}: {unreachable}")
+        return response
 
     def visit_of(self, page: Page, response: Response | None) -> Visit:
         content_type = response.headers.get("content-type") if response else None
@@ -239,18 +252,27 @@ class _Crawl:
         try:
             response = self.load(tab, self.start_url)
         except _LoadFailed as exc:
-            raise CrawlError(str(exc)) from None
+            refused = policy_refusal(self.context, self.start_url)
+            raise CrawlError(f"{self.start_url} {refused}" if refused else str(exc)) from None
         except _OutOfTime:
             raise CrawlError(
                 f"{self.start_url} did not finish loading within "
                 f"{format_seconds(self.options.total_timeout_s)} s (the crawl's total time limit)"
             ) from None
+        landed = tab.page.url
+        if not same_site(self.origin, origin_of(landed)):
+            refused = policy_refusal(self.context, landed)
+            raise CrawlError(
+                f"{self.start_url} redirected to {landed}, another site; a start URL that leads "
+                f"elsewhere is not followed (submit a plan for {landed} if that is the application)"
+                + (f". The policy also refused it: {refused}" if refused else "")
+            )
         if response is not None and response.status >= 400:
             raise CrawlError(f"{self.start_url} returned HTTP {response.status}")
         content_type = response.headers.get("content-type") if response else None
         if not is_html(content_type):
             raise CrawlError(f"{self.start_url} is {mime_of(content_type)}, not an HTML page")
-        self.origin = origin_of(tab.page.url)  # a redirect (http -> https, www) moves the site
+        self.origin = origin_of(landed)  # http -> https on the same host moves the site
         return tab, response
 
     # ------------------------------------------------------------ the breadth-first walk
@@ -654,4 +676,6 @@ def crawl_site(
             context.close()
         except PlaywrightError:
             pass  # the watchdog closed it already
+    for blocked in blocked_requests(context):  # what the network policy kept the pages from
+        crawl.warn(blocked.describe())
     return CrawlResult(start_url=start_url, pages=crawl.pages, warnings=crawl.warnings)

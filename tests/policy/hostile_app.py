@@ -29,6 +29,8 @@ def hostile_handler(secret: str) -> type[AppHandler]:
                 self.redirect(f"{secret}/")
             elif self.path == "/hop":  # an allowed hop first: only a check of every hop catches it
                 self.redirect("/start")
+            elif self.path == "/elsewhere":  # another site the policy allows: still not followed
+                self.redirect(f"http://localhost:{self.server.server_address[1]}/ok")
             elif self.path == "/redirected-image":
                 self.redirect(f"{secret}/pixel-by-redirect.png")
             elif self.path == "/page":
