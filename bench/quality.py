@@ -563,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     database_url = f"sqlite:///{workdir / 'quality.db'}"
     os.environ["DATABASE_URL"] = database_url
     os.environ["DATA_DIR"] = str(workdir / "data")
+    os.environ["ALLOW_LOOPBACK_TARGETS"] = "true"  # the benchmark's apps are served on 127.0.0.1
     if args.model_path:
         os.environ["MODEL_PATH"] = args.model_path
 
