@@ -282,9 +282,10 @@ def run_plan(
     """One plan through the embedded path's stage functions, timed stage by stage."""
     from sqlalchemy import select
 
+    from planwright.db import plans_store
     from planwright.db.models import Generation, Plan
     from planwright.db.session import session_scope
-    from planwright.pipeline import stages, store
+    from planwright.pipeline import stages
     from planwright.plans import create_plan
 
     result = AppResult(app=app, url=url)
@@ -323,8 +324,8 @@ def run_plan(
         plan = session.get(Plan, plan_id)
         assert plan is not None
         result.status, result.status_reason = plan.status, plan.status_reason
-        cases = store.plan_export(session, plan).cases
-        pages = store.load_crawl(session, plan).pages
+        cases = plans_store.plan_export(session, plan).cases
+        pages = plans_store.load_crawl(session, plan).pages
         errors = session.scalars(
             select(Generation.error).where(Generation.plan_id == plan_id, Generation.accepted.is_(False))
         ).all()

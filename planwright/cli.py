@@ -10,11 +10,14 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
+
+from planwright.lifecycle import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, next_task
 
 if TYPE_CHECKING:
     from planwright.engine import Engine
@@ -68,6 +71,16 @@ def _start_engine(settings: Settings) -> Engine:
     return engine
 
 
+def _plan_status(database_url: str, plan_id: int) -> str:
+    from planwright.db.models import Plan
+    from planwright.db.session import session_scope
+
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None, "the command created it"
+        return plan.status
+
+
 def generate(args: argparse.Namespace) -> int:
     from planwright.schemas import PlanCreate, readable_errors
 
@@ -94,10 +107,11 @@ def generate(args: argparse.Namespace) -> int:
     os.environ.setdefault("ALLOW_LOOPBACK_TARGETS", "true")
 
     from planwright.browser.launch import BrowserHolder
+    from planwright.db import plans_store
     from planwright.db.models import Plan
     from planwright.db.session import session_scope
     from planwright.exports import render_export
-    from planwright.pipeline import stages, store
+    from planwright.pipeline import stages
     from planwright.plans import create_plan
     from planwright.settings import get_settings
 
@@ -132,29 +146,50 @@ def generate(args: argparse.Namespace) -> int:
     load_started = time.perf_counter()
     engine_future = loader.submit(_start_engine, settings)
     engine: Engine | None = None
-    try:
-        stage_started = time.perf_counter()
-        crawled = stages.crawl_stage(database_url, plan_id, browser=holder.browser, settings=settings)
-        timings["crawl"] = time.perf_counter() - stage_started
-        engine = engine_future.result()
-        timings["model load"] = engine.ready_seconds or time.perf_counter() - load_started
-        print(
-            f"model {engine.model_id} on {engine.device} ({engine.dtype}), ready in {timings['model load']:.1f} s"
-        )
-        if crawled:
-            stage_started = time.perf_counter()
-            stages.generate_stage(
+
+    def ready_engine() -> Engine:
+        nonlocal engine
+        if engine is None:
+            engine = engine_future.result()
+            timings["model load"] = engine.ready_seconds or time.perf_counter() - load_started
+            print(
+                f"model {engine.model_id} on {engine.device} ({engine.dtype}), "
+                f"ready in {timings['model load']:.1f} s"
+            )
+        return engine
+
+    # The same stages as the workers, in the order the plan's life gives (lifecycle.next_task).
+    steps: dict[str, tuple[str, Callable[[], object]]] = {
+        CRAWL_TASK: (
+            "crawl",
+            lambda: stages.crawl_stage(database_url, plan_id, browser=holder.browser, settings=settings),
+        ),
+        GENERATE_TASK: (
+            "generation",
+            lambda: stages.generate_stage(
                 database_url,
                 plan_id,
-                generator=engine,
+                generator=ready_engine(),
                 max_new_tokens=settings.model_max_new_tokens,
                 seed=settings.model_seed,
-            )
-            timings["generation"] = time.perf_counter() - stage_started
-            if request.verify:
-                stage_started = time.perf_counter()
-                stages.verify_stage(database_url, plan_id, browser=lambda: holder.browser, settings=settings)
-                timings["verification"] = time.perf_counter() - stage_started
+            ),
+        ),
+        VERIFY_TASK: (
+            "verification",
+            lambda: stages.verify_stage(
+                database_url, plan_id, browser=lambda: holder.browser, settings=settings
+            ),
+        ),
+    }
+    try:
+        while (task := next_task(_plan_status(database_url, plan_id))) is not None:
+            name, run_stage = steps[task]
+            stage_started = time.perf_counter()
+            run_stage()
+            timings[name] = time.perf_counter() - stage_started
+            ready_engine()  # it loaded while the browser crawled
+            if next_task(_plan_status(database_url, plan_id)) == task:
+                raise RuntimeError(f"the {name} stage ended without moving the plan on")
     except Exception as error:
         stages.fail_plan(database_url, plan_id, f"Internal error: {type(error).__name__}: {error}")
         raise
@@ -174,7 +209,7 @@ def generate(args: argparse.Namespace) -> int:
         if plan.status != "done":
             print(f"plan {plan_id} failed: {plan.status_reason}", file=sys.stderr)
             return 1
-        export = store.plan_export(session, plan)
+        export = plans_store.plan_export(session, plan)
         proposed_total = sum(len(page.proposals or []) for page in plan.pages)
     stage_started = time.perf_counter()
     for fmt in ("xlsx", "pdf", "json"):

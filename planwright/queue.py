@@ -1,19 +1,22 @@
 """The Celery app. Postgres is the record of every job; the broker only carries plan ids.
 
-Tasks are addressed by name, so the api enqueues without importing the browser or the model.
+Tasks are addressed by name (their names live in `planwright.lifecycle`), so the api enqueues
+without importing the browser or the model.
 """
 
 from __future__ import annotations
 
 from celery import Celery
 
+from planwright.db.models import Plan
+from planwright.db.session import session_scope
+from planwright.lifecycle import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, next_task
 from planwright.settings import get_settings
+
+__all__ = ["CRAWL_TASK", "GENERATE_TASK", "VERIFY_TASK", "celery_app", "enqueue", "enqueue_next"]
 
 CRAWL_QUEUE = "crawl"
 GENERATE_QUEUE = "generate"
-CRAWL_TASK = "planwright.crawl_plan"
-GENERATE_TASK = "planwright.generate_plan"
-VERIFY_TASK = "planwright.verify_plan"
 
 
 def make_celery_app() -> Celery:
@@ -43,3 +46,20 @@ celery_app = make_celery_app()
 
 def enqueue(task_name: str, plan_id: int) -> None:
     celery_app.send_task(task_name, args=[plan_id])
+
+
+def enqueue_next(database_url: str, plan_id: int, *, after: str) -> str | None:
+    """After the stage `after` ran: enqueue the task the plan's status now asks for (see
+    `lifecycle.next_task`) and return its name; None when the plan is finished (or gone).
+
+    The same task is never enqueued again from here: a stage that left its own status behind would
+    otherwise loop; the reconciler re-queues such a plan once it looks stale.
+    """
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        status = plan.status if plan is not None else None
+    task = next_task(status) if status is not None else None
+    if task is None or task == after:
+        return None
+    enqueue(task, plan_id)
+    return task

@@ -2,11 +2,7 @@
 
 It stands on `planwright.browser` (launching, logins, locators, in-page scripts). Playwright's sync
 API ties every object to the thread that created it, so a crawl runs in the thread that owns its
-browser (see `planwright.browser.launch.BrowserHolder`).
+browser (see `planwright.browser.launch.BrowserHolder`). Import the modules themselves
+(`planwright.crawl.crawler`, ...): this package imports nothing, so that `planwright.crawl.urls` (the
+deny-list) loads without Playwright.
 """
-
-from planwright.crawl.crawler import CrawlError, crawl_site
-from planwright.crawl.extract import extract_page
-from planwright.crawl.urls import DEFAULT_DENY_NAMES
-
-__all__ = ["DEFAULT_DENY_NAMES", "CrawlError", "crawl_site", "extract_page"]

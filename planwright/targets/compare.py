@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from planwright.db import plans_store
 from planwright.db.models import Plan, TargetRun
-from planwright.pipeline import store
 from planwright.schemas import CrawlResult
 from planwright.targets.diff import RunDiff, diff_runs
 from planwright.targets.schemas import RegressionResult, regression_counts
@@ -33,12 +33,15 @@ def run_diff(session: Session, run: TargetRun) -> RunDiff:
     if run.plan.status != "done":
         raise RunNotComparable(f"Run {run.number} is {run.plan.status}; its diff exists once it is done.")
     previous = previous_done_run(session, run)
-    new_crawl, new_cases = store.load_crawl(session, run.plan), store.plan_export(session, run.plan).cases
+    new_crawl, new_cases = (
+        plans_store.load_crawl(session, run.plan),
+        plans_store.plan_export(session, run.plan).cases,
+    )
     if previous is None or previous.plan is None:
         old_crawl, old_cases = CrawlResult(start_url=run.plan.url), []
     else:
-        old_crawl = store.load_crawl(session, previous.plan)
-        old_cases = store.plan_export(session, previous.plan).cases
+        old_crawl = plans_store.load_crawl(session, previous.plan)
+        old_cases = plans_store.plan_export(session, previous.plan).cases
     diff = diff_runs(
         number=run.number,
         previous=previous.number if previous else None,

@@ -12,9 +12,9 @@ from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from planwright.browser.auth import resolve_auth
+from planwright.db import plans_store
 from planwright.db.models import Plan, TargetRun
 from planwright.db.session import session_scope
-from planwright.pipeline import store
 from planwright.schemas import AuthSpec
 from planwright.sealing import unseal
 from planwright.settings import Settings, secret_of
@@ -52,7 +52,7 @@ def regression_stage(
         previous = previous_done_run(session, run)
         if previous is None or previous.plan is None:
             return None
-        cases = store.plan_export(session, previous.plan).cases
+        cases = plans_store.plan_export(session, previous.plan).cases
         stored_auth = unseal(run.plan.auth, secret_of(settings))
     started = time.perf_counter()
     auth_spec = AuthSpec.model_validate(stored_auth) if stored_auth else None

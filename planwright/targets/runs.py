@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from planwright.db.models import Target, TargetRun, utcnow
 from planwright.db.session import session_scope
+from planwright.lifecycle import PlanStatus, move
 from planwright.plans import create_plan
 from planwright.queue import enqueue
 from planwright.sealing import SealError, unseal
@@ -57,7 +58,7 @@ def create_run(
         auth=auth,
     )
     if reason:  # a run without its login would plan the logged-out app and call it a regression
-        plan.status, plan.status_reason, plan.finished_at = "failed", reason, utcnow()
+        move(plan, PlanStatus.FAILED, now=utcnow(), reason=reason)
     run = TargetRun(
         target_id=target.id, number=number, plan=plan, trigger=trigger, scheduled_for=scheduled_for
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from planwright.db import plans_store
 from planwright.db.models import Page, Plan
 from planwright.exports import EXPORTS
 from planwright.exports.common import PlanSummary, summarize
-from planwright.pipeline import store
 from planwright.schemas import (
     CaseCounts,
     EdgeProposalPublic,
@@ -54,7 +54,7 @@ def _counts(summary: PlanSummary) -> CaseCounts:
 
 
 def plan_public(session: Session, plan: Plan) -> PlanPublic:
-    export = store.plan_export(session, plan)
+    export = plans_store.plan_export(session, plan)
     pages = session.execute(
         select(Page.url, Page.proposals).where(Page.plan_id == plan.id).order_by(Page.id)
     ).all()

@@ -1,6 +1,7 @@
 """Crawler worker: `celery -A services.crawler.worker worker --queues crawl --pool solo`.
 
 One Chromium per worker process, kept open across jobs; every job gets a fresh browser context.
+Tasks are thin: run the stage, then enqueue whatever `planwright.lifecycle.next_task` says follows.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import atexit
 import logging
 
 from planwright.browser.launch import BrowserHolder
-from planwright.pipeline.stages import StageSkipped, crawl_stage, fail_plan, verify_stage
-from planwright.queue import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, celery_app, enqueue
+from planwright.pipeline.stages.common import StageSkipped, fail_plan
+from planwright.pipeline.stages.crawl import crawl_stage
+from planwright.pipeline.stages.verify import verify_stage
+from planwright.queue import CRAWL_TASK, VERIFY_TASK, celery_app, enqueue_next
 from planwright.settings import get_settings
 from planwright.targets.regress_stage import regression_stage
 from planwright.targets.runs import REGRESS_TASK
@@ -25,8 +28,8 @@ atexit.register(_browser.close)
 def crawl_plan(plan_id: int) -> None:
     settings = get_settings()
     try:
-        if crawl_stage(settings.database_url, plan_id, browser=_browser.browser, settings=settings):
-            enqueue(GENERATE_TASK, plan_id)
+        crawl_stage(settings.database_url, plan_id, browser=_browser.browser, settings=settings)
+        enqueue_next(settings.database_url, plan_id, after=CRAWL_TASK)
     except StageSkipped as skipped:
         log.info("crawl.plan.skipped %s", skipped)
     except Exception as error:  # the plan must end with a reason, whatever broke
@@ -46,7 +49,7 @@ def regress_run(plan_id: int) -> None:
     except Exception:  # a regression that could not run must not cost the night's plan
         log.exception("regress.run.crashed plan_id=%s", plan_id)
         _browser.close()
-    enqueue(CRAWL_TASK, plan_id)
+    enqueue_next(settings.database_url, plan_id, after=REGRESS_TASK)  # the crawl, as for any queued plan
 
 
 @app.task(name=VERIFY_TASK)
@@ -54,6 +57,7 @@ def verify_plan(plan_id: int) -> None:
     settings = get_settings()
     try:
         verify_stage(settings.database_url, plan_id, browser=lambda: _browser.browser, settings=settings)
+        enqueue_next(settings.database_url, plan_id, after=VERIFY_TASK)  # nothing today: verify ends a plan
     except StageSkipped as skipped:
         log.info("verify.plan.skipped %s", skipped)
     except Exception as error:

@@ -15,8 +15,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from planwright.engine import Engine  # noqa: E402
-from planwright.pipeline.stages import StageSkipped, fail_plan, generate_stage  # noqa: E402
-from planwright.queue import GENERATE_QUEUE, GENERATE_TASK, VERIFY_TASK, celery_app, enqueue  # noqa: E402
+from planwright.pipeline.stages.common import StageSkipped, fail_plan  # noqa: E402
+from planwright.pipeline.stages.generate import generate_stage  # noqa: E402
+from planwright.queue import GENERATE_QUEUE, GENERATE_TASK, celery_app, enqueue_next  # noqa: E402
 from planwright.settings import get_settings  # noqa: E402
 from services.model_worker.heartbeat import Heartbeat  # noqa: E402
 
@@ -47,14 +48,7 @@ def generate_plan(plan_id: int) -> None:
             f"Internal error while generating: {type(error).__name__}: {error}",
         )
         return
-    from planwright.db.models import Plan
-    from planwright.db.session import session_scope
-
-    with session_scope(settings.database_url) as session:
-        plan = session.get(Plan, plan_id)
-        needs_verification = plan is not None and plan.status == "verifying"
-    if needs_verification:
-        enqueue(VERIFY_TASK, plan_id)
+    enqueue_next(settings.database_url, plan_id, after=GENERATE_TASK)  # verify, unless the plan is done
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from planwright.db import plans_store
 from planwright.db.models import Plan, Target, TargetRun
 from planwright.db.session import session_scope
-from planwright.pipeline import store
 from planwright.schemas import CrawlResult, TestCaseData
 from planwright.sealing import is_sealed
 from planwright.teams import create_api_key, create_team
@@ -232,8 +232,8 @@ def finish_plan(database_url: str, plan_id: int, crawl: CrawlResult, cases: list
     with session_scope(database_url) as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None
-        store.save_crawl(session, plan, crawl)
-        store.add_cases(session, plan, cases, start=0)
+        plans_store.save_crawl(session, plan, crawl)
+        plans_store.add_cases(session, plan, cases, start=0)
         plan.status = "done"
 
 

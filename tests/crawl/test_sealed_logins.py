@@ -13,9 +13,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from planwright.cli import migrate
+from planwright.db import plans_store
 from planwright.db.models import Plan
 from planwright.db.session import session_scope
-from planwright.pipeline import stages, store
+from planwright.pipeline import stages
 from planwright.plans import create_plan
 from planwright.sealing import SEALED_FIELD, SealError, seal, unseal
 from planwright.settings import get_settings
@@ -72,7 +73,7 @@ def test_a_sealed_login_crawls_behind_the_login_and_a_wrong_key_fails_the_plan(
     with session_scope(database_url) as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None and set(plan.auth or {}) == {SEALED_FIELD}  # the session cookies, sealed
-        pages = store.load_crawl(session, plan).pages
+        pages = plans_store.load_crawl(session, plan).pages
     assert pages[0].url == f"{fixture_site}/account" and pages[0].headings[0] == "My account"
 
     os.environ["SECRET_KEY"] = "another-key-" + "y" * 32

@@ -11,9 +11,9 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from planwright.db import plans_store
 from planwright.db.models import Element, Page, Plan
 from planwright.db.session import session_scope
-from planwright.pipeline import store
 from planwright.schemas import PlanExport
 
 FIXTURE_LINKS = ["Главная", "Контакты", "Login", "Search", "About"]
@@ -29,7 +29,7 @@ def assert_plan_grounded(database_url: str, plan_id: int) -> PlanExport:
     with session_scope(database_url) as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None and plan.status == "done", (plan.status, plan.status_reason) if plan else None
-        export = store.plan_export(session, plan)
+        export = plans_store.plan_export(session, plan)
         rows = session.execute(
             select(Page.url, Element.key, Element.name, Element.kind, Element.outcome)
             .join(Element, Element.page_id == Page.id)

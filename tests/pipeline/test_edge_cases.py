@@ -14,7 +14,7 @@ from planwright.crawl.explore import Explorer
 from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied
 from planwright.pipeline.edge_cases import build_messages, parse_proposals, plan_requests
 from planwright.pipeline.explored_cases import explored_behaviour
-from planwright.pipeline.stages import _same_check
+from planwright.pipeline.stages.verify import _same_check
 from planwright.schemas import LONG_EDGE_VALUE, CrawlOptions, EdgeProposal, PageSnapshot, StateChange
 from planwright.verify.runner import verify_cases
 from tests.fixture_apps.fixtures import RunningApp

@@ -11,10 +11,11 @@ from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from planwright.cli import migrate
+from planwright.db import plans_store
 from planwright.db.models import Generation, Plan
 from planwright.db.session import session_scope
 from planwright.engine import Engine
-from planwright.pipeline import stages, store
+from planwright.pipeline import stages
 from planwright.plans import create_plan
 from planwright.settings import get_settings
 from tests.fixture_apps.fixtures import RunningApp
@@ -49,7 +50,7 @@ def test_edge_proposals_run_through_the_stages(
         assert all(g.finish_reason in ("stop", "length") for g in asked), [g.error for g in asked]
         plan = session.get(Plan, plan_id)
         assert plan is not None and plan.status == "verifying"
-        proposals = [p for page in store.load_crawl(session, plan).pages for p in page.proposals]
+        proposals = [p for page in plans_store.load_crawl(session, plan).pages for p in page.proposals]
     # What the model proposed is grounded: each names a field or button of its page, with no result yet.
     assert all(p.result is None for p in proposals)
     print(f"{len(asked)} asks, proposals: {[(p.kind, p.element_name) for p in proposals]}")
@@ -58,8 +59,8 @@ def test_edge_proposals_run_through_the_stages(
     with session_scope(database_url) as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None and plan.status == "done"
-        pages = store.load_crawl(session, plan).pages
-        cases = store.plan_export(session, plan).cases
+        pages = plans_store.load_crawl(session, plan).pages
+        cases = plans_store.plan_export(session, plan).cases
     settled = [p for page in pages for p in page.proposals]
     assert len(settled) == len(proposals) and all(p.result for p in settled)
     kept = [p for p in settled if p.result == "kept"]
@@ -81,6 +82,6 @@ def test_edge_proposals_run_through_the_stages(
     with session_scope(database_url) as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None
-        again = store.plan_export(session, plan).cases
+        again = plans_store.plan_export(session, plan).cases
     assert len(again) == len(cases)
     assert sorted(c.title for c in again) == sorted(c.title for c in cases)

@@ -155,9 +155,9 @@ def test_heal_candidates_keep_the_elements_identity() -> None:
 def test_the_regression_stage_stores_results_on_the_run_and_the_diff_shows_them(
     app: tuple[str, ChangingServer], browser: Browser, database_url: str
 ) -> None:
+    from planwright.db import plans_store
     from planwright.db.models import DEFAULT_TEAM_ID, Plan, TargetRun
     from planwright.db.session import session_scope
-    from planwright.pipeline import store
     from planwright.settings import get_settings
     from planwright.targets.compare import run_diff
     from planwright.targets.regress_stage import regression_stage
@@ -177,7 +177,7 @@ def test_the_regression_stage_stores_results_on_the_run_and_the_diff_shows_them(
         )
         first, second = (create_run(session, target=target, trigger="manual") for _ in range(2))
         assert first.plan is not None
-        store.add_cases(session, first.plan, verified, start=0)
+        plans_store.add_cases(session, first.plan, verified, start=0)
         first.plan.status = "done"
         second_plan_id = second.plan_id
     assert second_plan_id is not None

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from planwright.db import plans_store
 from planwright.exports import EXPORTS, render_export
 from planwright.netpolicy import submission_refusals
-from planwright.pipeline import store
 from planwright.plans import create_plan, read_plan, read_plans
 from planwright.queue import CRAWL_TASK, enqueue
 from planwright.schemas import (
@@ -106,7 +106,7 @@ def export_plan_route(plan_id: PlanId, fmt: str, session: SessionDep, team_id: T
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"Plan {plan_id} is {plan.status}; exports exist once it is done."
         )
-    body, media_type, filename = render_export(store.plan_export(session, plan), fmt)
+    body, media_type, filename = render_export(plans_store.plan_export(session, plan), fmt)
     return Response(
         body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from planwright.db import plans_store
 from planwright.db.models import Target, TargetRun
 from planwright.exports import EXPORTS, render_export
 from planwright.netpolicy import submission_refusals
-from planwright.pipeline import store
 from planwright.schemas import DB_BIGINT_MAX, DB_INT_MAX
 from planwright.targets.compare import RunNotComparable, run_diff
 from planwright.targets.diff import RunDiff, change_lines
@@ -196,7 +196,7 @@ def export_run_junit_route(
         created_at=run.created_at,
         regression=[RegressionResult.model_validate(item) for item in run.regression or []],
         regression_seconds=run.regression_seconds,
-        cases=store.plan_export(session, run.plan).cases,
+        cases=plans_store.plan_export(session, run.plan).cases,
         verify_seconds=run.plan.verify_seconds,
     )
     filename = f"target-{target.id}-run-{run.number}.junit.xml"
@@ -225,7 +225,7 @@ def export_run_route(
     except RunNotComparable as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     assert run.plan is not None  # run_diff refuses a run without its plan
-    export = store.plan_export(session, run.plan)
+    export = plans_store.plan_export(session, run.plan)
     export.changes, export.changes_since = change_lines(diff), diff.previous
     body, media_type, _ = render_export(export, fmt)
     filename = f"target-{target.id}-run-{run.number}.{EXPORTS[fmt].extension}"

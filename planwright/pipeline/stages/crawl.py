@@ -1,0 +1,74 @@
+"""The crawl stage: log in, crawl the plan's site, store what was seen. Runs in the crawler worker
+(and the embedded command) next to a browser; it never imports the model side (torch)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from playwright.sync_api import Browser
+
+from planwright.browser.auth import LoginError, resolve_auth
+from planwright.crawl.crawler import CrawlError, crawl_site
+from planwright.db import plans_store
+from planwright.db.models import Plan, utcnow
+from planwright.db.session import session_scope
+from planwright.lifecycle import PlanStatus, move
+from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
+from planwright.schemas import CrawlOptions
+from planwright.sealing import SealError, seal
+from planwright.settings import Settings, secret_of
+
+log = logging.getLogger("planwright.pipeline.stages")
+
+
+def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: Settings) -> bool:
+    """Crawl the plan's site and store what was seen. False when the plan ended here (failed)."""
+    plan = begin_stage(database_url, plan_id, PlanStatus.CRAWLING, "crawl")
+    options = CrawlOptions(
+        max_pages=min(plan.max_pages, settings.crawl_max_pages_limit),
+        max_depth=min(plan.max_depth, settings.crawl_max_depth_limit),
+        page_timeout_s=settings.crawl_page_timeout_s,
+        total_timeout_s=settings.crawl_total_timeout_s,
+        screenshot_dir=str(settings.data_dir / "screenshots" / str(plan_id)),
+    )
+    last_report = [0.0]
+
+    def on_progress(done: int, total: int, url: str) -> None:
+        now = time.monotonic()
+        if now - last_report[0] > 0.5 or done >= total:
+            last_report[0] = now
+            update_plan(
+                database_url, plan_id, progress_done=done, progress_total=total, stage=f"crawl {url}"[:40]
+            )
+
+    started = time.perf_counter()
+    try:
+        auth = resolve_auth(browser, plan_auth(plan, settings))
+    except (LoginError, SealError) as error:
+        fail_plan(database_url, plan_id, f"Login failed: {error}")
+        return False
+    if auth is not None:  # a login becomes a session every later context (and verification) reuses
+        update_plan(database_url, plan_id, auth=seal(auth.model_dump(), secret_of(settings)))
+        options.auth = auth
+    try:
+        with lease(database_url, plan_id):
+            crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress)
+    except CrawlError as error:
+        fail_plan(database_url, plan_id, str(error))
+        return False
+    if not crawl.pages:
+        fail_plan(
+            database_url, plan_id, f"No page of {plan.url} could be crawled: {'; '.join(crawl.warnings)}"
+        )
+        return False
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        plans_store.save_crawl(session, row, crawl)
+        row.crawl_seconds = time.perf_counter() - started
+        move(row, PlanStatus.GENERATING, now=utcnow())
+        row.progress_done = 0
+        row.progress_total = 0
+    log.info("crawl.plan.completed plan_id=%s pages=%s", plan_id, len(crawl.pages))
+    return True

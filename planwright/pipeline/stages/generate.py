@@ -1,0 +1,265 @@
+"""The generate stage: the stored crawl becomes cases, skeletons from what was observed and text from
+the model, with the model's edge-case proposals stored for the verify stage. Runs in the model worker
+(and the embedded command) next to the engine; it never imports the browser side (Playwright)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Future, as_completed
+from typing import Protocol
+
+from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied
+from planwright.db import plans_store
+from planwright.db.models import Generation, Plan, utcnow
+from planwright.db.session import session_scope
+from planwright.engine import GenerationRequest, GenerationResult, PromptTooLong
+from planwright.lifecycle import PlanStatus, move
+from planwright.pipeline import edge_cases
+from planwright.pipeline.parsing import Acceptance, apply_answer
+from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
+from planwright.pipeline.skeleton import build_behaviours
+from planwright.pipeline.stages.common import begin_stage, lease, update_plan
+from planwright.schemas import EdgeProposal, PageSnapshot, TestCaseData
+from planwright.settings import get_settings
+
+log = logging.getLogger("planwright.pipeline.stages")
+
+
+class TextGenerator(Protocol):
+    """What the generate stage needs from a model: the engine, or anything shaped like it."""
+
+    model_id: str
+    device: str
+    dtype: str
+    context_length: int
+
+    def submit(self, request: GenerationRequest) -> Future[GenerationResult]: ...
+
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def generate_stage(
+    database_url: str,
+    plan_id: int,
+    *,
+    generator: TextGenerator,
+    max_new_tokens: int = 64,
+    seed: int = 0,
+    verify_next: bool | None = None,
+) -> bool:
+    """Turn the stored crawl into cases: skeletons from observations, text from the model."""
+    plan = begin_stage(database_url, plan_id, PlanStatus.GENERATING, "generate")
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        crawl = plans_store.load_crawl(session, row)
+    behaviours = build_behaviours(crawl, plan.language)  # type: ignore[arg-type]
+    verify = plan.verify if verify_next is None else verify_next
+    # Edge cases are kept only when the verify stage can execute them: no verification, no proposals.
+    edge_requests = _edge_requests(crawl.pages, generator) if verify and get_settings().edge_cases else []
+    total = len(behaviours) + len(edge_requests)
+    update_plan(database_url, plan_id, progress_total=total)
+    started = time.perf_counter()
+
+    futures: dict[Future[GenerationResult], int] = {}
+    messages_by_index: dict[int, list[dict[str, str]]] = {}
+    results: dict[int, GenerationResult | BaseException] = {}
+    # One queue for both kinds of request, so that the engine batches them together.
+    asks = [
+        (build_messages(b, plan.language), max_new_tokens, STOP_STRINGS, f"case{i}")  # type: ignore[arg-type]
+        for i, b in enumerate(behaviours)
+    ] + [
+        (messages, edge_cases.EDGE_MAX_NEW_TOKENS, edge_cases.STOP_STRINGS, f"edge{i}")
+        for i, (_, messages) in enumerate(edge_requests)
+    ]
+    for index, (messages, max_tokens, stop, name) in enumerate(asks):
+        messages_by_index[index] = messages
+        request = GenerationRequest(
+            messages=messages,
+            max_new_tokens=max_tokens,
+            stop=stop,
+            seed=seed,
+            request_id=f"plan{plan_id}-{name}",
+        )
+        try:
+            futures[generator.submit(request)] = index
+        except PromptTooLong as error:
+            results[index] = error
+    done = len(results)
+    with lease(database_url, plan_id):
+        _collect(futures, results, done, total, database_url, plan_id)
+
+    cases: list[TestCaseData] = []
+    generations: list[Generation] = []
+    model_titles: set[str] = set()
+    for index, behaviour in enumerate(behaviours):
+        outcome = results.get(index)
+        prompt_text = render_prompt(messages_by_index[index])
+        if isinstance(outcome, BaseException) or outcome is None:
+            cases.append(behaviour.case)
+            generations.append(
+                _generation_row(plan_id, f"plan{plan_id}-case{index}", prompt_text, outcome, generator, seed)
+            )
+            continue
+        acceptance = apply_answer(behaviour.case, outcome.text, truncated=outcome.finish_reason == "length")
+        title_key = acceptance.case.title.casefold()
+        if acceptance.accepted and title_key in model_titles:
+            # Small models give many cases one title ("Add to cart to order" ×5): keep the skeleton's.
+            acceptance = Acceptance(
+                behaviour.case.model_copy(update={"source": "skeleton"}),
+                False,
+                ["title repeats another case's title"],
+            )
+        elif acceptance.accepted:
+            model_titles.add(title_key)
+        cases.append(acceptance.case)
+        generations.append(
+            _generation_row(
+                plan_id,
+                outcome.request_id,
+                prompt_text,
+                outcome,
+                generator,
+                seed,
+                accepted=acceptance.accepted,
+                reasons=acceptance.reasons,
+            )
+        )
+
+    proposals: dict[str, list[EdgeProposal]] = {}
+    for offset, (page_requests, _) in enumerate(edge_requests):
+        index = len(behaviours) + offset
+        outcome = results.get(index)
+        prompt_text = render_prompt(messages_by_index[index])
+        request_id = f"plan{plan_id}-edge{offset}"
+        if isinstance(outcome, BaseException) or outcome is None:
+            generations.append(_generation_row(plan_id, request_id, prompt_text, outcome, generator, seed))
+            continue
+        found, refused = edge_cases.parse_proposals(outcome.text, page_requests)
+        page_proposals = proposals.setdefault(page_requests.page.url, [])
+        known = {(p.kind, p.element_key) for p in page_proposals}
+        page_proposals += [p for p in found if (p.kind, p.element_key) not in known]
+        generations.append(
+            _generation_row(
+                plan_id,
+                request_id,
+                prompt_text,
+                outcome,
+                generator,
+                seed,
+                accepted=bool(found),
+                reasons=refused,
+            )
+        )
+
+    with session_scope(database_url) as session:
+        row = session.get(Plan, plan_id)
+        assert row is not None
+        plans_store.replace_cases(session, row, cases)
+        plans_store.save_proposals(session, row, proposals)
+        plans_store.delete_generations(session, row)
+        session.add_all(generations)
+        row.model_id = generator.model_id
+        row.device = f"{generator.device} ({generator.dtype})"
+        row.generate_seconds = time.perf_counter() - started
+        row.progress_done = total
+        move(row, PlanStatus.VERIFYING if verify else PlanStatus.DONE, now=utcnow())
+    from_model = sum(case.source == "model" for case in cases)
+    log.info(
+        "generate.plan.completed plan_id=%s cases=%s from_model=%s edge_proposals=%s",
+        plan_id,
+        len(cases),
+        from_model,
+        sum(len(items) for items in proposals.values()),
+    )
+    return True
+
+
+def _generation_row(
+    plan_id: int,
+    request_id: str,
+    prompt_text: str,
+    outcome: GenerationResult | BaseException | None,
+    generator: TextGenerator,
+    seed: int,
+    *,
+    accepted: bool = False,
+    reasons: list[str] | None = None,
+) -> Generation:
+    """The generations-log row of one request: what was asked, what came back, why it was refused."""
+    if isinstance(outcome, BaseException) or outcome is None:
+        return Generation(
+            plan_id=plan_id,
+            request_id=request_id,
+            prompt=prompt_text,
+            error=str(outcome) or type(outcome).__name__,
+            model_id=generator.model_id,
+            device=generator.device,
+            dtype=generator.dtype,
+            seed=seed,
+        )
+    return Generation(
+        plan_id=plan_id,
+        request_id=request_id,
+        prompt=prompt_text,
+        output=outcome.raw_text,
+        thinking=outcome.thinking,
+        prompt_tokens=outcome.prompt_tokens,
+        completion_tokens=outcome.completion_tokens,
+        latency_s=outcome.latency_s,
+        ttft_s=outcome.ttft_s,
+        finish_reason=outcome.finish_reason,
+        error=outcome.error or ("; ".join(reasons or []) or None),
+        accepted=accepted,
+        model_id=outcome.model_id,
+        device=outcome.device,
+        dtype=outcome.dtype,
+        seed=outcome.seed,
+    )
+
+
+def _edge_requests(
+    pages: list[PageSnapshot], generator: TextGenerator
+) -> list[tuple[edge_cases.PageRequests, list[dict[str, str]]]]:
+    """One model request per page chunk that names a field or button (see edge_cases.py)."""
+    budget = get_settings().model_page_tokens
+    requests = []
+    templates: set[frozenset[tuple[str, str, str]]] = set()
+    for page in pages:
+        # Pages with the same controls (one product page per product) would get the same edge cases.
+        template = frozenset(
+            (e.kind, e.name, e.locator.describe()) for e in page.elements if e.kind != "link"
+        )
+        if template in templates:
+            continue
+        templates.add(template)
+        planned = edge_cases.plan_requests(
+            page, generator.count_tokens, budget, lambda e: is_denied(e.name, e.href, DEFAULT_DENY_NAMES)
+        )
+        if planned is None:
+            continue
+        for chunk, kind, names in planned.asks():
+            requests.append((planned, edge_cases.build_messages(page, chunk, kind, names)))
+    return requests
+
+
+def _collect(
+    futures: dict[Future[GenerationResult], int],
+    results: dict[int, GenerationResult | BaseException],
+    done: int,
+    total: int,
+    database_url: str,
+    plan_id: int,
+) -> None:
+    for future in as_completed(futures):
+        index = futures[future]
+        try:
+            results[index] = future.result()
+        except Exception as error:  # one bad request must not sink the plan: its skeleton stands
+            results[index] = error
+        done += 1
+        if done % 4 == 0 or done == total:
+            update_plan(database_url, plan_id, progress_done=done)
