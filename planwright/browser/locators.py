@@ -12,13 +12,14 @@ exported test finds an element exactly as exploration and verification did.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from playwright.sync_api import Locator as PlaywrightLocator
-from playwright.sync_api import Page
+from typing import TYPE_CHECKING, Any
 
 from planwright.browser.errors import NotExecutable
 from planwright.schemas import Locator
+
+if TYPE_CHECKING:  # only for annotations: the code generators import this module without a browser
+    from playwright.sync_api import Locator as PlaywrightLocator
+    from playwright.sync_api import Page
 
 
 @dataclass(frozen=True)
