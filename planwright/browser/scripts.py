@@ -8,6 +8,7 @@ are JavaScript files in `js/` (real JS an editor can check), loaded once here. A
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 _JS_DIR = Path(__file__).with_name("js")
@@ -48,6 +49,26 @@ def _load(name: str) -> str:
 COLLECT_ELEMENTS_JS = _load("collect_elements")  # tags each visible interactive element, describes it
 KEYS_OF_MATCHES_JS = _load("keys_of_matches")  # (elements, keyAttribute): the keys a locator matches
 MAIN_HEADING_JS = _load("main_heading")  # the first visible h1
+
+# ---------------------------------------------------------------- actionable elements and fields
+
+# Where the listener-tracking init script keeps what it saw, and the events it records: the ones a
+# person triggers on an element (not load, scroll or timers).
+LISTENERS_GLOBAL = "__planwrightListeners"
+TRACKED_EVENTS = (
+    "click", "dblclick", "contextmenu", "mousedown", "mouseup", "pointerdown", "pointerup",
+    "touchstart", "touchend", "keydown", "keyup", "keypress",
+)  # fmt: skip
+# Installed before page scripts: records which elements get click-like or key listeners.
+LISTENER_TRACKING_JS = (
+    _read("listener_tracking")
+    .replace("__GLOBAL__", LISTENERS_GLOBAL)
+    .replace("__EVENTS__", json.dumps(list(TRACKED_EVENTS)))
+    .strip()
+)
+GLOBAL_DEFINED_JS = _load("global_defined")  # (name): whether the page has that window global
+SCAN_ACTIONABLE_JS = _load("scan_actionable")  # (config): candidates and interaction groups, marked
+READ_FIELDS_JS = _load("read_fields")  # ({attribute, typedTypes}): the facts values are chosen from
 
 # ---------------------------------------------------------------- states and what changed
 

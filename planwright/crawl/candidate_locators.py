@@ -19,6 +19,7 @@ from playwright.sync_api import Locator as PlaywrightLocator
 from playwright.sync_api import Page
 from pydantic import BaseModel, ConfigDict, Field
 
+from planwright.browser.scripts import KEYS_OF_MATCHES_JS
 from planwright.crawl.actionable import ACTIONABLE_ATTRIBUTE, ActionableCandidate, RepeatedContainer
 from planwright.crawl.naming import LocatorHint, name_for
 
@@ -145,9 +146,7 @@ def _tries(candidate: ActionableCandidate) -> list[ChainedLocator]:
 
 def _finds_only(page: Page, chain: ChainedLocator, key: str) -> bool:
     try:
-        keys = chain.to_playwright(page).evaluate_all(
-            f"(els) => els.map((el) => el.getAttribute('{ACTIONABLE_ATTRIBUTE}'))"
-        )
+        keys = chain.to_playwright(page).evaluate_all(KEYS_OF_MATCHES_JS, ACTIONABLE_ATTRIBUTE)
     except PlaywrightError:  # a selector the page cannot parse is simply not a locator
         return False
     return bool(keys == [key])
