@@ -1,4 +1,5 @@
-"""Plan service functions: queries live here; routes parse and authorise, then call one of these."""
+"""Plan service functions: queries live here; the API's and the web page's routes parse and
+authorise, then call one of these (`submit_plan` for both of their forms of "make a plan")."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planwright.db.models import Plan
+from planwright.db.models import Plan, utcnow
+from planwright.lifecycle import WAITING_STAGE, PlanStatus, move, next_task
+from planwright.queue import enqueue
+from planwright.schemas import PlanCreate
 from planwright.sealing import seal
 from planwright.settings import get_settings, secret_of
 
@@ -33,11 +37,44 @@ def create_plan(
         kind=kind,
         verify=verify,
         auth=seal(auth, secret_of(get_settings())),  # passwords and cookies are sealed at rest
-        status="queued",
-        stage="queued for the crawler",
+        status=PlanStatus.QUEUED.value,
+        stage=WAITING_STAGE[PlanStatus.QUEUED],
     )
     session.add(plan)
     session.flush()
+    return plan
+
+
+class QueueUnavailable(Exception):
+    """The plan's first task could not be enqueued (Redis away); the plan failed with this reason."""
+
+
+def submit_plan(session: Session, *, team_id: int, request: PlanCreate) -> Plan:
+    """Row first, committed; then the job. A lost enqueue leaves a `queued` row, never a lost plan.
+
+    The one service that commits: the job must not be sent before its row exists for the worker.
+    """
+    plan = create_plan(
+        session,
+        team_id=team_id,
+        url=request.url,
+        language=request.language,
+        max_pages=request.max_pages,
+        max_depth=request.max_depth,
+        kind=request.kind,
+        verify=request.verify,
+        auth=request.auth.model_dump() if request.auth and not request.auth.is_empty() else None,
+    )
+    session.commit()
+    first_task = next_task(plan.status)
+    assert first_task is not None, "a queued plan has a first task"
+    try:
+        enqueue(first_task, plan.id)
+    except Exception as error:
+        reason = f"The job queue (Redis) is unreachable: {error}. Submit it again."
+        move(plan, PlanStatus.FAILED, now=utcnow(), reason=reason)
+        session.commit()
+        raise QueueUnavailable(reason) from error
     return plan
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+
+from planwright.settings import get_settings
 
 # Postgres stores neither NUL nor a lone UTF-16 surrogate (a JSON "\\ud800" without its pair); caught
 # here they are a 422 naming the field, not a 500 from the database driver.
@@ -362,11 +364,41 @@ def check_target_url(value: str) -> str:
     return value
 
 
+def crawl_limits() -> dict[str, int]:
+    """How far one plan may crawl (CRAWL_MAX_PAGES_LIMIT, CRAWL_MAX_DEPTH_LIMIT): the one place these
+    numbers come from, for the API's and the command line's validation and the web forms' inputs."""
+    settings = get_settings()
+    return {"max_pages": settings.crawl_max_pages_limit, "max_depth": settings.crawl_max_depth_limit}
+
+
+def _at_most_the_limit(field: str, setting: str) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        limit = crawl_limits()[field]
+        if value > limit:
+            raise ValueError(f"must be at most {limit} (this server's {setting})")
+        return value
+
+    return check
+
+
+# A plan's (or a target's) crawl bounds, refused above the server's limits rather than cut silently.
+MaxPages = Annotated[
+    int,
+    Field(ge=1, description="Pages to crawl, at most CRAWL_MAX_PAGES_LIMIT"),
+    AfterValidator(_at_most_the_limit("max_pages", "CRAWL_MAX_PAGES_LIMIT")),
+]
+MaxDepth = Annotated[
+    int,
+    Field(ge=0, description="Link depth from the start URL, at most CRAWL_MAX_DEPTH_LIMIT"),
+    AfterValidator(_at_most_the_limit("max_depth", "CRAWL_MAX_DEPTH_LIMIT")),
+]
+
+
 class PlanCreate(BaseModel):
     url: str = Field(description="The web application to test: an http:// or https:// URL")
     language: Language = "en"
-    max_pages: int = Field(default=10, ge=1, le=200)
-    max_depth: int = Field(default=2, ge=0, le=10)
+    max_pages: MaxPages = 10
+    max_depth: MaxDepth = 2
     kind: PlanKind = "ui"
     verify: bool = True
     auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")

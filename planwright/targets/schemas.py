@@ -11,6 +11,8 @@ from planwright.schemas import (
     AuthSpec,
     CaseCounts,
     Language,
+    MaxDepth,
+    MaxPages,
     PlanKind,
     PlanStatus,
     check_target_url,
@@ -66,8 +68,8 @@ class TargetCreate(_TargetFields):
     name: str = Field(min_length=1, max_length=200, description="What the team calls the app")
     url: str = Field(description="The web application: an http:// or https:// URL")
     language: Language = "en"
-    max_pages: int = Field(default=10, ge=1, le=200)
-    max_depth: int = Field(default=2, ge=0, le=10)
+    max_pages: MaxPages = 10
+    max_depth: MaxDepth = 2
     kind: PlanKind = "ui"
     verify: bool = True
     auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")
@@ -84,8 +86,8 @@ class TargetUpdate(_TargetFields):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     url: str | None = None
     language: Language | None = None
-    max_pages: int | None = Field(default=None, ge=1, le=200)
-    max_depth: int | None = Field(default=None, ge=0, le=10)
+    max_pages: MaxPages | None = None
+    max_depth: MaxDepth | None = None
     verify: bool | None = None
     auth: AuthSpec | None = None
     cron: str | None = None

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from planwright.plans import QueueUnavailable
 from planwright.schemas import readable_errors
 from planwright.settings import get_settings
 from services.api.csrf import CrossSiteRefusal
@@ -50,6 +51,11 @@ def create_app() -> FastAPI:
                 ],
             },
         )
+
+    @app.exception_handler(QueueUnavailable)
+    async def queue_unavailable_handler(request: Request, error: QueueUnavailable) -> JSONResponse:
+        """The plan was recorded (as failed, with this reason) but its job could not be sent."""
+        return JSONResponse(status_code=503, content={"detail": str(error)})
 
     @app.exception_handler(LoginRequired)
     async def login_required_handler(request: Request, error: LoginRequired) -> RedirectResponse:

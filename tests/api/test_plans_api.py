@@ -56,6 +56,8 @@ def test_generate_plan_alias(client: TestClient) -> None:
             "max_pages: Input should be greater than or equal to 1",
         ),
         ({"url": "http://example.com", "kind": "api"}, "only 'ui' plans are supported"),
+        ({"url": "http://example.com", "max_pages": 51}, "max_pages: must be at most 50"),
+        ({"url": "http://example.com", "max_depth": 6}, "max_depth: must be at most 5"),
     ],
 )
 def test_bad_input_gets_422_with_a_readable_message(client: TestClient, body: dict, message: str) -> None:
@@ -168,6 +170,21 @@ def test_web_form_submits_and_reports_errors(client: TestClient) -> None:
     )
     assert response.status_code == 303 and response.headers["location"].startswith("/plans/")
     assert "queued" in client.get(response.headers["location"]).text
+
+
+def test_the_page_limit_is_one_number_for_the_form_and_the_api(client: TestClient) -> None:
+    """CRAWL_MAX_PAGES_LIMIT (50 by default) bounds the form's input and the API alike; no plan is
+    accepted above it and then crawled cut short."""
+    index = client.get("/").text
+    assert 'name="max_pages" min="1" max="50"' in index and 'name="max_depth" min="0" max="5"' in index
+    accepted = client.post("/api/v1/plans", json={"url": "http://example.com/", "max_pages": 50})
+    assert accepted.status_code == 202
+    response = client.post(
+        "/plans",
+        data={"url": "http://example.com/", "max_pages": "51", "max_depth": "1"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 422 and "must be at most 50" in response.text
 
 
 def test_health_and_readiness(client: TestClient, api_env: dict[str, str]) -> None:

@@ -26,8 +26,8 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
     """Crawl the plan's site and store what was seen. False when the plan ended here (failed)."""
     plan = begin_stage(database_url, plan_id, PlanStatus.CRAWLING, "crawl")
     options = CrawlOptions(
-        max_pages=min(plan.max_pages, settings.crawl_max_pages_limit),
-        max_depth=min(plan.max_depth, settings.crawl_max_depth_limit),
+        max_pages=plan.max_pages,  # within CRAWL_MAX_PAGES_LIMIT: PlanCreate refused more
+        max_depth=plan.max_depth,
         page_timeout_s=settings.crawl_page_timeout_s,
         total_timeout_s=settings.crawl_total_timeout_s,
         screenshot_dir=str(settings.data_dir / "screenshots" / str(plan_id)),

@@ -9,9 +9,9 @@ from fastapi.exceptions import RequestValidationError
 
 from planwright.db import plans_store
 from planwright.exports import EXPORTS, render_export
+from planwright.lifecycle import PlanStatus
 from planwright.netpolicy import submission_refusals
-from planwright.plans import create_plan, read_plan, read_plans
-from planwright.queue import CRAWL_TASK, enqueue
+from planwright.plans import read_plan, read_plans, submit_plan
 from planwright.schemas import (
     DB_BIGINT_MAX,
     DB_INT_MAX,
@@ -28,32 +28,6 @@ router = APIRouter(tags=["plans"])
 PlanId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The plan's id")]
 
 
-def submit_plan(session: SessionDep, team_id: int, body: PlanCreate) -> PlanSummaryPublic:
-    """Row first, committed; then the job. A lost enqueue leaves a `queued` row, never a lost plan."""
-    plan = create_plan(
-        session,
-        team_id=team_id,
-        url=body.url,
-        language=body.language,
-        max_pages=body.max_pages,
-        max_depth=body.max_depth,
-        kind=body.kind,
-        verify=body.verify,
-        auth=body.auth.model_dump() if body.auth and not body.auth.is_empty() else None,
-    )
-    session.commit()
-    try:
-        enqueue(CRAWL_TASK, plan.id)
-    except Exception as error:
-        plan.status, plan.status_reason = (
-            "failed",
-            f"The job queue (Redis) is unreachable: {error}. Submit it again.",
-        )
-        session.commit()
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, plan.status_reason) from error
-    return plan_summary(plan)
-
-
 @router.post("/api/v1/plans", status_code=status.HTTP_202_ACCEPTED, response_model=PlanSummaryPublic)
 def create_plan_route(
     body: PlanCreate, session: SessionDep, team_id: TeamDep, response: Response
@@ -61,7 +35,7 @@ def create_plan_route(
     refusals = submission_refusals(body.target_urls())
     if refusals:
         raise RequestValidationError(refusals)
-    summary = submit_plan(session, team_id, body)
+    summary = plan_summary(submit_plan(session, team_id=team_id, request=body))
     response.headers["Location"] = summary.links["self"]
     return summary
 
@@ -102,7 +76,7 @@ def export_plan_route(plan_id: PlanId, fmt: str, session: SessionDep, team_id: T
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"Unknown export format {fmt!r}; known: {', '.join(sorted(EXPORTS))}."
         )
-    if plan.status != "done":
+    if plan.status != PlanStatus.DONE:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"Plan {plan_id} is {plan.status}; exports exist once it is done."
         )

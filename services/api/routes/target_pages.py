@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from planwright.netpolicy import submission_refusals
-from planwright.schemas import readable_errors
+from planwright.schemas import crawl_limits, readable_errors
 from planwright.targets.compare import RunNotComparable, run_diff
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import TargetCreate, TargetUpdate
@@ -26,6 +26,7 @@ from services.api.target_presenters import run_summary, target_public
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates.env.globals["crawl_limits"] = crawl_limits  # the forms' bounds are the API's
 
 
 def _targets_page(request: Request, session: SessionDep, team_id: int, **context: Any) -> Response:

@@ -14,16 +14,17 @@ from pydantic import ValidationError
 
 from planwright.exports import EXPORTS
 from planwright.netpolicy import submission_refusals
-from planwright.plans import read_plan, read_plans
-from planwright.schemas import PlanCreate, readable_errors
+from planwright.plans import read_plan, read_plans, submit_plan
+from planwright.schemas import PlanCreate, crawl_limits, readable_errors
 from planwright.teams import team_for_api_key
 from services.api.deps import API_KEY_COOKIE, SessionDep, SettingsDep, WebTeamDep
 from services.api.presenters import plan_public, plan_summary
-from services.api.routes.plans import PlanId, submit_plan
+from services.api.routes.plans import PlanId
 
 router = APIRouter(include_in_schema=False)
 MAX_STORAGE_STATE_BYTES = 2_000_000
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates.env.globals["crawl_limits"] = crawl_limits  # the forms' bounds are the API's
 
 
 def _index(request: Request, session: SessionDep, team_id: int, **context: object) -> Response:
@@ -90,8 +91,8 @@ def submit_plan_form(
     if refusals:
         errors = readable_errors(refusals)
         return _index(request, session, team_id, form=form, errors=errors, status_code=422)
-    summary = submit_plan(session, team_id, body)
-    return RedirectResponse(f"/plans/{summary.id}", status_code=status.HTTP_303_SEE_OTHER)
+    plan = submit_plan(session, team_id=team_id, request=body)
+    return RedirectResponse(f"/plans/{plan.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
