@@ -54,6 +54,8 @@ class Plan(Base):
     verify: Mapped[bool] = mapped_column(default=True)
     # Login settings (storage state, credentials, headers). Never returned by the API.
     auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Names the crawler never activates beyond its default deny-list (a target's runs carry them).
+    deny_names: Mapped[list[Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(40))
@@ -177,6 +179,7 @@ class Target(Base):
     max_depth: Mapped[int] = mapped_column(Integer, default=2)
     verify: Mapped[bool] = mapped_column(default=True)
     auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # sealed like a plan's; never returned
+    deny_names: Mapped[list[Any]] = mapped_column(default=list)  # additions to the crawler's deny-list
     cron: Mapped[str] = mapped_column(String(120), default="0 2 * * *")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     paused: Mapped[bool] = mapped_column(default=False)

@@ -31,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--max-depth", type=int, default=2)
     add.add_argument("--no-verify", action="store_true")
     add.add_argument("--paused", action="store_true", help="register it without running it")
+    add.add_argument(
+        "--deny",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="never activate this button or link (repeatable)",
+    )
     add.add_argument("--webhook-url")
     add.add_argument("--webhook-secret")
     actions.add_parser("list", help="the team's targets, their last run and next run")
@@ -82,6 +89,7 @@ def run_command(args: argparse.Namespace, client: httpx.Client) -> int:
             "max_depth": args.max_depth,
             "verify": not args.no_verify,
             "paused": args.paused,
+            "deny_names": args.deny,
             "webhook_url": args.webhook_url,
             "webhook_secret": args.webhook_secret,
         }

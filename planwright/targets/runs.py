@@ -57,6 +57,7 @@ def create_run(
         verify=target.verify,
         auth=auth,
     )
+    plan.deny_names = list(target.deny_names) or None  # the crawl stage adds them to its deny-list
     if reason:  # a run without its login would plan the logged-out app and call it a regression
         move(plan, PlanStatus.FAILED, now=utcnow(), reason=reason)
     run = TargetRun(

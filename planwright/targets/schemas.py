@@ -56,6 +56,16 @@ class _TargetFields(BaseModel):
     def _timezone_is_iana(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
 
+    @field_validator("deny_names", check_fields=False)
+    @classmethod
+    def _deny_names_are_words(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        names = [" ".join(name.split()) for name in value]
+        if any(not name or len(name) > 200 for name in names):
+            raise ValueError("each name must be 1 to 200 characters, e.g. 'Delete account'")
+        return list(dict.fromkeys(names))
+
     @field_validator("kind", check_fields=False)
     @classmethod
     def _kind_supported(cls, value: str | None) -> str | None:
@@ -76,6 +86,11 @@ class TargetCreate(_TargetFields):
     cron: str = Field(default=DEFAULT_CRON, description="Five-field cron expression, in `timezone`")
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="IANA time zone of the cron expression")
     paused: bool = False
+    deny_names: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Buttons and links the crawler never activates, beyond its default deny-list",
+    )
     webhook_url: str | None = Field(default=None, description="POSTed a signed JSON when a run finishes")
     webhook_secret: str | None = Field(default=None, max_length=500, description="HMAC key; never echoed")
 
@@ -93,6 +108,7 @@ class TargetUpdate(_TargetFields):
     cron: str | None = None
     timezone: str | None = None
     paused: bool | None = None
+    deny_names: list[str] | None = Field(default=None, max_length=100)
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, max_length=500)
 
@@ -134,6 +150,7 @@ class TargetPublic(BaseModel):
     max_depth: int
     verify: bool
     has_auth: bool
+    deny_names: list[str]
     cron: str
     cron_description: str
     timezone: str

@@ -17,7 +17,7 @@ from planwright.targets.schedule import next_run_after
 from planwright.targets.schemas import TargetCreate, TargetUpdate
 
 # Fields a PATCH copies as they are; auth, the webhook's secret and the schedule need more than a copy.
-PLAIN_FIELDS = ("name", "url", "language", "max_pages", "max_depth", "verify", "webhook_url")
+PLAIN_FIELDS = ("name", "url", "language", "max_pages", "max_depth", "verify", "deny_names", "webhook_url")
 SCHEDULE_FIELDS = ("cron", "timezone", "paused")
 
 
@@ -60,6 +60,7 @@ def create_target(session: Session, *, team_id: int, body: TargetCreate) -> Targ
         cron=body.cron,
         timezone=body.timezone,
         paused=body.paused,
+        deny_names=body.deny_names,
         webhook_url=body.webhook_url,
         webhook_secret=_sealed_secret(body.webhook_secret),
     )

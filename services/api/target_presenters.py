@@ -71,6 +71,7 @@ def target_public(session: Session, target: Target) -> TargetPublic:
         max_depth=target.max_depth,
         verify=target.verify,
         has_auth=target.auth is not None,
+        deny_names=list(target.deny_names or []),
         cron=target.cron,
         cron_description=describe(target.cron),
         timezone=target.timezone,

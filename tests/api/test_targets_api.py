@@ -129,6 +129,7 @@ def test_run_now_creates_a_plan_linked_to_its_run_number_and_enqueues_it(
     assert shown["runs"] == 2 and shown["last_run"]["number"] == 2
     assert shown["next_run_at"] == target["next_run_at"]  # run now leaves the schedule as it was
     assert client.get(f"{target['links']['runs']}/3").status_code == 404
+    assert plan.deny_names is None  # no additions: the crawler's default deny-list alone
     pinned = client.patch(run["links"]["self"], json={"pinned": True}).json()
     assert pinned["pinned"] and client.get(run["links"]["self"]).json()["pinned"]
 
@@ -337,3 +338,21 @@ def test_a_regression_screenshot_is_served_only_from_the_data_folder(
     )
     assert client.get(f"{shots}/2.png").status_code == 404  # not under DATA_DIR
     assert client.get(f"{shots}/3.png").status_code == 404 and client.get(f"{shots}/9.png").status_code == 404
+
+
+def test_deny_list_additions_are_kept_and_carried_by_each_run(
+    client: TestClient, api_env: dict[str, str]
+) -> None:
+    target = create(client, deny_names=["  Delete   account ", "Archive", "Archive"])
+    assert target["deny_names"] == ["Delete account", "Archive"]
+    run = client.post(target["links"]["run_now"]).json()
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        plan = session.get(Plan, run["plan_id"])
+        assert plan is not None and plan.deny_names == ["Delete account", "Archive"]
+    changed = client.patch(target["links"]["self"], json={"deny_names": []}).json()
+    assert changed["deny_names"] == []
+    bad = client.post("/api/v1/targets", json={"name": "x", "url": "https://a.example/", "deny_names": [" "]})
+    assert (
+        bad.status_code == 422
+        and "deny_names: each name must be 1 to 200 characters" in bad.json()["message"]
+    )

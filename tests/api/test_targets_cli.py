@@ -14,7 +14,8 @@ from planwright.targets.cli import main
 def test_target_commands_add_list_pause_resume_run_show_delete(
     client: TestClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["add", "https://cli.example/", "--cron", "15 3 * * *", "--timezone", "UTC"], client) == 0
+    add = ["add", "https://cli.example/", "--cron", "15 3 * * *", "--timezone", "UTC", "--deny", "Archive"]
+    assert main(add, client) == 0
     added = capsys.readouterr().out
     assert "At 03:15 every day (UTC)" in added and "cli.example" in added
     found = re.search(r"added target (\d+)", added)
@@ -39,6 +40,7 @@ def test_target_commands_add_list_pause_resume_run_show_delete(
     assert f"run 1 of target {target_id} pinned" in capsys.readouterr().out
     assert main(["unpin", target_id, "1"], client) == 0
     assert "unpinned" in capsys.readouterr().out
+    assert client.get(f"/api/v1/targets/{target_id}").json()["deny_names"] == ["Archive"]
     assert main(["delete", target_id], client) == 0
     with pytest.raises(SystemExit, match=f"Target {target_id} not found"):
         main(["show", target_id], client)

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser
 
 from planwright.browser.auth import LoginError, resolve_auth
 from planwright.crawl.crawler import CrawlError, crawl_site
+from planwright.crawl.urls import DEFAULT_DENY_NAMES
 from planwright.db import plans_store
 from planwright.db.models import Plan, utcnow
 from planwright.db.session import session_scope
@@ -31,6 +32,8 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         page_timeout_s=settings.crawl_page_timeout_s,
         total_timeout_s=settings.crawl_total_timeout_s,
         screenshot_dir=str(settings.data_dir / "screenshots" / str(plan_id)),
+        # A target's run adds its own names to the default deny-list (None: the default alone).
+        deny_names=[*DEFAULT_DENY_NAMES, *plan.deny_names] if plan.deny_names else None,
     )
     last_report = [0.0]
 
