@@ -1,20 +1,17 @@
-"""Same-origin, breadth-first crawl that records what each link, button and form really does.
+"""Same-origin, breadth-first crawl: pages, their elements, where each link leads, what each safe
+button and form does once (classified in `activation.py`), then exploration (`crawl/explore/`).
 
-The observed outcomes are the ground truth every generated expectation is checked against, so each
-one comes from actually activating the element in a fresh page, never from guessing. Everything is
-bounded: a per-page timeout, an overall deadline, a page budget and a budget of extra link visits.
-Buttons whose names suggest side effects (delete, pay, log out, ...) are never clicked.
+Outcomes come from really activating an element in a fresh page, never from guessing. Bounded by a
+per-page timeout, an overall deadline, a page budget and a budget of extra link visits; names that
+suggest side effects (delete, pay, log out, ...) are never activated (`urls.DEFAULT_DENY_NAMES`).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 from playwright.sync_api import Error as PlaywrightError
@@ -27,23 +24,25 @@ from planwright.browser.locators import to_playwright
 from planwright.browser.policy_route import blocked_requests, policy_refusal, unreachable_reason
 from planwright.browser.recorder import Tab
 from planwright.browser.scripts import (
-    ERROR_SELECTOR,
-    FEEDBACK_SELECTOR,
-    FEEDBACK_TEXTS_JS,
-    INVALID_FIELDS_JS,
-    OPEN_DIALOGS_JS,
     REQUEST_SUBMIT_JS,
-    RESET_STORAGE_JS,
 )
 from planwright.browser.watchdog import Watchdog
+from planwright.crawl.activation import Before, observe_after, restore_storage
 from planwright.crawl.explore import Explorer
 from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
-from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied, normalize_url, origin_of, same_document_path
+from planwright.crawl.loading import (
+    LoadFailed,
+    OutOfTime,
+    Visit,
+    describe_load_error,
+    format_seconds,
+    is_html,
+    mime_of,
+)
+from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied, normalize_url, origin_of, same_site
 from planwright.schemas import CrawlOptions, CrawlResult, Element, Outcome, PageSnapshot
 
 MAX_EXTRA_VISITS = 30  # link targets outside the page budget that we still open to learn the outcome
-SETTLE_MS = 150  # after a click: time for handlers to open dialogs or change the DOM
-MAX_MESSAGE_CHARS = 500
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -55,101 +54,6 @@ WATCHDOG_GRACE_S = 6.0
 
 class CrawlError(Exception):
     """The start URL cannot be crawled; the message says what to fix."""
-
-
-class _OutOfTime(Exception):
-    """The overall deadline passed; the crawl returns what it has."""
-
-
-@dataclass
-class Visit:
-    """Where opening a URL led: the outcome a link to that URL is recorded with."""
-
-    url: str
-    status: int | None = None
-    title: str | None = None
-    heading: str | None = None
-    content_type: str | None = None
-    error: str | None = None
-
-    def outcome(self) -> Outcome:
-        if self.error is not None:
-            return Outcome(kind="error", url=self.url, status=self.status, messages=[self.error])
-        if not is_html(self.content_type):
-            return Outcome(kind="download", url=self.url, status=self.status)
-        return Outcome(
-            kind="navigation", url=self.url, status=self.status, title=self.title, heading=self.heading
-        )
-
-
-# ---------------------------------------------------------------- small helpers
-
-
-def same_site(start: tuple[str, str, int | None], landed: tuple[str, str, int | None]) -> bool:
-    """The start URL's own site: the same origin, or the same host moved from http to https."""
-    if landed == start:
-        return True
-    upgraded = (start[0], start[2], landed[0], landed[2]) == ("http", 80, "https", 443)
-    return landed[1] == start[1] and upgraded
-
-
-def is_html(content_type: str | None) -> bool:
-    if not content_type:
-        return True  # the browser rendered it; servers that omit the header usually send HTML
-    mime = content_type.split(";")[0].strip().lower()
-    return mime in ("text/html", "application/xhtml+xml")
-
-
-def mime_of(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower() or "unknown content"
-
-
-def format_seconds(seconds: float) -> str:
-    return f"{seconds:g}"
-
-
-_NET_ERRORS = {
-    "ERR_CONNECTION_REFUSED": "connection refused",
-    "ERR_NAME_NOT_RESOLVED": "the host name could not be resolved (DNS)",
-    "ERR_NAME_RESOLUTION_FAILED": "the host name could not be resolved (DNS)",
-    "ERR_ADDRESS_UNREACHABLE": "the address is unreachable",
-    "ERR_CONNECTION_TIMED_OUT": "the connection timed out",
-    "ERR_TIMED_OUT": "the connection timed out",
-    "ERR_CONNECTION_RESET": "the connection was reset",
-    "ERR_CONNECTION_CLOSED": "the server closed the connection",
-    "ERR_EMPTY_RESPONSE": "the server sent an empty response",
-    "ERR_UNSAFE_PORT": "the browser refuses to open this port (an unsafe port)",
-    "ERR_INTERNET_DISCONNECTED": "there is no network",
-    "ERR_TOO_MANY_REDIRECTS": "too many redirects",
-}
-
-
-def describe_load_error(url: str, error: PlaywrightError) -> str:
-    """A sentence a person can act on, from Chromium's net::ERR_* code."""
-    match = re.search(r"net::(ERR_[A-Z_]+)", error.message)
-    code = match.group(1) if match else None
-    if code in _NET_ERRORS:
-        return f"Could not connect to {url}: {_NET_ERRORS[code]}"
-    if code and code.startswith("ERR_CERT"):
-        return f"Could not connect to {url}: its TLS certificate is not valid ({code})"
-    first_line = error.message.splitlines()[0] if error.message else type(error).__name__
-    return f"Could not load {url}: {code or first_line}"
-
-
-# ---------------------------------------------------------------- in-page observations
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def submit_rejected(page: Page, url_before: str, *, navigated: bool, status: int | None) -> bool:
-    """Whether a submit that showed messages was refused (validation) rather than accepted."""
-    if not navigated or (status is not None and 400 <= status < 500):
-        return True
-    if not same_document_path(page.url, url_before):
-        return False  # landed on another page with a 2xx: its messages are notices
-    return bool(page.evaluate(FEEDBACK_TEXTS_JS, ERROR_SELECTOR))
 
 
 # ---------------------------------------------------------------- the crawl
@@ -189,7 +93,7 @@ class _Crawl:
         """The per-page timeout, cut short by the overall deadline."""
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise _OutOfTime
+            raise OutOfTime
         return min(self.options.page_timeout_s, remaining) * 1000
 
     def warn(self, message: str) -> None:
@@ -214,7 +118,7 @@ class _Crawl:
     # ------------------------------------------------------------ loading pages
 
     def load(self, tab: Tab, url: str) -> Response | None:
-        """Navigate and wait for `load`; failures become `_LoadFailed` with a readable reason."""
+        """Navigate and wait for `load`; failures become `LoadFailed` with a readable reason."""
         self.activity = f"loading {url}"
         timeout = self.timeout_ms()
         try:
@@ -222,16 +126,16 @@ class _Crawl:
         except PlaywrightTimeoutError as exc:
             self.discard_tab()
             if time.monotonic() >= self.deadline:
-                raise _OutOfTime from exc
-            raise _LoadFailed(
+                raise OutOfTime from exc
+            raise LoadFailed(
                 f"{url} did not finish loading within {format_seconds(timeout / 1000)} s"
             ) from exc
         except PlaywrightError as exc:
             self.discard_tab()
-            raise _LoadFailed(describe_load_error(url, exc)) from exc
+            raise LoadFailed(describe_load_error(url, exc)) from exc
         unreachable = unreachable_reason(response)  # the policy proxy's word for a failed connection
         if unreachable:
-            raise _LoadFailed(f"Could not connect to {url}: {unreachable}")
+            raise LoadFailed(f"Could not connect to {url}: {unreachable}")
         return response
 
     def visit_of(self, page: Page, response: Response | None) -> Visit:
@@ -251,10 +155,10 @@ class _Crawl:
         tab = self.tab()
         try:
             response = self.load(tab, self.start_url)
-        except _LoadFailed as exc:
+        except LoadFailed as exc:
             refused = policy_refusal(self.context, self.start_url)
             raise CrawlError(f"{self.start_url} {refused}" if refused else str(exc)) from None
-        except _OutOfTime:
+        except OutOfTime:
             raise CrawlError(
                 f"{self.start_url} did not finish loading within "
                 f"{format_seconds(self.options.total_timeout_s)} s (the crawl's total time limit)"
@@ -309,7 +213,7 @@ class _Crawl:
         tab = self.tab()
         try:
             return tab, self.load(tab, url)
-        except _LoadFailed as exc:
+        except LoadFailed as exc:
             self.visits[url] = Visit(url=url, error=str(exc))
             self.warn(f"Skipped: {exc}")
             return None
@@ -347,7 +251,7 @@ class _Crawl:
             )
         except PlaywrightTimeoutError:
             if time.monotonic() >= self.deadline:
-                raise _OutOfTime from None  # the page timeout was cut to what the deadline left
+                raise OutOfTime from None  # the page timeout was cut to what the deadline left
             raise
         snapshot.url = final
         self.pages.append(snapshot)
@@ -406,25 +310,10 @@ class _Crawl:
             self.restore_storage()
 
     def restore_storage(self) -> None:
-        """Back to the crawl's initial cookies and, for the working tab's origin, its local storage."""
-        try:
-            self.context.clear_cookies()
-            if self.initial_storage.get("cookies"):
-                self.context.add_cookies(self.initial_storage["cookies"])  # type: ignore[arg-type]
-            if self._tab is not None:
-                page = self._tab.page
-                origin = "{}://{}".format(*urlsplit(page.url)[:2])
-                saved = next(
-                    (
-                        o.get("localStorage", [])
-                        for o in self.initial_storage.get("origins", [])
-                        if o.get("origin") == origin
-                    ),
-                    [],
-                )
-                page.evaluate(RESET_STORAGE_JS, saved)
-        except PlaywrightError:
-            self.discard_tab()  # the tab is in an unknown state; the next use opens a new one
+        """Undo what an activation stored; a tab left in an unknown state is dropped (a new one opens)."""
+        page = self._tab.page if self._tab is not None else None
+        if not restore_storage(self.context, page, self.initial_storage):
+            self.discard_tab()
 
     def _activate(self, page_url: str, element: Element, *, submit: Element | None) -> Outcome | None:
         is_form = element.kind == "form"
@@ -433,26 +322,22 @@ class _Crawl:
         label = element.name or element.key
         try:
             self.load(tab, page_url)
-        except _LoadFailed as exc:
+        except LoadFailed as exc:
             self.warn(f"Could not observe {label!r} on {page_url}: {exc}")
             return None
         try:
-            url_before = normalize_url(page.url)
-            feedback_before = set(page.evaluate(FEEDBACK_TEXTS_JS, FEEDBACK_SELECTOR))
-            dialogs_before = len(page.evaluate(OPEN_DIALOGS_JS))
+            before = Before.of(page)
             tab.reset()  # only what the activation itself causes counts
             if is_form and submit is None:
                 to_playwright(page, element.locator).evaluate(REQUEST_SUBMIT_JS)
             else:
                 to_playwright(page, (submit or element).locator).click(timeout=self.timeout_ms())
-            return self.observe_after(
-                tab, url_before, feedback_before, dialogs_before, element if is_form else None
-            )
+            return observe_after(tab, before, form=element if is_form else None, timeout_ms=self.timeout_ms)
         except PlaywrightError as exc:
             self.discard_tab()
             if isinstance(exc, PlaywrightTimeoutError):
                 if time.monotonic() >= self.deadline:
-                    raise _OutOfTime from None
+                    raise OutOfTime from None
                 message = (
                     f"{(submit or element).locator.describe()} could not be clicked within the page timeout"
                 )
@@ -460,80 +345,6 @@ class _Crawl:
                 message = exc.message.splitlines()[0] if exc.message else type(exc).__name__
             self.warn(f"Could not observe {label!r} on {page_url}: {message}")
             return Outcome(kind="error", url=page_url, messages=[message])
-
-    def observe_after(
-        self,
-        tab: Tab,
-        url_before: str,
-        feedback_before: set[str],
-        dialogs_before: int,
-        form: Element | None,
-    ) -> Outcome:
-        """Classify what the activation did. A form's messages mean "validation" (a rejected submit)
-        only when it did not navigate, the server answered 4xx, or it came back to the same path
-        showing an error; a submit that lands on a 2xx page with only notices ("Thank you") is a
-        navigation, and those notices are what it shows there."""
-        page = tab.page
-        try:
-            page.wait_for_load_state("load", timeout=self.timeout_ms())
-        except PlaywrightTimeoutError:
-            pass  # a slow next page still tells us where we went
-        page.wait_for_timeout(SETTLE_MS)
-
-        if tab.downloads:
-            return Outcome(kind="download", url=tab.downloads[0].url)
-        if tab.dialogs:
-            return Outcome(kind="dialog", messages=[message[:MAX_MESSAGE_CHARS] for message in tab.dialogs])
-        if tab.popups:
-            popup = tab.popups[0]
-            try:
-                popup.wait_for_load_state("load", timeout=self.timeout_ms())
-            except PlaywrightTimeoutError:
-                pass
-            return Outcome(
-                kind="navigation",
-                url=normalize_url(popup.url),
-                title=popup.title(),
-                heading=main_heading(popup),
-            )
-
-        navigated = bool(tab.navigations) or normalize_url(page.url) != url_before
-        status = tab.navigations[-1].status if tab.navigations else None
-        messages: list[str] = []
-        if form is not None and not navigated:
-            form_handle = to_playwright(page, form.locator)
-            if form_handle.count() == 1:
-                messages.extend(form_handle.evaluate(INVALID_FIELDS_JS))  # one per invalid field
-        feedback = page.evaluate(FEEDBACK_TEXTS_JS, FEEDBACK_SELECTOR)
-        messages.extend(_unique([text for text in feedback if navigated or text not in feedback_before]))
-        messages = [message[:MAX_MESSAGE_CHARS] for message in messages]
-        if (
-            form is not None
-            and messages
-            and submit_rejected(page, url_before, navigated=navigated, status=status)
-        ):
-            return Outcome(
-                kind="validation",
-                url=normalize_url(page.url) if navigated else None,
-                status=status,
-                heading=main_heading(page) if navigated else None,
-                messages=messages,
-            )
-        if navigated:
-            return Outcome(
-                kind="navigation",
-                url=normalize_url(page.url),
-                status=status,
-                title=page.title(),
-                heading=main_heading(page),
-                messages=messages,
-            )
-        dialogs = page.evaluate(OPEN_DIALOGS_JS)
-        if len(dialogs) > dialogs_before:
-            opened = dialogs[-1]
-            text = opened["text"][:MAX_MESSAGE_CHARS]
-            return Outcome(kind="dialog", heading=opened["heading"] or None, messages=[text] if text else [])
-        return Outcome(kind="same_page", url=normalize_url(page.url), messages=messages)
 
     # ------------------------------------------------------------ exploration (see crawl/explore/)
 
@@ -602,17 +413,13 @@ class _Crawl:
         tab = self.tab()
         try:
             visit = self.visit_of(tab.page, self.load(tab, url))
-        except _LoadFailed as exc:
+        except LoadFailed as exc:
             visit = Visit(url=url, error=str(exc))
         self.visits[url] = visit
         return visit
 
     def close(self) -> None:
         self.discard_tab()
-
-
-class _LoadFailed(Exception):
-    """A page did not load; the message is the human-readable reason."""
 
 
 # ---------------------------------------------------------------- entry point
@@ -666,7 +473,7 @@ def crawl_site(
         if not crawl.pages:
             raise CrawlError(f"Stopped: {stuck}") from error
         crawl.warn(f"Stopped early after {len(crawl.pages)} pages: {stuck}")
-    except _OutOfTime:
+    except OutOfTime:
         crawl.warn(
             f"Stopped early: the crawl reached its total time limit of "
             f"{format_seconds(options.total_timeout_s)} s after {len(crawl.pages)} pages"

@@ -46,6 +46,14 @@ def origin_of(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or ""), parts.port or default_port
 
 
+def same_site(start: tuple[str, str, int | None], landed: tuple[str, str, int | None]) -> bool:
+    """The start URL's own site: the same origin, or the same host moved from http to https."""
+    if landed == start:
+        return True
+    upgraded = (start[0], start[2], landed[0], landed[2]) == ("http", 80, "https", 443)
+    return landed[1] == start[1] and upgraded
+
+
 def page_path(url: str) -> str:
     """The path alone ("/" for the root): which page of the site, whatever the query."""
     return urlsplit(url).path or "/"
