@@ -49,7 +49,7 @@ from bench.quality_rules import (  # noqa: E402
 )
 
 if TYPE_CHECKING:
-    from planwright.engine import Engine
+    from planwright.engine import ModelBackend
     from planwright.schemas import PageSnapshot, TestCaseData
     from planwright.settings import Settings
 
@@ -274,7 +274,7 @@ def run_plan(
     database_url: str,
     settings: Settings,
     browser_holder: Any,
-    engine: Callable[[], Engine],
+    engine: Callable[[], ModelBackend],
     max_pages: int,
     max_depth: int,
     scenarios: list[Scenario] | None,
@@ -514,18 +514,18 @@ def code_version() -> str:
 
 
 @contextlib.contextmanager
-def engine_loader(settings: Settings) -> Iterator[Callable[[], Engine]]:
+def engine_loader(settings: Settings) -> Iterator[Callable[[], ModelBackend]]:
     """Start the model on another thread while the first app crawls (as `planwright generate` does);
     yield a getter that waits for it. Stopped at the end."""
-    from planwright.engine import Engine
+    from planwright.engine import engine_from_settings
 
-    def start() -> Engine:
-        engine = Engine.from_settings(settings)
+    def start() -> ModelBackend:
+        engine = engine_from_settings(settings)
         engine.start()
         return engine
 
     pool = ThreadPoolExecutor(max_workers=1)
-    future: Future[Engine] = pool.submit(start)
+    future: Future[ModelBackend] = pool.submit(start)
     try:
         yield future.result
     finally:
@@ -590,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         with engine_loader(settings) as get_engine:
             waited = [0.0]
 
-            def engine() -> Engine:
+            def engine() -> ModelBackend:
                 wait_started = time.perf_counter()
                 ready = get_engine()
                 waited[0] += time.perf_counter() - wait_started

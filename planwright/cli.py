@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from planwright.lifecycle import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, next_task
 
 if TYPE_CHECKING:
-    from planwright.engine import Engine
+    from planwright.engine import ModelBackend
     from planwright.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -63,10 +63,10 @@ class ProgressPrinter(threading.Thread):
                 last = line
 
 
-def _start_engine(settings: Settings) -> Engine:
-    from planwright.engine import Engine
+def _start_engine(settings: Settings) -> ModelBackend:
+    from planwright.engine import engine_from_settings
 
-    engine = Engine.from_settings(settings)
+    engine = engine_from_settings(settings)
     engine.start()
     return engine
 
@@ -145,9 +145,9 @@ def generate(args: argparse.Namespace) -> int:
     loader = ThreadPoolExecutor(max_workers=1)
     load_started = time.perf_counter()
     engine_future = loader.submit(_start_engine, settings)
-    engine: Engine | None = None
+    engine: ModelBackend | None = None
 
-    def ready_engine() -> Engine:
+    def ready_engine() -> ModelBackend:
         nonlocal engine
         if engine is None:
             engine = engine_future.result()

@@ -45,6 +45,34 @@ class Settings(BaseSettings):
     )
 
     # model
+    model_backend: Literal["embedded", "openai", "llamacpp"] = Field(
+        default="embedded",
+        description="embedded: the in-process engine; openai: an OpenAI-compatible server at MODEL_BASE_URL; "
+        "llamacpp: a llama-server this process starts on the GGUF itself",
+    )
+    model_base_url: str | None = Field(
+        default=None, description="openai backend: the server's OpenAI API root, e.g. http://vllm:8000/v1"
+    )
+    model_name: str | None = Field(
+        default=None, description="openai backend: the model name the server serves; default: its first one"
+    )
+    model_api_key: SecretStr | None = Field(default=None, description="openai backend: sent as a Bearer token")
+    model_request_timeout_s: float = Field(
+        default=120.0, gt=0, description="Server backends: one request's whole budget, retries included"
+    )
+    model_max_retries: int = Field(
+        default=3, ge=0, description="Server backends: retries on 429, 5xx and connection errors (backoff)"
+    )
+    model_max_concurrency: int = Field(
+        default=16, ge=1, description="Server backends: requests in flight at once (llamacpp: its slots)"
+    )
+    llama_server_path: str | None = Field(
+        default=None,
+        description="llamacpp backend: the llama-server binary; default: scripts/build-llama.sh's cache, then PATH",
+    )
+    llama_server_context: int = Field(
+        default=8192, ge=512, description="llamacpp backend: KV tokens shared by all slots (-c)"
+    )
     model_path: str | None = Field(default=None, description="Local HF model dir; default: SmolLM2-135M")
     model_cache_dir: Path = DEFAULT_CACHE_DIR / "models"
     model_device: Literal["auto", "cuda", "mps", "cpu"] = "auto"

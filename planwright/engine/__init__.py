@@ -8,8 +8,18 @@ import os
 # libgomp, i.e. before the first `import torch`; OMP_WAIT_POLICY=ACTIVE in the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from planwright.engine.backend import ModelBackend, engine_from_settings  # noqa: E402
 from planwright.engine.engine import Engine  # noqa: E402
 from planwright.engine.loading import ModelSource, resolve_model  # noqa: E402
 from planwright.engine.types import GenerationRequest, GenerationResult, PromptTooLong  # noqa: E402
 
-__all__ = ["Engine", "GenerationRequest", "GenerationResult", "ModelSource", "PromptTooLong", "resolve_model"]
+__all__ = [
+    "Engine",
+    "GenerationRequest",
+    "GenerationResult",
+    "ModelBackend",
+    "ModelSource",
+    "PromptTooLong",
+    "engine_from_settings",
+    "resolve_model",
+]

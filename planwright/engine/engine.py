@@ -15,7 +15,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
-import math
 import threading
 import time
 from collections import deque
@@ -32,7 +31,7 @@ from planwright.engine.request_state import RequestState
 from planwright.engine.runner import ModelRunner
 from planwright.engine.scheduler import Scheduler, SchedulerConfig
 from planwright.engine.text import IncrementalDetokenizer, split_thinking
-from planwright.engine.types import GenerationRequest, GenerationResult, PromptTooLong
+from planwright.engine.types import GenerationRequest, GenerationResult, PromptTooLong, validate_request
 
 if TYPE_CHECKING:
     from planwright.settings import Settings
@@ -48,6 +47,8 @@ WARMUP_MESSAGES = [{"role": "user", "content": "Write one test step for a login 
 
 class Engine:
     """Continuous-batching text generation over one locally loaded causal LM."""
+
+    backend = "embedded"
 
     def __init__(
         self,
@@ -224,7 +225,7 @@ class Engine:
             raise RuntimeError("engine is stopping")
         submitted_at = time.perf_counter()
         try:
-            _validate(request)
+            validate_request(request)
             prompt_ids = self.format_prompt(request.messages)
             prefix_len = self.shared_prefix_len(request.messages, prompt_ids)
         except Exception as exc:  # bad input: this request's Future only
@@ -298,6 +299,15 @@ class Engine:
             "ready": self.ready.is_set(),
             "accepting": self._accepting,
         }
+
+    def health(self) -> dict[str, Any]:
+        """Whether this engine answers now: for /readyz, beside the server backends' probe."""
+        alive = self._thread is not None and self._thread.is_alive()
+        ok = alive and self.ready.is_set() and self._accepting
+        health: dict[str, Any] = {"backend": self.backend, "ok": ok, "model_id": self.model_id}
+        if not ok:
+            health["error"] = "the engine's loop is not running" if not alive else "the engine is not ready"
+        return health
 
     # ------------------------------------------------------------------ the loop
 
@@ -452,15 +462,3 @@ class Engine:
             state.finished_at = time.perf_counter()
         self._publish_results(unfinished)
 
-
-def _validate(request: GenerationRequest) -> None:
-    if not isinstance(request.max_new_tokens, int) or request.max_new_tokens < 1:
-        raise ValueError(f"max_new_tokens must be a positive int, got {request.max_new_tokens!r}")
-    if (
-        not isinstance(request.temperature, int | float)
-        or not math.isfinite(request.temperature)
-        or (request.temperature < 0)
-    ):
-        raise ValueError(f"temperature must be a finite number >= 0, got {request.temperature!r}")
-    if not isinstance(request.stop, list) or not all(isinstance(s, str) for s in request.stop):
-        raise ValueError("stop must be a list of strings")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -36,6 +37,9 @@ class GenerationResult:
     dtype: str
     seed: int | None
     token_ids: list[int] = field(default_factory=list)  # completion tokens (EOS excluded), for audits/tests
+    # True when no model could be reached at all (a server backend that is down): the plan then fails
+    # with this result's error instead of quietly keeping skeletons.
+    unavailable: bool = False
 
 
 class PromptTooLong(ValueError):
@@ -49,3 +53,17 @@ class PromptTooLong(ValueError):
             f"prompt has {prompt_tokens} tokens + max_new_tokens {max_new_tokens} "
             f"> context length {context_length}"
         )
+
+
+def validate_request(request: GenerationRequest) -> None:
+    """Refuse a malformed request before it costs any model time (every backend checks the same)."""
+    if not isinstance(request.max_new_tokens, int) or request.max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a positive int, got {request.max_new_tokens!r}")
+    if (
+        not isinstance(request.temperature, int | float)
+        or not math.isfinite(request.temperature)
+        or (request.temperature < 0)
+    ):
+        raise ValueError(f"temperature must be a finite number >= 0, got {request.temperature!r}")
+    if not isinstance(request.stop, list) or not all(isinstance(s, str) for s in request.stop):
+        raise ValueError("stop must be a list of strings")

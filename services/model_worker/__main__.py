@@ -3,6 +3,8 @@
 One long-lived process: the engine loads the model once and keeps it warm; a Celery worker with a
 thread pool takes `generate` jobs, and every job's prompts go into the same engine, so prompts of
 concurrent plans are batched together. SIGTERM: Celery finishes running jobs, then the engine drains.
+With MODEL_BACKEND=openai the "engine" is a client of a model server, with llamacpp also the
+supervisor of a local llama-server; the heartbeat carries the backend's own health probe.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from planwright.engine import Engine  # noqa: E402
+from planwright.engine import ModelBackend, engine_from_settings  # noqa: E402
 from planwright.pipeline.stages.common import StageSkipped, fail_plan  # noqa: E402
 from planwright.pipeline.stages.generate import generate_stage  # noqa: E402
 from planwright.queue import GENERATE_QUEUE, GENERATE_TASK, celery_app, enqueue_next  # noqa: E402
@@ -22,7 +24,7 @@ from planwright.settings import get_settings  # noqa: E402
 from services.model_worker.heartbeat import Heartbeat  # noqa: E402
 
 log = logging.getLogger("planwright.model_worker")
-_engine: Engine | None = None
+_engine: ModelBackend | None = None
 
 
 @celery_app.task(name=GENERATE_TASK)
@@ -56,11 +58,12 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
     started = time.perf_counter()
-    _engine = Engine.from_settings(settings)
+    _engine = engine_from_settings(settings)
     _engine.start()
     ready_s = time.perf_counter() - started
     log.info(
-        "model_worker.ready model=%s device=%s dtype=%s load_s=%.2f ready_s=%.2f",
+        "model_worker.ready backend=%s model=%s device=%s dtype=%s load_s=%.2f ready_s=%.2f",
+        _engine.backend,
         _engine.model_id,
         _engine.device,
         _engine.dtype,
@@ -71,6 +74,8 @@ def main() -> None:
 
     def describe() -> dict[str, object]:
         return {
+            "backend": engine.backend,
+            "health": engine.health(),
             "model_id": engine.model_id,
             "device": engine.device,
             "dtype": engine.dtype,

@@ -19,7 +19,7 @@ from planwright.pipeline import edge_cases
 from planwright.pipeline.parsing import Acceptance, apply_answer
 from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
-from planwright.pipeline.stages.common import begin_stage, lease, update_plan
+from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, update_plan
 from planwright.schemas import EdgeProposal, PageSnapshot, TestCaseData
 from planwright.settings import get_settings
 
@@ -91,6 +91,10 @@ def generate_stage(
     done = len(results)
     with lease(database_url, plan_id):
         _collect(futures, results, done, total, database_url, plan_id)
+    unreachable = _model_unreachable(results)
+    if unreachable is not None:
+        fail_plan(database_url, plan_id, f"The model could not be reached: {unreachable}")
+        return False
 
     cases: list[TestCaseData] = []
     generations: list[Generation] = []
@@ -244,6 +248,15 @@ def _edge_requests(
         for chunk, kind, names in planned.asks():
             requests.append((planned, edge_cases.build_messages(page, chunk, kind, names)))
     return requests
+
+
+def _model_unreachable(results: dict[int, GenerationResult | BaseException]) -> str | None:
+    """The reason, when no request reached a model at all (its server is gone): skeletons alone would
+    look like a plan, so the plan fails with what a person can fix instead."""
+    outcomes = list(results.values())
+    if not outcomes or not all(getattr(o, "unavailable", False) for o in outcomes):
+        return None
+    return str(getattr(outcomes[0], "error", "") or "no answer")
 
 
 def _collect(

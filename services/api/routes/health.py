@@ -21,6 +21,22 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def model_worker_check(workers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Ready when some worker reported in and its model answers (a server backend's probe says so)."""
+    if not workers:
+        return {"ok": False, "error": "no model worker has reported in (start `python -m services.model_worker`)"}
+    answering = [w for w in workers if (w.get("health") or {"ok": True}).get("ok")]
+    check: dict[str, Any] = {
+        "ok": bool(answering),
+        "backends": sorted({str(w.get("backend", "embedded")) for w in workers}),
+        "workers": workers,
+    }
+    if not answering:
+        errors = {str((w.get("health") or {}).get("error")) for w in workers}
+        check["error"] = "no model worker's model answers: " + "; ".join(sorted(errors))[:300]
+    return check
+
+
 @router.get("/readyz")
 def readyz(settings: SettingsDep, response: Response) -> dict[str, Any]:
     checks: dict[str, Any] = {}
@@ -34,15 +50,7 @@ def readyz(settings: SettingsDep, response: Response) -> dict[str, Any]:
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
         client.ping()
         checks["redis"] = {"ok": True}
-        workers = read_heartbeats(client)
-        checks["model_worker"] = (
-            {"ok": True, "workers": workers}
-            if workers
-            else {
-                "ok": False,
-                "error": "no model worker has reported in (start `python -m services.model_worker`)",
-            }
-        )
+        checks["model_worker"] = model_worker_check(read_heartbeats(client))
     except redis.RedisError as error:
         checks["redis"] = {"ok": False, "error": f"{type(error).__name__}: {error}"[:300]}
         checks["model_worker"] = {"ok": False, "error": "unknown: Redis is unreachable"}
