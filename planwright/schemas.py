@@ -28,7 +28,12 @@ Language = Literal["ru", "en"]
 PlanKind = Literal["ui", "api"]
 PlanStatus = Literal["queued", "crawling", "generating", "verifying", "done", "failed"]
 ElementKind = Literal["link", "button", "input", "textarea", "select", "checkbox", "radio", "form"]
-LocatorStrategy = Literal["role", "testid", "label", "placeholder", "css"]
+LocatorStrategy = Literal["role", "testid", "label", "placeholder", "css", "title", "alt", "text", "chain"]
+# One call of a chained locator ("the checkbox in the row with text 'X'"); `filter` narrows by has_text.
+LinkMethod = Literal[
+    "get_by_role", "get_by_label", "get_by_placeholder", "get_by_alt_text", "get_by_title", "get_by_text",
+    "get_by_test_id", "locator", "filter",
+]  # fmt: skip
 StepAction = Literal[
     "open", "click", "dblclick", "fill", "select", "check", "press", "hover", "submit", "back"
 ]
@@ -41,25 +46,54 @@ Priority = Literal["high", "medium", "low"]
 # ---------------------------------------------------------------- crawl: what the browser saw
 
 
+class LocatorLink(BaseModel):
+    """One call of a chained locator. `get_by_role` takes `role` and `argument` as the name ("": any
+    name); `filter` narrows by has_text; the other `get_by_*` match their text exactly, as
+    `get_by_label` does in a plain locator."""
+
+    method: LinkMethod
+    argument: str
+    role: str | None = None
+
+    def describe(self) -> str:
+        argument = json.dumps(self.argument, ensure_ascii=False)
+        if self.method == "get_by_role":
+            role = json.dumps(self.role)
+            return f"get_by_role({role}, name={argument})" if self.argument else f"get_by_role({role})"
+        if self.method == "filter":
+            return f"filter(has_text={argument})"
+        return f"{self.method}({argument})"
+
+
+_SINGLE_METHODS = {
+    "testid": "get_by_test_id",
+    "label": "get_by_label",
+    "placeholder": "get_by_placeholder",
+    "title": "get_by_title",
+    "alt": "get_by_alt_text",
+    "text": "get_by_text",
+    "css": "locator",
+}
+
+
 class Locator(BaseModel):
-    """A robust way to find an element again: role + accessible name first, CSS last."""
+    """A robust way to find an element again: role + accessible name first, CSS last; for an unnamed
+    thing in a list, a chain (`get_by_role("listitem").filter(has_text=…).get_by_role("checkbox")`).
+    Stored locators from before title/alt/text/chain read unchanged."""
 
     strategy: LocatorStrategy
     role: str | None = None
     name: str | None = None
-    value: str | None = None  # test id, label text, placeholder or CSS selector
+    value: str | None = None  # test id, label, placeholder, title, alt, text or CSS selector
+    chain: list[LocatorLink] | None = None  # strategy "chain": the calls, page first
 
     def describe(self) -> str:
         """The Playwright call that finds the element, as a QA engineer would write it."""
+        if self.strategy == "chain":
+            return ".".join(link.describe() for link in self.chain or [])
         if self.strategy == "role":
             return f"get_by_role({json.dumps(self.role)}, name={json.dumps(self.name, ensure_ascii=False)})"
-        if self.strategy == "testid":
-            return f"get_by_test_id({json.dumps(self.value, ensure_ascii=False)})"
-        if self.strategy == "label":
-            return f"get_by_label({json.dumps(self.value, ensure_ascii=False)})"
-        if self.strategy == "placeholder":
-            return f"get_by_placeholder({json.dumps(self.value, ensure_ascii=False)})"
-        return f"locator({json.dumps(self.value, ensure_ascii=False)})"
+        return f"{_SINGLE_METHODS[self.strategy]}({json.dumps(self.value, ensure_ascii=False)})"
 
 
 class Observation(BaseModel):
@@ -210,6 +244,28 @@ class AuthSpec(BaseModel):
         return not (self.storage_state or self.login or self.headers or self.basic_username)
 
 
+class BrowserLocale(BaseModel):
+    """The locale and time zone every browser context of a plan opens in (crawl, exploration,
+    verification, exported tests): dates, numbers and Accept-Language as the plan's users get them."""
+
+    locale: str = "en-US"
+    timezone_id: str = "UTC"
+
+
+# A plan's language -> its users' locale and the time zone assumed for them.
+PLAN_LOCALES: dict[str, BrowserLocale] = {
+    "ru": BrowserLocale(locale="ru-RU", timezone_id="Europe/Moscow"),
+    "en": BrowserLocale(locale="en-US", timezone_id="UTC"),
+}
+
+
+def browser_locale(language: str, timezone_id: str | None = None) -> BrowserLocale:
+    """The locale a plan in `language` is crawled, verified and exported in; `timezone_id` (an IANA
+    name) overrides the language's default time zone."""
+    chosen = PLAN_LOCALES.get(language, PLAN_LOCALES["en"])
+    return chosen.model_copy(update={"timezone_id": timezone_id}) if timezone_id else chosen
+
+
 class CrawlOptions(BaseModel):
     max_pages: int = 10
     max_depth: int = 2
@@ -222,6 +278,7 @@ class CrawlOptions(BaseModel):
     deny_names: list[str] | None = None  # None: the crawler's default deny-list
     allow_destructive: bool = False
     auth: AuthSpec | None = None
+    locale: BrowserLocale | None = None  # None: the browser's own (en-US, the machine's time zone)
 
 
 class CrawlResult(BaseModel):

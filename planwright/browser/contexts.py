@@ -2,8 +2,10 @@
 a login, the edge-case step) is made here, so they all start the same way.
 
 Why one place: a case must be observed and verified in the same kind of context (logged in the same
-way, same headers). The plan's locale and time zone will be set here as well (the next issue), so a
-date or a price renders in the crawl as it does when the case is verified.
+way, same headers). The plan's locale and time zone are set here as well (`schemas.browser_locale`), so a
+date or a price renders in the crawl as it does when the case is verified and in the exported test.
+Chromium's own validation messages follow the browser's UI language packs, not the context: where
+only en-US is installed they stay English whatever the locale.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext
 
 from planwright.browser.policy_route import new_policy_context
-from planwright.schemas import AuthSpec
+from planwright.schemas import AuthSpec, BrowserLocale
+
+
+def locale_options(locale: BrowserLocale | None) -> dict[str, Any]:
+    """Playwright `new_context` options for `locale` (none: the browser's defaults)."""
+    if locale is None:
+        return {}
+    return {"locale": locale.locale, "timezone_id": locale.timezone_id}
 
 
 def context_options(auth: AuthSpec | None) -> dict[str, Any]:
@@ -30,11 +39,13 @@ def context_options(auth: AuthSpec | None) -> dict[str, Any]:
     return options
 
 
-def new_context(browser: Browser, auth: AuthSpec | None, **extra: Any) -> BrowserContext:
-    """A fresh context logged in as `auth` (already resolved), with `extra` Playwright options; an
-    explicit `storage_state` in `extra` is used only when `auth` brings none. Every context is held to
-    the network policy (planwright/browser/policy_route.py)."""
-    options = context_options(auth)
+def new_context(
+    browser: Browser, auth: AuthSpec | None, *, locale: BrowserLocale | None = None, **extra: Any
+) -> BrowserContext:
+    """A fresh context logged in as `auth` (already resolved), in `locale`, with `extra` Playwright
+    options; an explicit `storage_state` in `extra` is used only when `auth` brings none. Every context
+    is held to the network policy (planwright/browser/policy_route.py)."""
+    options = {**context_options(auth), **locale_options(locale)}
     for key, value in extra.items():
         if key == "storage_state" and "storage_state" in options:
             continue

@@ -9,7 +9,7 @@ PLANWRIGHT_BASE_URL so it can run against another deployment.
 
 from __future__ import annotations
 
-from planwright.browser.locators import locator_call
+from planwright.browser.locators import locator_calls
 from planwright.browser.operations import (
     SUBMIT_BUTTON_SELECTOR,
     SUBMIT_BY_ENTER_TAGS,
@@ -17,6 +17,7 @@ from planwright.browser.operations import (
     Operation,
 )
 from planwright.browser.scripts import (
+    DIALOG_SHOWN_JS,
     INVALID_TRACKER_JS,
     REQUEST_SUBMIT_JS,
     SUBMIT_OWN_FORM_JS,
@@ -35,7 +36,7 @@ from planwright.codegen.common import (
     url_expectation_value,
     verified_cases,
 )
-from planwright.schemas import Expectation, Locator, PlanExport, Step, TestCaseData
+from planwright.schemas import Expectation, Locator, PlanExport, Step, TestCaseData, browser_locale
 from planwright.verify.checks import parse_locator_description, url_regex
 
 INDENT = "    "
@@ -45,23 +46,30 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 BASE_URL = os.environ.get("PLANWRIGHT_BASE_URL", __BASE_URL__).rstrip("/")
 ACTION_TIMEOUT_MS = 10_000
 EXPECT_TIMEOUT_MS = int(os.environ.get("PLANWRIGHT_EXPECT_TIMEOUT_MS", "5000"))
 SETTLE_TIMEOUT_MS = 5_000
+# The plan's locale and time zone: the crawl and the verifier ran in them too.
+LOCALE = __LOCALE__
+TIMEZONE_ID = __TIMEZONE_ID__
 
 # Remembers the browser's message for every field a submit attempt declared invalid.
 INVALID_TRACKER_JS = __INVALID_TRACKER_JS__
 # True once the expected message was reported for a field or is visible on the page.
 VALIDATION_CHECK_JS = __VALIDATION_CHECK_JS__
+# ([text, native messages]): whether a native or a visible HTML dialog says the text.
+DIALOG_SHOWN_JS = __DIALOG_SHOWN_JS__
 
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
@@ -101,7 +109,7 @@ def seen() -> Seen:
 @pytest.fixture
 def page(planwright_browser: Browser, seen: Seen) -> Iterator[Page]:
     """A fresh context per test: no cookies or storage shared between cases."""
-    context = planwright_browser.new_context()
+    context = planwright_browser.new_context(locale=LOCALE, timezone_id=TIMEZONE_ID)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.add_init_script(INVALID_TRACKER_JS)
     new_page = context.new_page()
@@ -146,17 +154,18 @@ def submit(target: Locator) -> None:
 
 
 def expect_dialog(page: Page, seen: Seen, text: str) -> None:
-    """A native dialog whose message contains `text`, or a visible role=dialog containing it."""
-    if any(text.lower() in message.lower() for message in seen.dialogs):
-        return
-    dialogs = page.get_by_role("dialog").or_(page.get_by_role("alertdialog"))
-    if text:
-        dialogs = dialogs.filter(has_text=text)
-    try:
-        expect(dialogs.filter(visible=True).first).to_be_visible()
-    except AssertionError:
-        if not any(text.lower() in message.lower() for message in seen.dialogs):
-            raise
+    """A native dialog (also one arriving while we wait) or a visible HTML dialog says `text`, compared
+    as the verifier compares it (whitespace, NBSP and case folded)."""
+    deadline = time.monotonic() + EXPECT_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if page.evaluate(DIALOG_SHOWN_JS, [text, list(seen.dialogs)]):
+                return
+        except PlaywrightError:
+            pass  # the page is navigating; look again
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"no dialog says {text!r}; native dialogs: {seen.dialogs!r}")
+        page.wait_for_timeout(100)
 
 
 def expect_validation(page: Page, text: str) -> None:
@@ -174,14 +183,19 @@ def expect_status(page: Page, seen: Seen, status: int) -> None:
 
 
 def locator_expr(locator: Locator) -> str:
-    """The Playwright call that finds the element: the verifier's own `locator_call`, as source."""
-    call = locator_call(locator)
-    args = [literal(call.argument)]
-    if call.name is not None:
-        args.append(f"name={literal(call.name)}")
-    if call.exact:
-        args.append("exact=True")
-    return f"page.{call.method}({', '.join(args)})"
+    """The Playwright calls that find the element: the verifier's own `locator_calls`, as source."""
+    parts = ["page"]
+    for call in locator_calls(locator):
+        if call.method == "filter":
+            parts.append(f"filter(has_text={literal(call.argument)})")
+            continue
+        args = [literal(call.argument)]
+        if call.name is not None:
+            args.append(f"name={literal(call.name)}")
+        if call.exact:
+            args.append("exact=True")
+        parts.append(f"{call.method}({', '.join(args)})")
+    return ".".join(parts)
 
 
 def python_tuple(items: tuple[str, ...]) -> str:
@@ -291,12 +305,16 @@ def to_pytest(plan: PlanExport) -> bytes:
             header.append(
                 f"#   - {ident}{comment_text(case.title, 100)} [{case.verification.status}]{detail}"
             )
+    locale = browser_locale(plan.language)
     prelude = fill_template(
         PRELUDE,
         {
             "__BASE_URL__": literal(origin),
+            "__LOCALE__": literal(locale.locale),
+            "__TIMEZONE_ID__": literal(locale.timezone_id),
             "__INVALID_TRACKER_JS__": literal(INVALID_TRACKER_JS),
             "__VALIDATION_CHECK_JS__": literal(VALIDATION_CHECK_JS),
+            "__DIALOG_SHOWN_JS__": literal(DIALOG_SHOWN_JS),
             "__TAG_NAME_JS__": literal(TAG_NAME_JS),
             "__SUBMIT_BUTTON_SELECTOR__": literal(SUBMIT_BUTTON_SELECTOR),
             "__REQUEST_SUBMIT_JS__": literal(REQUEST_SUBMIT_JS),

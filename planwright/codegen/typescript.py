@@ -7,14 +7,14 @@ status checks), and reads PLANWRIGHT_BASE_URL so the same file runs against anot
 
 from __future__ import annotations
 
-from planwright.browser.locators import locator_call
+from planwright.browser.locators import locator_calls
 from planwright.browser.operations import (
     SUBMIT_BUTTON_SELECTOR,
     SUBMIT_BY_ENTER_TAGS,
     SUBMIT_OWN_FORM_TAGS,
     Operation,
 )
-from planwright.browser.scripts import INVALID_TRACKER_JS, VALIDATION_CHECK_JS
+from planwright.browser.scripts import DIALOG_SHOWN_JS, INVALID_TRACKER_JS, VALIDATION_CHECK_JS
 from planwright.codegen.common import (
     camel_case,
     comment_text,
@@ -27,7 +27,7 @@ from planwright.codegen.common import (
     url_expectation_value,
     verified_cases,
 )
-from planwright.schemas import Expectation, Locator, PlanExport, Step, TestCaseData
+from planwright.schemas import Expectation, Locator, PlanExport, Step, TestCaseData, browser_locale
 from planwright.verify.checks import parse_locator_description, url_regex
 
 INDENT = "  "
@@ -43,8 +43,11 @@ const SETTLE_TIMEOUT_MS = 5_000;
 const INVALID_TRACKER_JS = __INVALID_TRACKER_JS__;
 // True once the expected message was reported for a field or is visible on the page.
 const VALIDATION_CHECK_JS = __VALIDATION_CHECK_JS__;
+// ([text, native messages]): whether a native or a visible HTML dialog says the text.
+const DIALOG_SHOWN_JS = __DIALOG_SHOWN_JS__;
 
-test.use({ actionTimeout: 10_000 });
+// The plan's locale and time zone: the crawl and the verifier ran in them too.
+test.use({ actionTimeout: 10_000, locale: __LOCALE__, timezoneId: __TIMEZONE_ID__ });
 
 /** A path of the app under test, on BASE_URL; absolute URLs (other sites) are kept. */
 function url(path: string): string {
@@ -93,19 +96,17 @@ async function submit(target: Locator): Promise<void> {
   }
 }
 
-function sawDialog(seen: Seen, text: string): boolean {
-  return seen.dialogs.some((message) => message.toLowerCase().includes(text.toLowerCase()));
-}
-
-/** A native dialog whose message contains `text`, or a visible role=dialog containing it. */
+/** A native dialog (also one arriving while we wait) or a visible HTML dialog says `text`, compared
+ * as the verifier compares it (whitespace, NBSP and case folded). */
 async function expectDialog(page: Page, seen: Seen, text: string): Promise<void> {
-  if (sawDialog(seen, text)) return;
-  let dialogs = page.getByRole('dialog').or(page.getByRole('alertdialog'));
-  if (text) dialogs = dialogs.filter({ hasText: text });
-  try {
-    await expect(dialogs.filter({ visible: true }).first()).toBeVisible({ timeout: EXPECT_TIMEOUT_MS });
-  } catch (error) {
-    if (!sawDialog(seen, text)) throw error;
+  const deadline = Date.now() + EXPECT_TIMEOUT_MS;
+  for (;;) {
+    const script = `(${DIALOG_SHOWN_JS})(${JSON.stringify([text, seen.dialogs])})`;
+    if (await page.evaluate(script).catch(() => false)) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`no dialog says ${JSON.stringify(text)}; native dialogs: ${JSON.stringify(seen.dialogs)}`);
+    }
+    await page.waitForTimeout(100);
   }
 }
 
@@ -124,15 +125,20 @@ async function expectStatus(page: Page, seen: Seen, status: number): Promise<voi
 
 
 def locator_expr(locator: Locator) -> str:
-    """The verifier's own `locator_call`, as TypeScript: `page.getByRole(role, { name, exact })`."""
-    call = locator_call(locator)
-    options = []
-    if call.name is not None:
-        options.append(f"name: {literal(call.name)}")
-    if call.exact:
-        options.append("exact: true")
-    args = literal(call.argument) + (f", {{ {', '.join(options)} }}" if options else "")
-    return f"page.{camel_case(call.method)}({args})"
+    """The verifier's own `locator_calls`, as TypeScript: `page.getByRole(role, { name, exact })`."""
+    parts = ["page"]
+    for call in locator_calls(locator):
+        if call.method == "filter":
+            parts.append(f"filter({{ hasText: {literal(call.argument)} }})")
+            continue
+        options = []
+        if call.name is not None:
+            options.append(f"name: {literal(call.name)}")
+        if call.exact:
+            options.append("exact: true")
+        args = literal(call.argument) + (f", {{ {', '.join(options)} }}" if options else "")
+        parts.append(f"{camel_case(call.method)}({args})")
+    return ".".join(parts)
 
 
 def ts_array(items: tuple[str, ...]) -> str:
@@ -242,12 +248,16 @@ def to_playwright_spec(plan: PlanExport) -> bytes:
             header.append(
                 f"//   - {ident}{comment_text(case.title, 100)} [{case.verification.status}]{detail}"
             )
+    locale = browser_locale(plan.language)
     prelude = fill_template(
         PRELUDE,
         {
             "__BASE_URL__": literal(origin),
+            "__LOCALE__": literal(locale.locale),
+            "__TIMEZONE_ID__": literal(locale.timezone_id),
             "__INVALID_TRACKER_JS__": literal(INVALID_TRACKER_JS),
             "__VALIDATION_CHECK_JS__": literal(VALIDATION_CHECK_JS),
+            "__DIALOG_SHOWN_JS__": literal(DIALOG_SHOWN_JS),
             "__SUBMIT_BUTTON_SELECTOR__": literal(SUBMIT_BUTTON_SELECTOR),
             "__SUBMIT_BY_ENTER_TAGS__": ts_array(SUBMIT_BY_ENTER_TAGS),
             "__SUBMIT_OWN_FORM_TAGS__": ts_array(SUBMIT_OWN_FORM_TAGS),

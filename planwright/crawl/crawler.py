@@ -360,7 +360,11 @@ class _Crawl:
         # crawl's initial storage: every exploration run starts as the crawl and the verifier do.
         def exploration_context() -> BrowserContext:
             return new_context(
-                browser, self.options.auth, accept_downloads=False, storage_state=self.initial_storage
+                browser,
+                self.options.auth,
+                locale=self.options.locale,
+                accept_downloads=False,
+                storage_state=self.initial_storage,
             )
 
         explorer = Explorer(exploration_context, self.options, self.deny_names, deadline=self.deadline)
@@ -452,7 +456,7 @@ def crawl_site(
     except LoginError as error:
         raise CrawlError(f"Login failed: {error}") from error
     options = options.model_copy(update={"auth": auth})
-    context = new_context(browser, auth, accept_downloads=False)
+    context = new_context(browser, auth, locale=options.locale, accept_downloads=False)
     crawl = _Crawl(start_url, options, context, on_progress, deny_names)
     watchdog = Watchdog(browser, options.total_timeout_s + WATCHDOG_GRACE_S)
     try:

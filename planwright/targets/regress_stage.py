@@ -15,7 +15,7 @@ from planwright.browser.auth import resolve_auth
 from planwright.db import plans_store
 from planwright.db.models import Plan, TargetRun
 from planwright.db.session import session_scope
-from planwright.schemas import AuthSpec
+from planwright.schemas import AuthSpec, browser_locale
 from planwright.sealing import unseal
 from planwright.settings import Settings, secret_of
 from planwright.targets.compare import previous_done_run
@@ -54,6 +54,7 @@ def regression_stage(
             return None
         cases = plans_store.plan_export(session, previous.plan).cases
         stored_auth = unseal(run.plan.auth, secret_of(settings))
+        locale = browser_locale(run.plan.language)  # the locale the previous run verified them in
     started = time.perf_counter()
     auth_spec = AuthSpec.model_validate(stored_auth) if stored_auth else None
     current = browser() if callable(browser) else browser
@@ -62,6 +63,7 @@ def regression_stage(
         cases,
         browser,
         auth=auth,
+        locale=locale,
         on_progress=_progress(database_url, plan_id),
         screenshot_dir=settings.data_dir / "screenshots" / str(plan_id),  # retention deletes it with the plan
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
-from planwright.schemas import AuthSpec, Locator, TestCaseData, Verification
+from planwright.schemas import AuthSpec, BrowserLocale, Locator, TestCaseData, Verification
 from planwright.targets.diff import case_key
 from planwright.targets.schemas import Heal, RegressionResult
 from planwright.verify import verify_case
@@ -97,6 +97,7 @@ def regress_cases(
     browser: Browser | Callable[[], Browser],
     *,
     auth: AuthSpec | None = None,
+    locale: BrowserLocale | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     timeout_s: float = CASE_TIMEOUT_S,
     screenshot_dir: Path | None = None,
@@ -110,7 +111,9 @@ def regress_cases(
 
         def verify(attempt: TestCaseData, shot: Path | None = shot) -> Verification:
             current = browser() if callable(browser) else browser
-            return verify_case(attempt, current, timeout_s=timeout_s, auth=auth, failure_screenshot=shot)
+            return verify_case(
+                attempt, current, timeout_s=timeout_s, auth=auth, failure_screenshot=shot, locale=locale
+            )
 
         results.append(regress_case(case, verify, screenshot=shot))
         if on_progress is not None:

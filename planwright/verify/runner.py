@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator as PWLocator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -28,15 +29,16 @@ from planwright.browser.locators import to_playwright
 from planwright.browser.operations import step_operation
 from planwright.browser.perform import Timeouts, perform
 from planwright.browser.recorder import Tab
-from planwright.browser.scripts import VALIDATION_CHECK_JS, VALIDATION_OBSERVE_JS
+from planwright.browser.scripts import DIALOG_SHOWN_JS, VALIDATION_CHECK_JS, VALIDATION_OBSERVE_JS
 from planwright.browser.watchdog import Watchdog
-from planwright.schemas import AuthSpec, Expectation, Step, TestCaseData, Verification
+from planwright.schemas import AuthSpec, BrowserLocale, Expectation, Step, TestCaseData, Verification
 from planwright.verify.checks import normalize_url_value, parse_locator_description, url_regex
 
 EXPECT_WAIT_S = 3.0  # auto-wait for each expected result (the site may still be rendering)
 LOCATE_WAIT_S = 3.0  # how long a step waits for its target to appear before calling it missing
 SETTLE_WAIT_S = 5.0  # after a step, wait this long at most for a started navigation to load
 GRACE_S = 0.25  # even past the deadline, expectations get one quick look
+DIALOG_POLL_MS = 100  # how often a dialog expectation looks again while it waits
 WATCHDOG_GRACE_S = 2.0  # past the deadline, a case whose page stopped responding is cut off
 
 ProgressCallback = Callable[[int, int, TestCaseData, Verification], None]
@@ -124,6 +126,21 @@ def _dialog_locator(page: Page, value: str) -> PWLocator:
     return dialogs.filter(has_text=value) if value else dialogs
 
 
+def _dialog_shown(run: _Run, value: str, wait_ms: float) -> bool:
+    """Whether a native dialog (also one arriving while we wait) or a visible HTML dialog says `value`,
+    by the comparison the exported tests use too (DIALOG_SHOWN_JS)."""
+    give_up = time.monotonic() + wait_ms / 1000.0
+    while True:
+        try:
+            if run.page.evaluate(DIALOG_SHOWN_JS, [value, list(run.dialogs)]):
+                return True
+        except PlaywrightError:
+            pass  # the page is navigating; look again
+        if time.monotonic() >= give_up:
+            return False
+        run.page.wait_for_timeout(DIALOG_POLL_MS)
+
+
 def _check(run: _Run, case: TestCaseData, expectation: Expectation) -> str | None:
     """None when the expectation holds, else what was observed instead."""
     page = run.page
@@ -163,12 +180,8 @@ def _check(run: _Run, case: TestCaseData, expectation: Expectation) -> str | Non
             return None
         return f"{parsed.describe()} matches {target.count()} elements, none visible"
     if kind == "dialog":
-        if any(value.lower() in message.lower() for message in run.dialogs):
+        if _dialog_shown(run, value, wait):
             return None
-        if _passes(_dialog_locator(page, value), wait):
-            return None
-        if any(value.lower() in message.lower() for message in run.dialogs):
-            return None  # a native dialog arrived while we waited for an HTML one
         shown = [quoted(m) for m in run.dialogs]
         shown += [quoted(t) for t in _dialog_locator(page, "").filter(visible=True).all_inner_texts()]
         return "dialogs shown: " + ", ".join(shown) if shown else "no dialog was shown"
@@ -246,16 +259,17 @@ def verify_case(
     timeout_s: float = 10,
     auth: AuthSpec | None = None,
     failure_screenshot: Path | None = None,
+    locale: BrowserLocale | None = None,
 ) -> Verification:
     """Run one case in its own context; never raises for anything the site or browser does.
 
     `auth` (already resolved: a storage state, headers or basic auth) logs every context in the same way.
     `failure_screenshot`: where to save the page as it was when a failed case stopped (a regression
-    shows it next to the step and reason).
+    shows it next to the step and reason). `locale`: the plan's (as its crawl and exports have it).
     """
     deadline = time.monotonic() + timeout_s
     try:
-        context = new_context(browser, auth)
+        context = new_context(browser, auth, locale=locale)
     except Exception as exc:  # a crashed or closed browser
         return Verification(status="failed", detail=f"browser unavailable: {first_line(exc)}")
     run = _Run(context=context, deadline=deadline)
@@ -294,6 +308,7 @@ def verify_cases(
     timeout_s: float = 10,
     on_progress: ProgressCallback | None = None,
     auth: AuthSpec | None = None,
+    locale: BrowserLocale | None = None,
 ) -> list[Verification]:
     """Verify cases one after another; a failure in one never stops the rest.
 
@@ -305,7 +320,7 @@ def verify_cases(
     for index, case in enumerate(items, start=1):
         try:
             current = browser() if callable(browser) else browser
-            verification = verify_case(case, current, timeout_s=timeout_s, auth=auth)
+            verification = verify_case(case, current, timeout_s=timeout_s, auth=auth, locale=locale)
         except Exception as exc:  # defensive: verify_case should not raise
             verification = Verification(status="failed", detail=f"verifier error: {first_line(exc)}")
         results.append(verification)

@@ -16,7 +16,7 @@ from planwright.db.models import Plan, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import PlanStatus, move
 from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
-from planwright.schemas import CrawlOptions
+from planwright.schemas import CrawlOptions, browser_locale
 from planwright.sealing import SealError, seal
 from planwright.settings import Settings, secret_of
 
@@ -34,6 +34,7 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         screenshot_dir=str(settings.data_dir / "screenshots" / str(plan_id)),
         # A target's run adds its own names to the default deny-list (None: the default alone).
         deny_names=[*DEFAULT_DENY_NAMES, *plan.deny_names] if plan.deny_names else None,
+        locale=browser_locale(plan.language),
     )
     last_report = [0.0]
 

@@ -20,7 +20,15 @@ from planwright.db.session import session_scope
 from planwright.lifecycle import PlanStatus, move
 from planwright.pipeline.explored_cases import explored_behaviour
 from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
-from planwright.schemas import AuthSpec, CrawlOptions, EdgeProposal, PageSnapshot, TestCaseData, Verification
+from planwright.schemas import (
+    AuthSpec,
+    CrawlOptions,
+    EdgeProposal,
+    PageSnapshot,
+    TestCaseData,
+    Verification,
+    browser_locale,
+)
 from planwright.sealing import SealError
 from planwright.settings import Settings, get_settings
 from planwright.verify.runner import verify_cases
@@ -60,7 +68,12 @@ def verify_stage(
 
     with lease(database_url, plan_id):
         verifications: list[Verification] = verify_cases(
-            cases, browser, timeout_s=timeout_s, on_progress=progress, auth=auth
+            cases,
+            browser,
+            timeout_s=timeout_s,
+            on_progress=progress,
+            auth=auth,
+            locale=browser_locale(plan.language),
         )
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
@@ -107,12 +120,14 @@ def execute_edge_proposals(
     current = browser() if callable(browser) else browser  # one browser for the whole step
 
     def new_context() -> BrowserContext:
-        return new_auth_context(current, auth, accept_downloads=False)
+        return new_auth_context(current, auth, locale=locale, accept_downloads=False)
 
+    locale = browser_locale(language)
     options = CrawlOptions(
         page_timeout_s=settings.crawl_page_timeout_s,
         total_timeout_s=settings.crawl_total_timeout_s,
         auth=auth,
+        locale=locale,
     )
     explorer = Explorer(new_context, options)
     explorer.learn_pages(crawl.pages)
