@@ -31,6 +31,7 @@ RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 FALLBACK_CONTEXT = 2048  # a server that does not say its context (Ollama's /v1) gets Ollama's default
 CONNECT_TIMEOUT_S = 5.0
 MAX_BACKOFF_S = 8.0
+REDESCRIBE_AFTER_S = 10.0  # a server that did not answer at start is asked about itself again after this
 
 
 class OpenAIBackend:
@@ -78,6 +79,7 @@ class OpenAIBackend:
         self._abort = False
         self._server_answers = True  # False after a connection error, until a request succeeds
         self._described = False
+        self._described_tried_at = time.monotonic()
         self._counters = {
             "requests_finished": 0,
             "requests_failed": 0,
@@ -198,8 +200,11 @@ class OpenAIBackend:
         return self._counter.kind if self._counter is not None else EstimateCounter.kind
 
     def _token_counter(self) -> TokenCounter:
+        now = time.monotonic()
         if self._counter is None and not self._described and self._client is not None:
-            self._describe_server()  # the server came up after start()
+            if now - self._described_tried_at > REDESCRIBE_AFTER_S:  # an unroutable host costs 5 s a try
+                self._described_tried_at = now
+                self._describe_server()  # the server came up after start()
         return self._counter or EstimateCounter()
 
     def count_tokens(self, text: str) -> int:

@@ -48,12 +48,14 @@ class EstimateCounter:
 
 
 class LocalCounter:
-    """The model's own Hugging Face tokenizer and chat template, loaded from a local folder."""
+    """The model's own Hugging Face tokenizer and chat template, loaded from a local folder; counted
+    the way the embedded engine builds its prompts (ModelRunner.format_prompt)."""
 
     kind = "local"
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
+        self._lock = threading.Lock()  # fast tokenizers are not safe to share between threads
 
     @classmethod
     def from_folder(cls, folder: Path) -> LocalCounter:
@@ -62,13 +64,16 @@ class LocalCounter:
         return cls(AutoTokenizer.from_pretrained(str(folder)))
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
+        with self._lock:
+            return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
-        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
-        if isinstance(ids, dict) or hasattr(ids, "keys"):  # BatchEncoding in newer transformers
-            ids = ids["input_ids"]
-        return len(ids)
+        with self._lock:
+            if getattr(self.tokenizer, "chat_template", None):
+                text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+            else:
+                text = "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
+            return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
 class ServerCounter:

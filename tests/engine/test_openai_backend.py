@@ -120,6 +120,8 @@ def test_llamacpp_backend_starts_supervises_and_stops_its_server() -> None:
         assert engine.health()["ok"] and engine.token_counter_kind == "local"
         first = engine.submit(ask("Log in", max_new_tokens=8)).result(timeout=60)
         assert first.error is None and first.completion_tokens == 8
+        # The local tokenizer counts the prompt exactly as the server tokenised it.
+        assert first.prompt_tokens == engine.count_prompt_tokens(ask("Log in").messages)
         assert first.device == "cpu (llama.cpp)" and first.dtype == "Q4_1"
         assert engine.context_length == 2048  # the unified KV cache: every slot may use all of it
         assert server.process is not None
