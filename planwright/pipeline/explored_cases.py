@@ -48,6 +48,7 @@ PRIORITY: dict[str, Priority] = {
     "fill_submit": "high",
     "fill_enter": "medium",
     "submit_empty": "high",
+    "submit_as_is": "medium",
     "search_no_match": "medium",
     "submit_invalid": "high",
     "blur_invalid": "medium",
@@ -208,7 +209,7 @@ def _covered_by_skeleton(page: PageSnapshot, observed: ObservedBehaviour) -> boo
         return False
     if element.kind == "button" and element.outcome is not None and element.outcome.kind == "dialog":
         return True
-    if observed.kind == "submit_empty":
+    if observed.kind in ("submit_empty", "submit_as_is"):
         form = next((e for e in page.elements if e.kind == "form" and e.submit_key == key), None)
         return (
             form is not None

@@ -205,6 +205,20 @@ def test_a_navigation_brings_its_url_status_heading_and_dialog() -> None:
         before, state(url=PAGE + "?q=", texts=["Tasks"]), StepEvents(navigation_statuses=[200]), typed=[]
     )
     assert same.url == PAGE + "?q=" and not informative(same, before, new_keys=[])
+    assert informative(same, before, new_keys=[], sent_form=True)  # an empty search: its address
+
+
+def test_a_form_whose_fields_hold_values_is_also_sent_as_it_is() -> None:
+    cart = state(
+        known(element("f1", "form", "Add to cart", field_keys=["e1"], submit_key="e2")),
+        known(element("e1", "input", "Quantity", input_type="number", form_key="f1"), value="1"),
+        known(element("e2", "button", "Add to cart", form_key="f1"), is_submit=True),
+    )
+    main = plan(Node(prefix=[], state=cart, parent=None, depth=0), PAGE, primary=True)
+    assert [c.kind for c in main] == ["fill_submit", "submit_empty", "submit_as_is"]
+    assert [(a.action, a.element_key) for a in main[2].actions] == [("click", "e2")]
+    empty = plan(Node(prefix=[], state=task_form(), parent=None, depth=0), PAGE, primary=True)
+    assert "submit_as_is" not in [c.kind for c in empty]  # nothing to keep: the empty submit covers it
 
 
 def test_follow_ups_reload_back_and_repeat() -> None:

@@ -174,7 +174,8 @@ def submit_actions(
 def form_candidates(
     state: State, form: Known, submit: Known | None, *, primary: bool, rules: CandidateRules = DEFAULT_RULES
 ) -> list[Candidate]:
-    """A form's main steps (valid submit, empty submit) or its variants (Enter, no match, invalid)."""
+    """A form's main steps (valid submit, empty submit, and as it is where fields hold values) or its
+    variants (Enter, no match, invalid)."""
     fields = [state.elements[k] for k in form.element.field_keys if k in state.elements]
     text_fields = [f for f in fields if _typeable(f, rules)]
     main = submit.element.key if submit is not None else form.element.key
@@ -194,6 +195,8 @@ def form_candidates(
             if f.extra.get("value")
         ]
         candidates.append(Candidate("submit_empty", clear + submit_steps, main_key=main))
+        if clear:  # fields hold values already (a quantity of 1): what sending them as they are does
+            candidates.append(Candidate("submit_as_is", list(submit_steps), main_key=main))
         return candidates
     enter_fields = [f for f in text_fields if f.element.input_type in rules.enter_types]
     if submit is not None and enter_fields and valid:

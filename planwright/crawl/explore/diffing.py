@@ -18,6 +18,9 @@ from planwright.schemas import StateChange
 MAX_TEXTS = 10  # appeared / vanished texts kept per change
 MAX_TEXT_CHARS = 200
 SUBMIT_KINDS = frozenset({"fill_submit", "fill_enter", "submit"})  # a valid submit: its result may persist
+# Steps that send a form: a new address after them is the form's answer (a search submitted empty
+# only changes the query string), not a reload without effect.
+FORM_SENDS = SUBMIT_KINDS | {"submit_empty", "submit_as_is"}
 
 
 def _shape(text: str) -> str:
@@ -93,14 +96,17 @@ def count_changes(before: State, after: State) -> dict[str, tuple[int, int]]:
     }
 
 
-def informative(change: StateChange, before: State, new_keys: list[str]) -> bool:
-    """Something a case could check or a later step could use; a bare change of query string
-    (an empty search) or a same-page reload without visible effect is not."""
+def informative(change: StateChange, before: State, new_keys: list[str], *, sent_form: bool = False) -> bool:
+    """Something a case could check or a later step could use. A bare change of query string counts
+    only after a form was sent (the address an empty search leads to is what a tester checks); after
+    any other step it, like a same-page reload without visible effect, is not."""
     if change.appeared or change.messages or change.dialog or change.counts or new_keys:
         return True
     if change.heading or change.vanished:
         return True
     if change.url:
+        if sent_form:
+            return True
         return page_path(change.url) != page_path(before.url) or bool(change.status and change.status >= 400)
     return False
 

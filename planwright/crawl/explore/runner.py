@@ -30,6 +30,7 @@ from planwright.browser.scripts import (
 )
 from planwright.crawl.explore.candidates import CandidateRules, plan
 from planwright.crawl.explore.diffing import (
+    FORM_SENDS,
     MAX_TEXT_CHARS,
     back_change,
     counts_up,
@@ -204,7 +205,7 @@ class PageExploration:
             self.elements_of(tab, after, node.state)
             change = diff(before, after, self.events(tab), candidate.typed)
             new_keys = self.new_keys(node.state, after)
-            if not informative(change, before, new_keys):
+            if not informative(change, before, new_keys, sent_form=candidate.kind in FORM_SENDS):
                 self.last_failure = "nothing observable changed"
                 return None
             if candidate.kind == "dblclick" and not (new_keys or change.appeared or change.dialog):
