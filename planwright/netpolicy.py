@@ -137,7 +137,7 @@ def own_services(settings: Settings) -> list[OwnService]:
 def system_resolver(host: str, port: int) -> list[IPAddress]:
     """Every address the system's resolver gives for `host` (IPv4 and IPv6)."""
     infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
 
 
 def _unmapped(address: IPAddress) -> IPAddress:
@@ -283,7 +283,7 @@ class NetworkPolicy:
         if not addresses:
             return Decision(url, False, f"{host} resolves to no address")
         host_allowed = any(entry.matches_host(host, port) for entry in self.allowed)
-        shown = tuple(str(address) for address in addresses)
+        resolved = tuple(str(address) for address in addresses)
         for address in addresses:
             refusal = self._address_refusal(host, address, port)
             if refusal is None and self.allowed and not host_allowed:
@@ -291,8 +291,8 @@ class NetworkPolicy:
                     refusal = f"{host} ({address}) is not in TARGETS_ALLOWED"
             if refusal is not None:
                 via = "" if _is_ip_literal(host) else f"{host} resolves to {address}: "
-                return Decision(url, False, f"{via}{refusal}", shown)
-        return Decision(url, True, "", shown)
+                return Decision(url, False, f"{via}{refusal}", resolved)
+        return Decision(url, True, "", resolved)
 
     def refusal(self, url: str, *, allow_unresolved: bool = False) -> str | None:
         """'refused by the network policy: …' for a denied URL, None for an allowed one.
