@@ -68,9 +68,20 @@ PRIORITY: dict[str, Priority] = {
     "edge_long": "medium",
     "edge_repeat": "medium",
     "repeat": "medium",
+    "group_fill": "high",
+    "group_refused": "high",
+    "group_empty": "high",
+    "group_invalid": "high",
+    "group_boundary": "medium",
+    "group_invalid_accepted": "medium",
+    "submit_refused": "high",
 }
 NEGATIVE = {
     "submit_empty",
+    "submit_refused",
+    "group_refused",
+    "group_empty",
+    "group_invalid",
     "submit_invalid",
     "blur_invalid",
     "search_no_match",
@@ -306,6 +317,8 @@ def _title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dic
             length=len(value),
             obs=_observation(change, texts),
         )
+    if kind in GROUP_TITLED:
+        return _group_title(observed, elements, texts)
     if kind == "blur_invalid":
         last = next((a for a in observed.actions if a.element_key), last)
     element = elements.get(last.element_key) if last.element_key else None
@@ -314,6 +327,30 @@ def _title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dic
     if kind == "toggle" and _unchecks(last):
         template = "title_untoggle"
     return texts[template].format(name=name, obs=_observation(change, texts))
+
+
+GROUP_TITLED = {"group_fill", "group_refused", "group_invalid", "group_invalid_accepted", "group_boundary"}
+
+
+def _group_title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dict[str, str]) -> str:
+    """An interaction group's title names the values typed where they matter: all of them for a fill
+    (accepted or refused), the last one (the field under test, filled last) for an invalid or limit
+    value; the press is the last click."""
+    presses = [i for i, a in enumerate(observed.actions) if a.action == "click"]
+    since = presses[-2] + 1 if len(presses) >= 2 else 0  # the fills of this press, not of earlier ones
+    fills = [a for a in observed.actions[since:] if a.action == "fill" and a.data and a.element_key]
+    if observed.kind in ("group_invalid", "group_invalid_accepted", "group_boundary"):
+        fills = fills[-1:]
+    values = ", ".join(
+        texts["value_in_field"].format(value=_short(a.data or ""), field=element_label(elements[a.element_key]))
+        for a in fills
+        if a.element_key in elements
+    )
+    press = next((a for a in reversed(observed.actions) if a.action == "click" and a.element_key), None)
+    button = elements.get(press.element_key or "") if press is not None else None
+    return texts[f"title_{observed.kind}"].format(
+        name=element_label(button) if button is not None else "", values=values, obs=_observation(observed.change, texts)
+    )
 
 
 def explored_behaviour(

@@ -22,7 +22,7 @@
     const labels = el.labels ? [...el.labels].map((l) => l.innerText).join(' ') : '';
     controls.push([el.tagName, el.type || '', el.getAttribute('role') || '', norm(el.getAttribute('aria-label')),
       norm(labels), el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' ? '' : norm(el.innerText),
-      el.getAttribute('href') || ''].join('|'));
+      el.getAttribute('href') || '', el.disabled ? 'disabled' : ''].join('|'));
   }
   return {
     controls,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from planwright.browser.operations import UNCHECK
+from planwright.crawl.explore.groups import field_values, group_source
 from planwright.crawl.explore.samples import DEFAULT_SAMPLES, SampleValues, pick_option
 from planwright.crawl.explore.state import Candidate, Known, Node, State
 from planwright.crawl.urls import origin_of, page_path
@@ -80,7 +81,7 @@ def control_source(planning: Planning) -> list[Candidate]:
 class CandidateRules:
     """The explorer's crawl rules, as data."""
 
-    sources: Sequence[CandidateSource] = (form_source, repeat_source, control_source)
+    sources: Sequence[CandidateSource] = (form_source, group_source, repeat_source, control_source)
     samples: SampleValues = DEFAULT_SAMPLES
     max_links_per_state: int = 2  # links revealed in a reached state that we follow
     max_dblclicks_per_state: int = 2  # double-click candidates tried per state
@@ -97,7 +98,28 @@ def plan(
 ) -> list[Candidate]:
     """The steps to try from a state, most telling first, before the deny-list is applied."""
     planning = Planning(node=node, page_url=page_url, primary=primary, rules=rules)
-    return [candidate for source in rules.sources for candidate in source(planning)]
+    candidates: list[Candidate] = []
+    seen: set[str] = set()
+    for source in rules.sources:
+        for candidate in source(planning):
+            steps = repr([action.model_dump() for action in candidate.actions])
+            if steps not in seen:  # a group's empty press is the lone button's click: run it once
+                seen.add(steps)
+                candidates.append(candidate)
+    return candidates
+
+
+def form_value(known: Known, rules: CandidateRules) -> str:
+    """What a form fill types: the first value the field says it accepts (values.values_for over its
+    facts: a number for an amount, a book title for a book search, names in the page's language), the
+    rules' sample where the field's facts were not read or nothing fits them."""
+    values = field_values(known)
+    if values is not None and values.valid:
+        value = values.valid[0].value
+        if value != known.extra.get("value") or len(values.valid) == 1:
+            return value
+        return values.valid[1].value  # the field holds it already: typing it would change nothing
+    return rules.samples.for_field(known)
 
 
 def fields_with_submit(state: State) -> set[str]:
@@ -137,7 +159,7 @@ def fill_actions(
             continue
         element = known.element
         if element.kind in ("input", "textarea") and element.input_type in rules.text_types | {"textarea"}:
-            value = override[key] if override and key in override else rules.samples.for_field(known)
+            value = override[key] if override and key in override else form_value(known, rules)
             actions.append(ExploreAction(action="fill", element_key=key, data=value))
             typed.append(value)
         elif element.kind == "select":
@@ -267,7 +289,8 @@ def control_candidates(
                 )
         elif element.kind in ("input", "textarea") and element.input_type in rules.enter_types:
             if element.form_key is None:
-                value = rules.samples.valid(element)
+                values = field_values(known)
+                value = values.valid[0].value if values and values.valid else rules.samples.valid(element)
                 if value == known.extra.get("value"):
                     value += rules.samples.edited_suffix  # an edit field already holding it
                 steps = [

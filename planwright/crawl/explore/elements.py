@@ -14,8 +14,10 @@ from typing import Any
 from playwright.sync_api import Page
 
 from planwright.browser.scripts import DBLCLICK_TARGETS_JS, ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE
-from planwright.crawl.explore.state import ElementSignature, Known, element_signature
+from planwright.crawl.actionable import scan_actionable
+from planwright.crawl.explore.state import ElementSignature, Group, Known, element_signature
 from planwright.crawl.extract import extract_elements
+from planwright.crawl.field_facts import read_field_facts
 from planwright.schemas import Element, Locator, PageSnapshot
 
 MAX_DBLCLICK_TARGETS = 8  # elements without a control role collected as double-click targets per state
@@ -25,7 +27,8 @@ MAX_DBLCLICK_TEXT = 80  # longer texts are paragraphs, not an item's label
 class ElementRegistry:
     """Every element the exploration of one page has met, by key."""
 
-    def __init__(self, snapshot: PageSnapshot) -> None:
+    def __init__(self, snapshot: PageSnapshot, *, language: str | None = None) -> None:
+        self.language = language  # the plan's: the values typed speak it, whatever <html lang> says
         self.by_key: dict[str, Element] = {element.key: element for element in snapshot.elements}
         self.signatures: dict[ElementSignature, str] = {
             element_signature(element): element.key for element in snapshot.elements
@@ -42,11 +45,12 @@ class ElementRegistry:
             self.signatures[signature] = key
         return key
 
-    def extract(self, page: Page) -> tuple[dict[str, Known], dict[str, Known]]:
-        """The state's elements and its double-click targets, keyed like the page's elements where
-        they match (new keys where not)."""
+    def extract(self, page: Page) -> tuple[dict[str, Known], dict[str, Known], list[Group]]:
+        """The state's elements, its double-click targets and its interaction groups, keyed like the
+        page's elements where they match (new keys where not)."""
         _, elements, extras = extract_elements(page)
         more: dict[str, dict[str, Any]] = page.evaluate(ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE)
+        facts = read_field_facts(page, language=self.language)
         local_to_key: dict[str, str] = {element.key: self.key_for(element) for element in elements}
         known: dict[str, Known] = {}
         for element in elements:
@@ -61,8 +65,23 @@ class ElementRegistry:
             )
             self.by_key.setdefault(key, mapped)
             local = extras[element.key]
-            known[key] = Known(mapped, local.disabled, local.is_submit, more.get(element.key, {}))
-        return known, self.dblclick_targets(page)
+            known[key] = Known(
+                mapped, local.disabled, local.is_submit, more.get(element.key, {}), facts.get(element.key)
+            )
+        return known, self.dblclick_targets(page), self.groups(page, local_to_key)
+
+    @staticmethod
+    def groups(page: Page, local_to_key: dict[str, str]) -> list[Group]:
+        """Interaction groups whose fields and buttons the extractor recorded (a step needs their
+        locators); members it did not record (an unnamed div) are left out, a group without a field
+        or a button is dropped."""
+        found: list[Group] = []
+        for group in scan_actionable(page).groups:
+            fields = [local_to_key[m.extract_key] for m in group.fields if m.extract_key in local_to_key]
+            buttons = [local_to_key[m.extract_key] for m in group.buttons if m.extract_key in local_to_key]
+            if fields and buttons:
+                found.append(Group(group.group_id, fields, buttons))
+        return found
 
     def dblclick_targets(self, page: Page) -> dict[str, Known]:
         """What may react to a double-click without being a control (a list item's label), as elements

@@ -42,6 +42,8 @@ from planwright.crawl.explore.diffing import (
     worth_reload,
 )
 from planwright.crawl.explore.elements import ElementRegistry
+from planwright.crawl.explore.groups import GROUP_KINDS, press_again, refused
+from planwright.crawl.explore.oracles import with_oracles
 from planwright.crawl.explore.state import (
     Candidate,
     ElementSignature,
@@ -70,6 +72,9 @@ QUIET_MS = 60  # the DOM counts as settled after this long without mutations...
 QUIET_MAX_MS = 1500  # ...or after this long in any case (animations, tickers)
 INFLIGHT_MAX_MS = 3000  # wait at most this long for fetch/XHR started by a step
 MIN_RUN_S = 1.0  # do not start a run with less time than this left
+RESULT_POLL_MS = 250  # after an interaction group's press: look again this often...
+RESULT_STABLE_MS = 500  # ...until the texts held still this long...
+RESULT_WAIT_MS = 2000  # ...or this long in all
 
 
 @dataclass
@@ -106,6 +111,7 @@ class PageExploration:
         self.seen_behaviours: set[str] = set()
         self.revealed_by_hover: set[str] = set()
         self.last_failure = ""  # why the last try_candidate recorded nothing
+        self.last_refused = False  # whether the app refused the values the last try_candidate typed
 
     # ------------------------------------------------------------ budget and time
 
@@ -156,7 +162,7 @@ class PageExploration:
                     break
                 if candidate.kind in ("click", "open_menu") and candidate.main_key in self.revealed_by_hover:
                     continue
-                reached = self.try_candidate(node, candidate)
+                reached = self.try_with_value_search(node, candidate)
                 if reached is not None:
                     nodes.append(reached)
                     queue.append(reached)
@@ -164,6 +170,17 @@ class PageExploration:
                 self.try_all(node, self.plan(root, primary=False))
         for node in nodes[1:]:
             self.try_all(node, self.plan(node, primary=False))
+
+    def try_with_value_search(self, node: Node, candidate: Candidate) -> Node | None:
+        """Run a candidate; while the app refuses the values it typed, its next class of valid values
+        (bounded by the candidate's `retries`). Each refused try stays recorded as the refusal it is."""
+        for attempt in [candidate, *candidate.retries]:
+            if not self.can_act():
+                return None
+            reached = self.try_candidate(node, attempt)
+            if not self.last_refused:
+                return reached
+        return None
 
     def try_all(self, node: Node, candidates: list[Candidate]) -> None:
         for candidate in candidates:
@@ -189,6 +206,7 @@ class PageExploration:
     def try_candidate(self, node: Node, candidate: Candidate) -> Node | None:
         """Run prefix + candidate from a fresh load, record what changed; the reached node if new."""
         self.actions += 1
+        self.last_refused = False
         tab = self.open_tab()
         if tab is None:
             return None
@@ -202,8 +220,12 @@ class PageExploration:
             for action in candidate.actions:
                 self.perform(tab, action)
             after = self.capture(tab)
+            if candidate.kind in GROUP_KINDS:
+                after = self.settled(tab, after)
             self.elements_of(tab, after, node.state)
             change = diff(before, after, self.events(tab), candidate.typed)
+            computes = candidate.kind in GROUP_KINDS or candidate.kind == "fill_submit"
+            change = with_oracles(change, before, after, candidate.typed if computes else [])
             new_keys = self.new_keys(node.state, after)
             if not informative(change, before, new_keys, sent_form=candidate.kind in FORM_SENDS):
                 self.last_failure = "nothing observable changed"
@@ -213,7 +235,10 @@ class PageExploration:
                 return None
             if candidate.kind == "hover" and candidate.main_key:
                 self.revealed_by_hover.add(candidate.main_key)
-            behaviour = self.record(candidate.kind, node.prefix + candidate.actions, change, new_keys)
+            self.last_refused = refused(change)
+            behaviour = self.record(
+                self.honest_kind(candidate.kind, change), node.prefix + candidate.actions, change, new_keys
+            )
             new_state = after.signature() not in self.seen_states
             reload = new_state and worth_reload(change, candidate, before, after)
             if behaviour is not None and reload and self.can_act():
@@ -232,7 +257,20 @@ class PageExploration:
         reached = self.reached(node, candidate, after, new_keys)
         if reached is not None and counts_up(candidate, change, before, after):
             reached.repeat = candidate
+        elif reached is not None and candidate.kind == "group_fill" and not self.last_refused:
+            reached.repeat = press_again(candidate, after)
         return reached
+
+    @staticmethod
+    def honest_kind(kind: str, change: StateChange) -> str:
+        """A fill the app refused is recorded as a refusal, never as "valid data"."""
+        if kind == "group_fill" and refused(change):
+            return "group_refused"
+        if kind == "fill_submit" and refused(change):
+            return "submit_refused"
+        if kind == "group_invalid" and not refused(change):
+            return "group_invalid_accepted"  # the app took what the field's markup calls invalid
+        return kind
 
     def new_keys(self, before: State, after: State) -> list[str]:
         """Elements of `after` that the steps made appear: relative to the state before on the same
@@ -241,7 +279,11 @@ class PageExploration:
         if path != page_path(before.url) and path in self.owner.known_pages:
             base = self.owner.known_pages[path]
             return [k for k, known in after.elements.items() if element_signature(known.element) not in base]
-        return [key for key in after.elements if key not in before.elements]
+        return [
+            key
+            for key, known in after.elements.items()
+            if key not in before.elements or (before.elements[key].disabled and not known.disabled)
+        ]  # a control the steps enabled is new to act on too (a Reset after typing, a Next after choosing)
 
     def reached(self, node: Node, candidate: Candidate, after: State, new_keys: list[str]) -> Node | None:
         """The state after the candidate, when it is new, on this site, and has something to act on."""
@@ -313,16 +355,29 @@ class PageExploration:
             controls=list(raw["controls"]),
         )
         if extract:
-            state.elements, state.dblclicks = self.elements.extract(page)
+            state.elements, state.dblclicks, state.groups = self.elements.extract(page)
+        return state
+
+    def settled(self, tab: Tab, state: State) -> State:
+        """The state once its texts held still for RESULT_STABLE_MS: a calculator shows
+        "Calculating…" first and its result a moment later (a timer, not a fetch), and the result is
+        what the case must claim. At most RESULT_WAIT_MS."""
+        waited = stable = 0
+        while waited < RESULT_WAIT_MS and stable < RESULT_STABLE_MS and self.remaining_s() > MIN_RUN_S:
+            tab.page.wait_for_timeout(RESULT_POLL_MS)
+            waited += RESULT_POLL_MS
+            again = self.capture(tab)
+            stable = stable + RESULT_POLL_MS if again.signature() == state.signature() else 0
+            state = again
         return state
 
     def elements_of(self, tab: Tab, state: State, like: State) -> None:
         """Fill in the state's elements: reuse `like`'s when the same controls are visible (a
         full extraction costs a locator check per element), extract them otherwise."""
         if state.same_controls(like) and like.elements:
-            state.elements, state.dblclicks = like.elements, like.dblclicks
+            state.elements, state.dblclicks, state.groups = like.elements, like.dblclicks, like.groups
         else:
-            state.elements, state.dblclicks = self.elements.extract(tab.page)
+            state.elements, state.dblclicks, state.groups = self.elements.extract(tab.page)
 
     # ------------------------------------------------------------ recording
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from planwright.crawl.values import FieldFacts
 from planwright.schemas import Element, ExploreAction
 
 ElementSignature = tuple[str, str, str, str, str]
@@ -29,6 +30,17 @@ class Known:
     disabled: bool
     is_submit: bool
     extra: dict[str, Any]
+    facts: FieldFacts | None = None  # what a typed field says it accepts (values.values_for reads it)
+
+
+@dataclass
+class Group:
+    """Fields and the buttons that read them without a `<form>` (actionable.InteractionGroup, keyed
+    like the state's elements): what a person fills before pressing one of the buttons."""
+
+    group_id: str
+    field_keys: list[str]
+    button_keys: list[str]
 
 
 @dataclass
@@ -46,6 +58,7 @@ class State:
     controls: list[str] = field(default_factory=list)  # cheap fingerprint of the visible controls
     elements: dict[str, Known] = field(default_factory=dict)
     dblclicks: dict[str, Known] = field(default_factory=dict)  # double-click targets that are no control
+    groups: list[Group] = field(default_factory=list)  # interaction groups outside forms
 
     def same_controls(self, other: State) -> bool:
         return self.url == other.url and Counter(self.controls) == Counter(other.controls)
@@ -72,6 +85,7 @@ class Candidate:
     actions: list[ExploreAction]
     main_key: str | None = None  # the element whose activation this step is about
     typed: list[str] = field(default_factory=list)  # values typed, to rank the texts they produce
+    retries: list[Candidate] = field(default_factory=list)  # the value search's next tries, if refused
 
 
 @dataclass

@@ -1,0 +1,119 @@
+"""Interaction groups and outcome oracles without a browser: which steps a group offers, what counts as
+the app refusing, which changed texts are claimed as results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planwright.crawl.explore.candidates import plan
+from planwright.crawl.explore.groups import refused
+from planwright.crawl.explore.oracles import computed_results, echoes, volatile, with_oracles
+from planwright.crawl.explore.state import Group, Known, Node, State
+from planwright.crawl.values import FieldFacts
+from planwright.schemas import Element, ElementKind, Locator, StateChange
+
+PAGE = "http://calc.test/"
+
+
+def element(key: str, kind: ElementKind, name: str) -> Element:
+    role = {"input": "textbox"}.get(kind, kind)
+    return Element(key=key, kind=kind, role=role, name=name, locator=Locator(strategy="role", role=role, name=name))
+
+
+def field(key: str, name: str, **facts: Any) -> Known:
+    return Known(
+        element(key, "input", name), disabled=False, is_submit=False, extra={}, facts=FieldFacts(**facts)
+    )
+
+
+def button(key: str, name: str) -> Known:
+    return Known(element(key, "button", name), disabled=False, is_submit=False, extra={})
+
+
+def state(*items: Known, groups: list[Group], texts: list[str] | None = None) -> State:
+    return State(
+        url=PAGE,
+        texts=texts or [],
+        h1=None,
+        counts={},
+        alerts=[],
+        expanded=0,
+        invalid=[],
+        dialogs=[],
+        elements={k.element.key: k for k in items},
+        groups=groups,
+    )
+
+
+CALC = state(
+    field("e1", "Loan Amount", placeholder="Loan Amount", element_id="amount"),
+    field("e2", "Interest", placeholder="Interest", element_id="interest"),
+    button("e3", "Calculate"),
+    groups=[Group("g1", ["e1", "e2"], ["e3"])],
+)
+
+
+def fills(candidate_actions: list[Any]) -> list[tuple[str | None, str | None]]:
+    return [(a.element_key, a.data) for a in candidate_actions if a.action == "fill"]
+
+
+def test_a_group_is_filled_with_values_its_fields_ask_for_and_pressed() -> None:
+    candidates = plan(Node(prefix=[], state=CALC, parent=None, depth=0), PAGE, primary=True)
+    fill = next(c for c in candidates if c.kind == "group_fill")
+    assert fill.actions[-1].action == "click" and fill.actions[-1].element_key == "e3"
+    assert fills(fill.actions) == [("e1", "100000"), ("e2", "5")]  # a loan amount, an interest rate
+    assert [fills(r.actions) for r in fill.retries] == [[("e1", "50000"), ("e2", "3.5")], [("e1", "250000"), ("e2", "10")]]
+    assert fill.typed == ["100000", "5"]
+
+
+def test_the_empty_press_is_planned_once_though_the_lone_button_offers_it_too() -> None:
+    candidates = plan(Node(prefix=[], state=CALC, parent=None, depth=0), PAGE, primary=True)
+    presses = [c for c in candidates if [a.action for a in c.actions] == ["click"]]
+    assert [c.kind for c in presses] == ["group_empty"]
+
+
+def test_variants_put_the_field_under_test_last() -> None:
+    candidates = plan(Node(prefix=[], state=CALC, parent=None, depth=0), PAGE, primary=False)
+    invalid = [c for c in candidates if c.kind == "group_invalid"]
+    assert [fills(c.actions)[-1] for c in invalid] == [("e1", "-100000"), ("e2", "-5")]
+    assert all(len(fills(c.actions)) == 2 for c in invalid)  # the other field holds a valid value
+
+
+def test_a_reached_state_offers_the_group_only_when_something_of_it_is_fresh() -> None:
+    node = Node(prefix=[], state=CALC, parent=CALC, depth=1, fresh={"n9"})
+    assert not [c for c in plan(node, PAGE, primary=True) if c.kind.startswith("group_")]
+
+
+def test_refusal_is_a_message_a_dialog_asking_for_a_fix_or_such_a_new_line() -> None:
+    assert refused(StateChange(messages=["Please fill out this field."]))
+    assert refused(StateChange(dialog="Please enter valid values"))
+    assert refused(StateChange(dialog="Введите название расхода"))
+    assert refused(StateChange(appeared=["Please check your numbers"]))
+    assert not refused(StateChange(dialog="Thanks for voting!"))
+    assert not refused(StateChange(appeared=["Total: 42.50"]))
+
+
+def test_computed_numbers_are_results_but_typed_values_and_volatile_texts_are_not() -> None:
+    before = state(groups=[], texts=["Loan Calculator", "Monthly Payment"])
+    after = state(
+        groups=[],
+        texts=["Loan Calculator", "Monthly Payment", "188.71", "10000", "Updated 10:42:07", "Total: 11322.74"],
+    )
+    assert computed_results(before, after, ["10000", "5"]) == ["188.71", "Total: 11322.74"]
+    change = with_oracles(StateChange(appeared=["Total: 11322.74", "Updated 10:42:07"]), before, after, ["10000"])
+    assert change.appeared == ["188.71", "Total: 11322.74"]
+
+
+def test_volatile_texts() -> None:
+    assert volatile("Saved at 12:30")
+    assert volatile("id 1733049600123")
+    assert volatile("token 9f86d081884c7d65")
+    assert not volatile("Total: 350 ₽")
+    assert not volatile("3 votes")
+
+
+def test_a_typed_number_is_echoed_only_as_a_whole_number() -> None:
+    assert echoes("Кофе 250 ₽", ["250"])
+    assert not echoes("1500", ["5"])
+    assert not echoes("2.50", ["2"])
+    assert echoes("Hello Alex Tester", ["Alex Tester"])
