@@ -117,3 +117,16 @@ def test_a_typed_number_is_echoed_only_as_a_whole_number() -> None:
     assert not echoes("1500", ["5"])
     assert not echoes("2.50", ["2"])
     assert echoes("Hello Alex Tester", ["Alex Tester"])
+
+
+def test_a_form_types_what_its_fields_ask_for_and_keeps_the_samples_where_they_fit() -> None:
+    from planwright.crawl.explore.candidates import DEFAULT_RULES, form_value
+
+    amount = field("e1", "Loan amount", label="Loan amount ($)", input_type="text")
+    task = field("e2", "New task", placeholder="What needs to be done?")
+    name_ru = field("e3", "Имя", label="Ваше имя", page_language="ru")
+    book = field("e4", "Search", input_type="search", placeholder="Search books", site_words=["Library"])
+    assert form_value(amount, DEFAULT_RULES) == "100000"  # not "Test item"
+    assert form_value(task, DEFAULT_RULES) == DEFAULT_RULES.samples.for_field(task)
+    assert form_value(name_ru, DEFAULT_RULES) == "Иван"  # a Russian name on a Russian page
+    assert form_value(book, DEFAULT_RULES) == "War and Peace"  # a book title, not "mug"

@@ -109,17 +109,33 @@ def plan(
     return candidates
 
 
-def form_value(known: Known, rules: CandidateRules) -> str:
-    """What a form fill types: the first value the field says it accepts (values.values_for over its
-    facts: a number for an amount, a book title for a book search, names in the page's language), the
-    rules' sample where the field's facts were not read or nothing fits them."""
+# Meanings whose sample value is already right for an English page (and that fixture logins rely on):
+# there the rules' samples stay; elsewhere (a number the field asks for, a date, a book title, any
+# word on a page in another language) the value the field says it accepts is typed.
+SAMPLE_MEANINGS = frozenset(
+    {"text", "task", "title", "message", "search", "email", "password", "url", "phone", "number",
+     "username", "full_name", "first_name", "last_name", "city", "zip", "address", "country"}
+)  # fmt: skip
+
+
+def fitting_value(known: Known) -> str | None:
+    """The first value the field says it accepts (values.values_for over its facts), where it knows
+    better than the rules' samples; None where the sample stays."""
     values = field_values(known)
-    if values is not None and values.valid:
-        value = values.valid[0].value
-        if value != known.extra.get("value") or len(values.valid) == 1:
-            return value
+    if values is None or not values.valid:
+        return None
+    if values.language == "en" and values.meaning in SAMPLE_MEANINGS:
+        return None
+    value = values.valid[0].value
+    if value == known.extra.get("value") and len(values.valid) > 1:
         return values.valid[1].value  # the field holds it already: typing it would change nothing
-    return rules.samples.for_field(known)
+    return value
+
+
+def form_value(known: Known, rules: CandidateRules) -> str:
+    """What a form fill types: a number for an amount, a book title for a book search, names in the
+    page's language (`fitting_value`); the rules' sample otherwise."""
+    return fitting_value(known) or rules.samples.for_field(known)
 
 
 def fields_with_submit(state: State) -> set[str]:
@@ -289,8 +305,7 @@ def control_candidates(
                 )
         elif element.kind in ("input", "textarea") and element.input_type in rules.enter_types:
             if element.form_key is None:
-                values = field_values(known)
-                value = values.valid[0].value if values and values.valid else rules.samples.valid(element)
+                value = fitting_value(known) or rules.samples.valid(element)
                 if value == known.extra.get("value"):
                     value += rules.samples.edited_suffix  # an edit field already holding it
                 steps = [
