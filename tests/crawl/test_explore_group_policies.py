@@ -130,3 +130,21 @@ def test_a_form_types_what_its_fields_ask_for_and_keeps_the_samples_where_they_f
     assert form_value(task, DEFAULT_RULES) == DEFAULT_RULES.samples.for_field(task)
     assert form_value(name_ru, DEFAULT_RULES) == "Иван"  # a Russian name on a Russian page
     assert form_value(book, DEFAULT_RULES) == "War and Peace"  # a book title, not "mug"
+
+
+def test_a_text_only_a_line_break_splits_is_never_claimed() -> None:
+    before = state(groups=[], texts=["Step 1 of 3"])
+    after = state(groups=[], texts=["Step 2 of 3", "Arcade $9/mo"])
+    after.joined = ["Arcade $9/mo"]  # <b>Arcade</b><br>$9/mo: the page's text reads "Arcade$9/mo"
+    change = with_oracles(StateChange(appeared=["Step 2 of 3", "Arcade $9/mo"]), before, after, ["Ada"])
+    assert change.appeared == ["Step 2 of 3"]
+
+
+def test_after_a_fill_that_reached_a_new_state_the_same_press_alone_is_tried() -> None:
+    from planwright.crawl.explore.groups import press_again
+
+    fill = plan(Node(prefix=[], state=CALC, parent=None, depth=0), PAGE, primary=True)[0]
+    again = press_again(fill, CALC)
+    assert again is not None and [(a.action, a.element_key) for a in again.actions] == [("click", "e3")]
+    gone = state(field("e1", "Loan Amount"), groups=[])
+    assert press_again(fill, gone) is None

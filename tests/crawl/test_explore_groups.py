@@ -128,3 +128,41 @@ def test_an_invalid_value_per_field_is_tried_with_the_field_under_test_filled_la
         fills = [a for a in behaviour.actions if a.action == "fill"]
         assert fills[-1].data is not None and fills[-1].data.startswith("-")  # a negative price/quantity
         assert behaviour.change.dialog == "Please enter valid values"
+
+
+WIZARD = """<!doctype html><html lang="en"><head><title>Sign up</title></head><body>
+<div class="wizard">
+  <p id="label">Step 1 of 2</p>
+  <div id="one"><label for="name">Name</label><input type="text" id="name" placeholder="e.g. Stephen King"></div>
+  <div id="two" style="display:none"><div class="plan"><b>Pro</b><br>$15/mo</div>
+    <input type="checkbox" id="storage"><label for="storage">Larger storage</label></div>
+  <div class="nav"><button id="next">Next Step</button></div>
+</div>
+<script>
+  let step = 1;
+  document.getElementById('next').addEventListener('click', () => {
+    if (step === 1) {
+      if (!document.getElementById('name').value) { alert('This field is required: Name'); return; }
+      step = 2;
+      document.getElementById('one').style.display = 'none';
+      document.getElementById('two').style.display = 'block';
+      document.getElementById('label').textContent = 'Step 2 of 2';
+      return;
+    }
+    alert('Please select a plan');
+  });
+</script></body></html>"""
+
+
+def test_a_step_a_fill_enables_is_reached_and_line_broken_texts_are_not_claimed(browser: Browser) -> None:
+    new_context = serving(browser, WIZARD)
+    snapshot = snapshot_of(new_context)
+    options = CrawlOptions(max_actions_per_page=6, max_explore_depth=1)
+    behaviours = explore_page(new_context, snapshot, options)
+    fill = by_kind(behaviours, "group_fill")[0]
+    assert [a.data for a in fill.actions if a.action == "fill"] == ["Stephen King"]  # the placeholder's example
+    assert "Step 2 of 2" in fill.change.appeared
+    assert "Pro $15/mo" not in fill.change.appeared  # the page's text reads "Pro$15/mo": no check finds it
+    again = by_kind(behaviours, "repeat")[0]
+    assert [a.action for a in again.actions] == ["fill", "click", "click"]
+    assert again.change.dialog == "Please select a plan"

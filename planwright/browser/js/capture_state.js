@@ -2,6 +2,10 @@
   /* helpers */
   const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'OPTION', 'SELECT', 'TEXTAREA', 'svg']);
   const texts = [];
+  // Texts whose words a line break (<br>) alone separates: the page's text runs them together
+  // ("Arcade$9/mo"), so a text check of what a person reads ("Arcade $9/mo") cannot find them.
+  const joined = [];
+  const squeeze = (text) => text.replace(/\s+/g, '');
   const walk = (el) => {
     if (SKIP.has(el.tagName)) return;
     if (getComputedStyle(el).display === 'none') return;
@@ -9,7 +13,14 @@
     for (const child of el.childNodes) {
       if (child.nodeType === Node.TEXT_NODE && child.textContent.trim()) { direct = true; break; }
     }
-    if (direct && visible(el)) { const t = norm(el.innerText); if (t) texts.push(t); }
+    if (direct && visible(el)) {
+      const t = norm(el.innerText);
+      if (t) {
+        texts.push(t);
+        const content = norm(el.textContent);
+        if (content !== t && squeeze(content) === squeeze(t) && !content.includes(t)) joined.push(t);
+      }
+    }
     for (const child of el.children) walk(child);
   };
   if (document.body) walk(document.body);
@@ -28,6 +39,7 @@
     controls,
     url: location.href,
     texts,
+    joined,
     h1: h1 ? norm(h1.innerText) : null,
     counts: {
       listitem: count('li, [role=listitem]'),

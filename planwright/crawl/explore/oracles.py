@@ -6,7 +6,8 @@ texts with a letter in them (a lone number is usually a counter's noise); after 
 values, a number that appeared IS the result, so it is kept and ranked first, right after texts that
 echo what was typed. Volatile parts are never claimed, after any step: clock times, dates of today,
 long ids and hex tokens differ between the exploration and the verifier's run (Crawljax's oracle
-comparators strip them the same way). Pure functions of two states.
+comparators strip them the same way), and a text only a `<br>` splits ("Arcade $9/mo") is one no
+text check finds. Pure functions of two states.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def computed_results(before: State, after: State, typed: list[str]) -> list[str]
         if NUMBER.search(text)
         and text.strip().casefold() not in echoes
         and not volatile(text)
+        and text not in after.joined
         and not shown_in(text, before.texts)
         and len(text) <= 80
     ]
@@ -70,7 +72,7 @@ def echoes(text: str, typed: list[str]) -> bool:
 def with_oracles(change: StateChange, before: State, after: State, typed: list[str]) -> StateChange:
     """The change with volatile texts dropped and, after typing, computed results ranked first (after
     the texts that contain what was typed, which say the app took the input)."""
-    appeared = [text for text in change.appeared if not volatile(text)]
+    appeared = [text for text in change.appeared if not volatile(text) and text not in after.joined]
     if typed:
         echoing = [text for text in appeared if echoes(text, typed)]
         results = [text for text in computed_results(before, after, typed) if text not in echoing]

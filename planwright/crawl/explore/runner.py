@@ -353,6 +353,7 @@ class PageExploration:
             invalid=list(raw["invalid"]),
             dialogs=list(dialogs),
             controls=list(raw["controls"]),
+            joined=list(raw.get("joined", [])),
         )
         if extract:
             state.elements, state.dblclicks, state.groups = self.elements.extract(page)

@@ -59,6 +59,7 @@ class State:
     elements: dict[str, Known] = field(default_factory=dict)
     dblclicks: dict[str, Known] = field(default_factory=dict)  # double-click targets that are no control
     groups: list[Group] = field(default_factory=list)  # interaction groups outside forms
+    joined: list[str] = field(default_factory=list)  # texts a text check cannot find (see capture_state)
 
     def same_controls(self, other: State) -> bool:
         return self.url == other.url and Counter(self.controls) == Counter(other.controls)
