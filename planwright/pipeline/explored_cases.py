@@ -333,14 +333,12 @@ GROUP_TITLED = {"group_fill", "group_refused", "group_invalid", "group_invalid_a
 
 
 def _group_title(observed: ObservedBehaviour, elements: dict[str, Element], texts: dict[str, str]) -> str:
-    """An interaction group's title names the values typed where they matter: all of them for a fill
-    (accepted or refused), the last one (the field under test, filled last) for an invalid or limit
-    value; the press is the last click."""
+    """An interaction group's title names the values typed for its press (all of them: which one is
+    the invalid or limit value is the app's to show, the title only says one is); the press is the
+    last click."""
     presses = [i for i, a in enumerate(observed.actions) if a.action == "click"]
     since = presses[-2] + 1 if len(presses) >= 2 else 0  # the fills of this press, not of earlier ones
     fills = [a for a in observed.actions[since:] if a.action == "fill" and a.data and a.element_key]
-    if observed.kind in ("group_invalid", "group_invalid_accepted", "group_boundary"):
-        fills = fills[-1:]
     values = ", ".join(
         texts["value_in_field"].format(value=_short(a.data or ""), field=element_label(elements[a.element_key]))
         for a in fills

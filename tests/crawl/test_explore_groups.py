@@ -118,16 +118,19 @@ def test_refusals_and_empty_presses_are_titled_as_what_they_are(
     assert [x.value for x in refused.case.expected if x.kind == "dialog"] == ["Please enter a price below 200"]
 
 
-def test_an_invalid_value_per_field_is_tried_with_the_field_under_test_filled_last(
+def test_an_invalid_value_per_field_is_tried_with_valid_values_in_the_others(
     explored: tuple[PageSnapshot, list[ObservedBehaviour]],
 ) -> None:
-    _, behaviours = explored
+    snapshot, behaviours = explored
     invalid = by_kind(behaviours, "group_invalid")
     assert invalid
     for behaviour in invalid:
         fills = [a for a in behaviour.actions if a.action == "fill"]
-        assert fills[-1].data is not None and fills[-1].data.startswith("-")  # a negative price/quantity
+        assert [a.element_key for a in fills] == [e.key for e in snapshot.elements if e.kind == "input"]
+        assert sum((a.data or "").startswith("-") for a in fills) == 1  # one negative price or quantity
         assert behaviour.change.dialog == "Please enter valid values"
+        case = explored_behaviour(snapshot, behaviour, "en")
+        assert case is not None and "an invalid value among" in case.case.title
 
 
 WIZARD = """<!doctype html><html lang="en"><head><title>Sign up</title></head><body>

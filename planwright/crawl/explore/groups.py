@@ -7,8 +7,8 @@ Values come from `values.values_for` over the field's facts (type, placeholder, 
 page's language). The main step carries `retries`: the next class of valid values, which the runner
 tries when the app answers with a validation message, an alert or an error text (the value search);
 the refused try is recorded as what it is, an invalid-input case. Variants: the empty-fields press,
-one invalid value per field and one boundary value, each with valid values elsewhere and the field
-under test filled LAST, so a case's title can name the field that made the difference.
+one invalid value per field and one boundary value, each with valid values elsewhere, all filled in
+screen order (the order a tester's scenario follows).
 
 Pure: a function of the state and the rules, tested with hand-built states.
 """
@@ -92,17 +92,17 @@ def group_fill_actions(
     override: tuple[str, str] | None = None,
     fallback: Callable[[Known], str],
 ) -> tuple[list[ExploreAction], list[str]]:
-    """Fills for every field of the group: the attempt-th valid value, `override` (key, value) last."""
+    """Fills for every field of the group in screen order (as a person fills them): the attempt-th
+    valid value, `override` (key, value) in its own field."""
     actions: list[ExploreAction] = []
     typed: list[str] = []
-    last: list[ExploreAction] = []
     for key in group.field_keys:
         known = state.elements.get(key)
         if known is None or known.disabled or known.extra.get("readonly"):
             continue
         element = known.element
         if override is not None and key == override[0]:
-            last = [ExploreAction(action="fill", element_key=key, data=override[1])]
+            actions.append(ExploreAction(action="fill", element_key=key, data=override[1]))
             typed.append(override[1])
         elif _typeable(known) or element.kind in TYPED_KINDS:
             value = _valid_value(known, attempt, fallback)
@@ -112,7 +112,7 @@ def group_fill_actions(
             option = pick_option(known)
             if option is not None:
                 actions.append(ExploreAction(action="select", element_key=key, data=option))
-    return actions + last, [value for value in typed if value]
+    return actions, [value for value in typed if value]
 
 
 def _tries(state: State, group: Group) -> int:
