@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planwright.browser.scripts import KEYS_OF_MATCHES_JS
 from planwright.crawl.actionable import ACTIONABLE_ATTRIBUTE, ActionableCandidate, RepeatedContainer
 from planwright.crawl.naming import LocatorHint, name_for
+from planwright.schemas import Locator, LocatorLink
 
 StepMethod = Literal[
     "get_by_role", "get_by_label", "get_by_placeholder", "get_by_alt_text", "get_by_title", "get_by_text",
@@ -155,3 +156,28 @@ def _finds_only(page: Page, chain: ChainedLocator, key: str) -> bool:
 def locate_candidate(page: Page, candidate: ActionableCandidate) -> ChainedLocator | None:
     """The most readable locator that finds exactly this candidate in the page as scanned, or None."""
     return next((chain for chain in _tries(candidate) if _finds_only(page, chain, candidate.key)), None)
+
+
+# Single calls stored as the plain strategy they are (older readers, shorter descriptions).
+_PLAIN_STRATEGIES = {
+    "get_by_label": "label",
+    "get_by_placeholder": "placeholder",
+    "get_by_alt_text": "alt",
+    "get_by_title": "title",
+    "get_by_text": "text",
+    "get_by_test_id": "testid",
+    "locator": "css",
+}
+
+
+def stored_locator(chain: ChainedLocator) -> Locator:
+    """The chain as a stored `schemas.Locator`, which the verifier and the exports turn into the same
+    Playwright calls (`browser.locators.locator_calls`): a plain strategy for one call, else a chain."""
+    if len(chain.steps) == 1:
+        [step] = chain.steps
+        if step.method == "get_by_role":
+            return Locator(strategy="role", role=step.role, name=step.argument or None)
+        if step.method in _PLAIN_STRATEGIES:
+            return Locator(strategy=_PLAIN_STRATEGIES[step.method], value=step.argument)  # type: ignore[arg-type]
+    links = [LocatorLink(method=step.method, argument=step.argument, role=step.role) for step in chain.steps]
+    return Locator(strategy="chain", chain=links)

@@ -314,6 +314,8 @@ def control_candidates(
                 ]
                 fills.append(Candidate("fill_enter", steps, key, typed=[value]))
         elif element.kind == "button" and not known.is_submit:
+            if known.extra.get("actionable") and not known.extra.get("click"):
+                continue  # answers a double-click only (handled above)
             if known.extra.get("reveals"):
                 clicks.append(Candidate("hover", [ExploreAction(action="hover", element_key=key)], key))
             group = (element.role, element.name)

@@ -1,5 +1,6 @@
 """What the elements of the states an exploration reaches are called: one key per element across the
 whole exploration of a page, the page's own key where the crawl saw it, a new one (n1, n2...) where not.
+Besides the extractor's controls, a state holds what `explore.actionables` finds a person can act on.
 
 Why a registry: a step recorded in one run must find its element again in the next run and in the
 verifier, so an element keeps its key (and the locator recorded where it was first seen) however many
@@ -15,6 +16,7 @@ from playwright.sync_api import Page
 
 from planwright.browser.scripts import DBLCLICK_TARGETS_JS, ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE
 from planwright.crawl.actionable import scan_actionable
+from planwright.crawl.explore.actionables import actionable_knowns
 from planwright.crawl.explore.state import ElementSignature, Group, Known, element_signature
 from planwright.crawl.extract import extract_elements
 from planwright.crawl.field_facts import read_field_facts
@@ -51,6 +53,32 @@ class ElementRegistry:
         _, elements, extras = extract_elements(page)
         more: dict[str, dict[str, Any]] = page.evaluate(ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE)
         facts = read_field_facts(page, language=self.language)
+        dblclicks = self.dblclick_targets(page)
+        # Named controls and forms' submit buttons stay the extractor's; an unnamed button or link is
+        # replaced by its people-named, better-located twin, an unnamed field gets a better locator.
+        submits = {
+            element.submit_key for element in elements if element.kind == "form" and element.submit_key
+        }
+        kept = {
+            element.key
+            for element in elements
+            if (element.name and (element.locator.strategy != "css" or element.kind == "link"))
+            or element.key in submits
+        }
+        skip_names = {target.element.name for target in dblclicks.values()}
+        found = actionable_knowns(page, self.register, kept, skip_names)
+        elements = [
+            element.model_copy(
+                update={
+                    "name": element.name or found.renamed[element.key][0],
+                    "locator": found.renamed[element.key][1],
+                }
+            )
+            if element.key in found.renamed
+            else element
+            for element in elements
+            if element.key not in found.replaced
+        ]
         local_to_key: dict[str, str] = {element.key: self.key_for(element) for element in elements}
         known: dict[str, Known] = {}
         for element in elements:
@@ -68,13 +96,20 @@ class ElementRegistry:
             known[key] = Known(
                 mapped, local.disabled, local.is_submit, more.get(element.key, {}), facts.get(element.key)
             )
-        return known, self.dblclick_targets(page), self.groups(page, local_to_key)
+        known.update(found.knowns)
+        return known, dblclicks, self.groups(page, {**local_to_key, **found.replaced})
+
+    def register(self, element: Element) -> str:
+        """The key of an element found outside the extractor, remembered so steps can target it."""
+        key = self.key_for(element)
+        self.by_key.setdefault(key, element.model_copy(update={"key": key}))
+        return key
 
     @staticmethod
     def groups(page: Page, local_to_key: dict[str, str]) -> list[Group]:
         """Interaction groups whose fields and buttons the extractor recorded (a step needs their
-        locators); members it did not record (an unnamed div) are left out, a group without a field
-        or a button is dropped."""
+        locators), an unnamed button by its people-named twin; members nobody recorded (an unnamed
+        div) are left out, a group without a field or a button is dropped."""
         found: list[Group] = []
         for group in scan_actionable(page).groups:
             fields = [local_to_key[m.extract_key] for m in group.fields if m.extract_key in local_to_key]

@@ -31,7 +31,14 @@ MAX_VALUE_TRIES = 3  # the value search: the first valid class and at most two m
 MAX_GROUP_BUTTONS = 4  # buttons of one group pressed after a fill (a calculator's + - × ÷)
 MAX_INVALID_FIELDS = 3  # fields of one group tried with an invalid value
 GROUP_KINDS = frozenset(
-    {"group_fill", "group_refused", "group_empty", "group_invalid", "group_invalid_accepted", "group_boundary"}
+    {
+        "group_fill",
+        "group_refused",
+        "group_empty",
+        "group_invalid",
+        "group_invalid_accepted",
+        "group_boundary",
+    }
 )
 TYPED_KINDS = frozenset({"input", "textarea"})
 UNCLEARABLE_TYPES = frozenset({"range", "color"})  # always hold a value: "empty" is not theirs to be
@@ -171,7 +178,9 @@ def _main_candidates(
             fills, typed = group_fill_actions(state, group, attempt=attempt, fallback=fallback)
             if attempts and fills == attempts[-1].actions[:-1]:
                 break  # no field has another valid class: nothing new to try
-            attempts.append(Candidate("group_fill", [*fills, press], main_key=button.element.key, typed=typed))
+            attempts.append(
+                Candidate("group_fill", [*fills, press], main_key=button.element.key, typed=typed)
+            )
         if attempts and len(attempts[0].actions) > 1:
             first, *rest = attempts
             first.retries = rest

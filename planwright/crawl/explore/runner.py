@@ -28,6 +28,7 @@ from planwright.browser.scripts import (
     ERROR_SELECTOR,
     OPEN_DIALOGS_JS,
 )
+from planwright.crawl.actionable import install as install_listener_tracking
 from planwright.crawl.explore.candidates import CandidateRules, plan
 from planwright.crawl.explore.diffing import (
     FORM_SENDS,
@@ -319,7 +320,9 @@ class PageExploration:
 
     def open_tab(self) -> Tab | None:
         try:
-            return Tab.open(self.owner.new_context(), track_fetches=True)
+            context = self.owner.new_context()
+            install_listener_tracking(context)  # before the page's scripts: which elements listen
+            return Tab.open(context, track_fetches=True)
         except PlaywrightError as exc:
             self.owner.warn(f"Could not open a browser context to explore {self.url}: {exc.message}")
             return None
