@@ -17,15 +17,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from planwright.crawl.explore.samples import pick_option
-from planwright.crawl.explore.state import Candidate, Group, Known, State
+from planwright.crawl.explore.samples import SampleValues, pick_option
+from planwright.crawl.explore.state import Candidate, Group, Known, Node, State
 from planwright.crawl.values import FieldValues, values_for
 from planwright.schemas import ExploreAction, StateChange
 
-if TYPE_CHECKING:
-    from planwright.crawl.explore.candidates import Planning
+
+class _Rules(Protocol):
+    @property
+    def samples(self) -> SampleValues: ...
+
+
+class Planning(Protocol):
+    """What a source reads of `candidates.Planning` (a protocol, so candidates ↔ groups is no loop)."""
+
+    @property
+    def node(self) -> Node: ...
+    @property
+    def primary(self) -> bool: ...
+    @property
+    def rules(self) -> _Rules: ...
+    @property
+    def fresh_keys(self) -> set[str]: ...
+
 
 MAX_VALUE_TRIES = 3  # the value search: the first valid class and at most two more when refused
 MAX_GROUP_BUTTONS = 4  # buttons of one group pressed after a fill (a calculator's + - × ÷)
