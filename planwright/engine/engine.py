@@ -31,7 +31,13 @@ from planwright.engine.request_state import RequestState
 from planwright.engine.runner import ModelRunner
 from planwright.engine.scheduler import Scheduler, SchedulerConfig
 from planwright.engine.text import IncrementalDetokenizer, split_thinking
-from planwright.engine.types import GenerationRequest, GenerationResult, PromptTooLong, validate_request
+from planwright.engine.types import (
+    GenerationRequest,
+    GenerationResult,
+    PromptTooLong,
+    results_in_order,
+    validate_request,
+)
 
 if TYPE_CHECKING:
     from planwright.settings import Settings
@@ -264,14 +270,7 @@ class Engine:
                 continue  # bad input: reported through its Future below
             if too_long:
                 raise PromptTooLong(n, r.max_new_tokens, self.context_length)
-        futures = [self.submit(r) for r in requests]
-        results = []
-        for r, f in zip(requests, futures, strict=True):
-            try:
-                results.append(f.result())
-            except Exception as exc:
-                results.append(self._error_result(r, f"{type(exc).__name__}: {exc}"))
-        return results
+        return results_in_order(requests, [self.submit(r) for r in requests], self._error_result)
 
     def stats(self) -> dict[str, Any]:
         """Counters for /readyz, metrics and benchmarks (read without locking; eventually consistent)."""
@@ -461,4 +460,3 @@ class Engine:
             state.error = error
             state.finished_at = time.perf_counter()
         self._publish_results(unfinished)
-

@@ -20,7 +20,13 @@ import httpx
 
 from planwright.engine.text import split_thinking
 from planwright.engine.token_count import EstimateCounter, LocalCounter, ServerCounter, TokenCounter
-from planwright.engine.types import GenerationRequest, GenerationResult, PromptTooLong, validate_request
+from planwright.engine.types import (
+    GenerationRequest,
+    GenerationResult,
+    PromptTooLong,
+    results_in_order,
+    validate_request,
+)
 
 if TYPE_CHECKING:
     from planwright.settings import Settings
@@ -262,14 +268,7 @@ class OpenAIBackend:
             n = self._exact_prompt_tokens(r.messages)
             if n is not None and n + r.max_new_tokens > self.context_length:
                 raise PromptTooLong(n, r.max_new_tokens, self.context_length)
-        futures = [self.submit(r) for r in requests]
-        results = []
-        for r, f in zip(requests, futures, strict=True):
-            try:
-                results.append(f.result())
-            except Exception as exc:
-                results.append(self._error_result(r, f"{type(exc).__name__}: {exc}"))
-        return results
+        return results_in_order(requests, [self.submit(r) for r in requests], self._error_result)
 
     def _run(self, request: GenerationRequest, future: Future[GenerationResult], submitted_at: float) -> None:
         if self._abort:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 
@@ -67,3 +69,19 @@ def validate_request(request: GenerationRequest) -> None:
         raise ValueError(f"temperature must be a finite number >= 0, got {request.temperature!r}")
     if not isinstance(request.stop, list) or not all(isinstance(s, str) for s in request.stop):
         raise ValueError("stop must be a list of strings")
+
+
+def results_in_order(
+    requests: Sequence[GenerationRequest],
+    futures: Sequence[Future[GenerationResult]],
+    error_result: Callable[[GenerationRequest, str], GenerationResult],
+) -> list[GenerationResult]:
+    """Wait for every future in request order; a future that raised becomes that request's error result,
+    so one bad request never hides the others' answers (every backend's `generate` ends here)."""
+    results = []
+    for request, future in zip(requests, futures, strict=True):
+        try:
+            results.append(future.result())
+        except Exception as exc:
+            results.append(error_result(request, f"{type(exc).__name__}: {exc}"))
+    return results
