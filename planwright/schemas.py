@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
+from planwright.api_plans.models import ApiRequest
 from planwright.settings import get_settings
 
 # Postgres stores neither NUL nor a lone UTF-16 surrogate (a JSON "\\ud800" without its pair); caught
@@ -35,9 +36,11 @@ LinkMethod = Literal[
     "get_by_test_id", "locator", "filter",
 ]  # fmt: skip
 StepAction = Literal[
-    "open", "click", "dblclick", "fill", "select", "check", "press", "hover", "submit", "back"
+    "open", "click", "dblclick", "fill", "select", "check", "press", "hover", "submit", "back", "request"
 ]
-ExpectationKind = Literal["url", "heading", "text", "visible", "status", "validation", "dialog", "title"]
+ExpectationKind = Literal[
+    "url", "heading", "text", "visible", "status", "validation", "dialog", "title", "schema"
+]
 CaseSource = Literal["model", "skeleton"]
 VerificationStatus = Literal["pending", "verified", "failed", "not_executable"]
 Priority = Literal["high", "medium", "low"]
@@ -304,6 +307,7 @@ class Step(BaseModel):
     text: str  # the human-readable step, in the plan's language
     target: Target | None = None  # None only for "open"
     data: str | None = None  # URL for "open", typed value for "fill", key for "press"
+    request: ApiRequest | None = None  # an api plan's step: the HTTP request and its checks
 
 
 class Expectation(BaseModel):
@@ -350,6 +354,7 @@ class PlanExport(BaseModel):
     language: Language
     status: str
     created_at: datetime
+    kind: PlanKind = "ui"
     model_id: str | None = None
     device: str | None = None
     cases: list[TestCaseData] = Field(default_factory=list)
