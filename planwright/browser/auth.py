@@ -49,12 +49,16 @@ def _username_field(page: Page, login: LoginSpec) -> Any:
     )
 
 
-def log_in(browser: Browser, auth: AuthSpec, *, timeout_s: float = 15.0) -> dict[str, Any]:
-    """Fill the login form once and return the session as a storage state for every later context."""
+def log_in(
+    browser: Browser, auth: AuthSpec, *, origin: str | None = None, timeout_s: float = 15.0
+) -> dict[str, Any]:
+    """Fill the login form once and return the session as a storage state for every later context.
+    `origin`: the plan's site, the only one its headers and basic credentials go to (default: the
+    login page's)."""
     login = auth.login
     if login is None:
         raise ValueError("log_in needs auth.login")
-    context = new_context(browser, auth)
+    context = new_context(browser, auth, origin=origin or login.url)
     context.set_default_timeout(timeout_s * 1000)
     try:
         page = context.new_page()
@@ -95,11 +99,11 @@ def log_in(browser: Browser, auth: AuthSpec, *, timeout_s: float = 15.0) -> dict
         context.close()
 
 
-def resolve_auth(browser: Browser, auth: AuthSpec | None) -> AuthSpec | None:
-    """An AuthSpec every context can use as is: a login becomes a storage state."""
+def resolve_auth(browser: Browser, auth: AuthSpec | None, *, origin: str | None = None) -> AuthSpec | None:
+    """An AuthSpec every context can use as is: a login becomes a storage state (`origin`: log_in's)."""
     if auth is None or auth.is_empty():
         return None
     if auth.login is None:
         return auth
-    state = log_in(browser, auth)
+    state = log_in(browser, auth, origin=origin)
     return auth.model_copy(update={"storage_state": state, "login": None})

@@ -10,6 +10,7 @@ connection, hops included, and answers a refused one with 403 and the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,10 +96,16 @@ def install_network_policy(
 
 
 def new_policy_context(
-    browser: Browser, policy: NetworkPolicy | None = None, **options: Any
+    browser: Browser,
+    policy: NetworkPolicy | None = None,
+    *,
+    after_policy: Callable[[BrowserContext], None] | None = None,
+    **options: Any,
 ) -> BrowserContext:
     """`browser.new_context(**options)` held to the network policy: its own proxy (closed with it),
-    the route above, and no service workers (their requests would bypass the route)."""
+    the route above, and no service workers (their requests would bypass the route).
+    `after_policy` installs routes that see only what the policy let through (Playwright runs the
+    last-registered route first, so they are registered before it)."""
     policy = policy or current_policy()
     blocked: list[BlockedRequest] = []
     proxy = PolicyProxy(policy, lambda url, reason: blocked.append(BlockedRequest(url, reason, "redirect")))
@@ -113,5 +120,7 @@ def new_policy_context(
     page_hosts: set[tuple[str, int | None]] = set()
     _page_hosts_by_context[context] = page_hosts
     context.on("request", lambda request: page_hosts.add(_host_and_port(request.url)))
+    if after_policy is not None:
+        after_policy(context)
     install_network_policy(context, policy, blocked)
     return context

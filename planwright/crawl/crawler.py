@@ -362,6 +362,7 @@ class _Crawl:
             return new_context(
                 browser,
                 self.options.auth,
+                origin=self.start_url,
                 locale=self.options.locale,
                 accept_downloads=False,
                 storage_state=self.initial_storage,
@@ -452,11 +453,11 @@ def crawl_site(
     if options.deny_names is not None:
         deny_names = options.deny_names
     try:
-        auth = resolve_auth(browser, options.auth)  # a login becomes a session once, here
+        auth = resolve_auth(browser, options.auth, origin=start_url)  # a login becomes a session once, here
     except LoginError as error:
         raise CrawlError(f"Login failed: {error}") from error
     options = options.model_copy(update={"auth": auth})
-    context = new_context(browser, auth, locale=options.locale, accept_downloads=False)
+    context = new_context(browser, auth, origin=start_url, locale=options.locale, accept_downloads=False)
     crawl = _Crawl(start_url, options, context, on_progress, deny_names)
     watchdog = Watchdog(browser, options.total_timeout_s + WATCHDOG_GRACE_S)
     try:

@@ -54,11 +54,12 @@ def regression_stage(
             return None
         cases = plans_store.plan_export(session, previous.plan).cases
         stored_auth = unseal(run.plan.auth, secret_of(settings))
+        plan_url = run.plan.url
         locale = browser_locale(run.plan.language)  # the locale the previous run verified them in
     started = time.perf_counter()
     auth_spec = AuthSpec.model_validate(stored_auth) if stored_auth else None
     current = browser() if callable(browser) else browser
-    auth = resolve_auth(current, auth_spec)
+    auth = resolve_auth(current, auth_spec, origin=plan_url)
     results = regress_cases(
         cases,
         browser,

@@ -269,7 +269,7 @@ def verify_case(
     """
     deadline = time.monotonic() + timeout_s
     try:
-        context = new_context(browser, auth, locale=locale)
+        context = new_context(browser, auth, origin=case.page_url, locale=locale)
     except Exception as exc:  # a crashed or closed browser
         return Verification(status="failed", detail=f"browser unavailable: {first_line(exc)}")
     run = _Run(context=context, deadline=deadline)

@@ -48,7 +48,7 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
 
     started = time.perf_counter()
     try:
-        auth = resolve_auth(browser, plan_auth(plan, settings))
+        auth = resolve_auth(browser, plan_auth(plan, settings), origin=plan.url)
     except (LoginError, SealError) as error:
         fail_plan(database_url, plan_id, f"Login failed: {error}")
         return False

@@ -109,6 +109,7 @@ def execute_edge_proposals(
         row = session.get(Plan, plan_id)
         assert row is not None
         crawl = plans_store.load_crawl(session, row)
+        plan_url = row.url
         existing = [
             c for c in plans_store.plan_export(session, row).cases if MODEL_PROPOSED_TAG not in c.tags
         ]
@@ -120,7 +121,7 @@ def execute_edge_proposals(
     current = browser() if callable(browser) else browser  # one browser for the whole step
 
     def new_context() -> BrowserContext:
-        return new_auth_context(current, auth, locale=locale, accept_downloads=False)
+        return new_auth_context(current, auth, origin=plan_url, locale=locale, accept_downloads=False)
 
     locale = browser_locale(language)
     options = CrawlOptions(
