@@ -28,6 +28,10 @@ _TRANSLIT = dict(
     )
 )
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
+# Every format character of the Basic Multilingual Plane (\uXXXX reaches only those), and U+2028/9.
+_FORMAT_OR_LINE = re.compile(
+    "[" + "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf") + "\u2028\u2029]"
+)
 
 
 def literal(text: str) -> str:
@@ -37,14 +41,17 @@ def literal(text: str) -> str:
         encoded.encode("utf-8")  # lone surrogates cannot be written as UTF-8 source
     except UnicodeEncodeError:
         return json.dumps(text, ensure_ascii=True)
-    # JSON allows U+2028/U+2029 raw; older JavaScript parsers end the line there. Escape them.
-    return encoded.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    # JSON allows U+2028/U+2029 raw; older JavaScript parsers end the line there. Format characters
+    # (bidi overrides such as U+202E, zero-width joiners, BOM) would make the code read differently
+    # from how it runs ("Trojan Source"): written as \uXXXX, which both languages read back the same.
+    return _FORMAT_OR_LINE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", encoded)
 
 
 def comment_text(text: str | None, limit: int = 200) -> str:
-    """One line of comment text: no line breaks, control characters or surrogates, bounded length."""
+    """One line of comment text: no line breaks, control or format characters (bidi overrides) or
+    surrogates, bounded length."""
     cleaned = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") else char for char in text or ""
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") else char for char in text or ""
     )
     cleaned = " ".join(cleaned.split())
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"

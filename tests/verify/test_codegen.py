@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +44,17 @@ NASTY = [
     "`${injected}` */ --> </script> #{x} {braces} %s",
     "кириллица «ёлки» — 漢字 😀",
     "lone \ud800 surrogate",
+    "bidi \u202e}override{\u202c \u2066isolate\u2069 zero\u200bwidth \ufeff bom",
 ]
+
+
+def test_exported_code_holds_no_raw_format_characters() -> None:
+    """A bidi override in a page's text must not make the exported code read differently from how it
+    runs (Trojan Source): every format character is written as an escape, in code and comments."""
+    for source in (to_pytest(nasty_plan()).decode(), to_playwright_spec(nasty_plan()).decode()):
+        raw = sorted({f"U+{ord(c):04X}" for c in source if unicodedata.category(c) == "Cf"})
+        assert raw == []
+        assert "\\u202e" in source
 
 
 def plan_of(cases: list[TestCaseData], url: str = "http://127.0.0.1:1/", **extra: object) -> PlanExport:
