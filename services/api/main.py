@@ -19,6 +19,7 @@ from services.api.csrf import CrossSiteRefusal
 from services.api.deps import API_KEY_COOKIE, LoginRequired
 from services.api.reconciler import ReconcilerThread
 from services.api.routes import health, plans, sizing, target_pages, targets, web
+from services.api.security_headers import SecurityHeaders
 
 
 @asynccontextmanager
@@ -66,6 +67,7 @@ def create_app() -> FastAPI:
         return response
 
     app.add_middleware(CrossSiteRefusal)
+    app.add_middleware(SecurityHeaders)  # outermost: the CSRF refusal gets the headers too
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(health.router)
     app.include_router(plans.router)

@@ -127,8 +127,12 @@ def test_web_page_drives_a_plan_to_done(
     base_url, services, _ = stack
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
+    refused_by_csp: list[str] = []  # the pages must work under their own Content-Security-Policy
+    page.on("console", lambda m: refused_by_csp.append(m.text) if "Content Security Policy" in m.text else None)
     try:
-        page.goto(base_url)
+        front = page.goto(base_url)
+        assert front is not None and "frame-ancestors 'none'" in front.headers["content-security-policy"]
+        assert front.headers["x-content-type-options"] == "nosniff"
         page.get_by_label("URL of the web application").fill(f"{fixture_site}/about")
         page.get_by_label("Max pages").fill("3")
         page.get_by_label("Max depth").fill("1")
@@ -154,5 +158,6 @@ def test_web_page_drives_a_plan_to_done(
             page.get_by_role("link", name="XLSX").click()
         assert download_info.value.suggested_filename.endswith(".xlsx")
         page.screenshot(path=str(services.log_dir / "plan-page.png"), full_page=True)
+        assert refused_by_csp == []
     finally:
         context.close()
