@@ -13,6 +13,12 @@ for dir in "${DATA_DIR:-/data}" "${MODEL_CACHE_DIR:-/var/cache/planwright/models
     fi
 done
 
+# Multiprocess metrics (planwright/metrics.py): the files of a previous container's processes must go.
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    rm -rf "${PROMETHEUS_MULTIPROC_DIR:?}"/*.db 2>/dev/null || true
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
+
 if [ "$#" -eq 0 ]; then
     echo "prestart: no command given" >&2
     exit 64

@@ -132,6 +132,15 @@ class Settings(BaseSettings):
     )
     retention_interval_s: float = Field(default=3600.0, gt=0, description="How often retention runs")
 
+    # operations (planwright/logs.py, planwright/metrics.py)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="json: one JSON object per line (for log pipelines); console: for people"
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Workers serve Prometheus /metrics here; unset = off"
+    )
+
 
 def secret_of(settings: Settings) -> str | None:
     """SECRET_KEY's value, or None when it is not set (logins then stay plain JSON)."""

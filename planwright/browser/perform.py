@@ -15,6 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator as PlaywrightLocator
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from planwright import metrics
 from planwright.browser.errors import NotExecutable, StepFailed, first_line
 from planwright.browser.locators import to_playwright
 from planwright.browser.operations import (
@@ -63,6 +64,7 @@ def perform(operation: Operation, tab: Tab, timeouts: Timeouts) -> None:
     Raises NotExecutable when the target is missing, ambiguous or not a valid locator, StepFailed
     when the site did not let the step happen (a timeout, a navigation error, a refused click).
     """
+    metrics.BROWSER_ACTIONS.labels(operation.kind).inc()
     page = tab.page
     if operation.kind == "goto":
         url = operation.value or ""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from planwright import metrics
 from planwright.engine.batch import PrefixCache
 from planwright.engine.device import DevicePlan, resolve_device
 from planwright.engine.loading import ModelSource, load_model, resolve_model
@@ -363,6 +364,8 @@ class Engine:
         admitted = [self._waiting.pop(b.seq_id) for b in self._scheduler.schedule()]
         for state in admitted:
             self._admitted[state.seq_id] = state
+        metrics.observe_admitted(s.submitted_at for s in admitted)
+        metrics.ENGINE_BATCH_SIZE.observe(len(self.runner) + len(admitted))
         done = self.runner.step(admitted)
         self._memory.sample()
         return done

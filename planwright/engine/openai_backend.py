@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from planwright import metrics
 from planwright.engine.text import split_thinking
 from planwright.engine.token_count import EstimateCounter, LocalCounter, ServerCounter, TokenCounter
 from planwright.engine.types import (
@@ -276,6 +277,8 @@ class OpenAIBackend:
         else:
             with self._lock:
                 self._counters["running"] += 1
+                metrics.ENGINE_BATCH_SIZE.observe(self._counters["running"])
+            metrics.ENGINE_QUEUE_WAIT.observe(time.perf_counter() - submitted_at)
             try:
                 result = self._complete(request, submitted_at)
             except Exception as exc:  # a bug here must still resolve the caller's Future

@@ -12,11 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from planwright import metrics
+from planwright.logs import configure_logging, register_secret
 from planwright.plans import QueueUnavailable
 from planwright.schemas import readable_errors
-from planwright.settings import get_settings
+from planwright.settings import get_settings, secret_of
 from services.api.csrf import CrossSiteRefusal
 from services.api.deps import API_KEY_COOKIE, LoginRequired
+from services.api.observability import RequestContext
+from services.api.observability import router as metrics_router
 from services.api.reconciler import ReconcilerThread
 from services.api.routes import health, plans, sizing, target_pages, targets, web
 from services.api.security_headers import SecurityHeaders
@@ -31,6 +35,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging("api", level=settings.log_level, fmt=settings.log_format)
+    register_secret(secret_of(settings))
+    metrics.register(metrics.BacklogCollector(metrics.backlog_reader(settings.database_url, settings.redis_url)))
     app = FastAPI(
         title="Planwright",
         description="Turns a web application's URL into a grounded UI test plan written by a local model.",
@@ -67,9 +75,11 @@ def create_app() -> FastAPI:
         return response
 
     app.add_middleware(CrossSiteRefusal)
-    app.add_middleware(SecurityHeaders)  # outermost: the CSRF refusal gets the headers too
+    app.add_middleware(SecurityHeaders)  # the CSRF refusal gets the headers too
+    app.add_middleware(RequestContext)  # outermost (added last): its request id covers everything below
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(health.router)
+    app.include_router(metrics_router)
     app.include_router(plans.router)
     app.include_router(sizing.router)
     app.include_router(targets.router)

@@ -11,7 +11,9 @@ and a run missed while beat was down fires once, because the next run is counted
 from __future__ import annotations
 
 from planwright.queue import celery_app
+from planwright.worker_signals import install
 
 app = celery_app
+install("beat", serve_metrics=False)  # JSON logs like every process
 # Kept in code, not on disk: the schedule's record is Postgres, so beat needs no celerybeat-schedule file.
 app.conf.beat_scheduler = "services.beat.scheduler:TargetScheduler"

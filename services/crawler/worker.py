@@ -17,8 +17,10 @@ from planwright.queue import CRAWL_TASK, VERIFY_TASK, celery_app, enqueue_next
 from planwright.settings import get_settings
 from planwright.targets.regress_stage import regression_stage
 from planwright.targets.runs import REGRESS_TASK
+from planwright.worker_signals import install
 
 app = celery_app
+install("crawler", serve_metrics=True)  # JSON logs, ids bound per task, /metrics on METRICS_PORT
 log = logging.getLogger("planwright.crawler")
 _browser = BrowserHolder()
 atexit.register(_browser.close)

@@ -16,11 +16,13 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from planwright import metrics  # noqa: E402
 from planwright.engine import ModelBackend, engine_from_settings  # noqa: E402
 from planwright.pipeline.stages.common import StageSkipped, fail_plan  # noqa: E402
 from planwright.pipeline.stages.generate import generate_stage  # noqa: E402
 from planwright.queue import GENERATE_QUEUE, GENERATE_TASK, celery_app, enqueue_next  # noqa: E402
 from planwright.settings import get_settings  # noqa: E402
+from planwright.worker_signals import install  # noqa: E402
 from services.model_worker.heartbeat import Heartbeat  # noqa: E402
 
 log = logging.getLogger("planwright.model_worker")
@@ -55,8 +57,7 @@ def generate_plan(plan_id: int) -> None:
 
 def main() -> None:
     global _engine
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = get_settings()
+    settings = install("model_worker", serve_metrics=True)  # JSON logs; /metrics once the worker starts
     started = time.perf_counter()
     _engine = engine_from_settings(settings)
     _engine.start()
@@ -71,6 +72,7 @@ def main() -> None:
         ready_s,
     )
     engine = _engine
+    metrics.register(metrics.EngineCollector(engine))
 
     def describe() -> dict[str, object]:
         return {
@@ -90,7 +92,13 @@ def main() -> None:
     try:
         celery_app.worker_main(
             [
+                "--quiet",  # no banner: every line this process writes is a JSON log line
                 "worker",
+                # No worker-to-worker chatter: nothing here uses gossip, mingle or event heartbeats, and
+                # they only produced clock-drift and missed-heartbeat warnings.
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
                 "--queues",
                 GENERATE_QUEUE,
                 "--pool",

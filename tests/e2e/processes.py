@@ -65,13 +65,17 @@ class Services:
     log_dir: Path
     running: dict[str, ServiceProcess] = field(default_factory=dict)
 
-    def start(self, name: str, *, port: int | None = None, label: str | None = None) -> ServiceProcess:
-        """`label` names a second process of the same service (two beats), default: the service's name."""
+    def start(
+        self, name: str, *, port: int | None = None, label: str | None = None, env: dict[str, str] | None = None
+    ) -> ServiceProcess:
+        """`label` names a second process of the same service (two beats), default: the service's name;
+        `env` adds settings for this process only (its METRICS_PORT)."""
         label = label or name
         log_path = self.log_dir / f"{label}.log"
         env = {
             **os.environ,
             **self.env,
+            **(env or {}),
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             # Console scripts put their own folder first on sys.path: make this checkout's code win.
             "PYTHONPATH": str(REPO_ROOT),

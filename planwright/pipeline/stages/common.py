@@ -14,6 +14,7 @@ from typing import Any
 from planwright.db.models import Plan, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import IllegalTransition, PlanStatus, is_finished, move
+from planwright.logs import register_secrets_in
 from planwright.schemas import AuthSpec
 from planwright.sealing import unseal
 from planwright.settings import Settings, get_settings, secret_of
@@ -61,6 +62,7 @@ def lease(database_url: str, plan_id: int) -> Lease:
 def plan_auth(plan: Plan, settings: Settings) -> AuthSpec | None:
     """The plan's login, opened with SECRET_KEY when it was sealed (raises SealError when it cannot be)."""
     stored = unseal(plan.auth, secret_of(settings))
+    register_secrets_in(stored)  # whatever this stage logs, the login's secrets are cut out
     return AuthSpec.model_validate(stored) if stored else None
 
 

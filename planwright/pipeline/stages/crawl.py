@@ -8,6 +8,7 @@ import time
 
 from playwright.sync_api import Browser
 
+from planwright import metrics
 from planwright.browser.auth import LoginError, resolve_auth
 from planwright.crawl.crawler import CrawlError, crawl_site
 from planwright.crawl.urls import DEFAULT_DENY_NAMES
@@ -15,6 +16,7 @@ from planwright.db import plans_store
 from planwright.db.models import Plan, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import PlanStatus, move
+from planwright.logs import register_secrets_in
 from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
 from planwright.schemas import CrawlOptions, browser_locale
 from planwright.sealing import SealError, seal
@@ -53,6 +55,7 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         fail_plan(database_url, plan_id, f"Login failed: {error}")
         return False
     if auth is not None:  # a login becomes a session every later context (and verification) reuses
+        register_secrets_in(auth.model_dump())  # its cookies are never logged
         update_plan(database_url, plan_id, auth=seal(auth.model_dump(), secret_of(settings)))
         options.auth = auth
     try:
@@ -75,4 +78,5 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         row.progress_done = 0
         row.progress_total = 0
     log.info("crawl.plan.completed plan_id=%s pages=%s", plan_id, len(crawl.pages))
+    metrics.CRAWL_PAGES.inc(len(crawl.pages))
     return True

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Browser, BrowserContext
 
+from planwright import metrics
 from planwright.browser.contexts import new_context as new_auth_context
 from planwright.browser.watchdog import Watchdog
 from planwright.crawl.crawler import WATCHDOG_GRACE_S
@@ -86,6 +87,7 @@ def verify_stage(
         row.verify_seconds = time.perf_counter() - started
         move(row, PlanStatus.DONE, now=utcnow())
         row.progress_done = len(cases)
+    metrics.observe_verifications(verifications)
 
 
 MODEL_PROPOSED_TAG = "model-proposed"
