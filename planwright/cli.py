@@ -245,13 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-depth", type=int, default=2)
     gen.add_argument("--no-verify", action="store_true", help="do not execute the cases")
     gen.add_argument("--db", help="database URL (default: a SQLite file in --out)")
-    team = commands.add_parser(
-        "team", help="create a team and an API key for it (printed once; only its hash is stored)"
+    commands.add_parser(
+        "team", help="a team's API keys for administrators: create, keys (list), revoke (see --help)", add_help=False
     )
-    team.add_argument("action", choices=["create"])
-    team.add_argument("name", help="the team's name; an existing team gets one more key")
-    team.add_argument("--key-name", default="default", help="a label for the key (default: default)")
-    team.add_argument("--db", help="database URL (default: DATABASE_URL)")
     commands.add_parser(
         "target", help="a team's scheduled apps over the API: add, list, show, pause, resume, delete, run"
     )
@@ -267,42 +263,16 @@ def main(argv: list[str] | None = None) -> int:
         from planwright.sizing.cli import main as sizing_main
 
         return sizing_main(argv[1:])
+    if argv and argv[0] == "team":
+        from planwright.teams_cli import main as team_main
+
+        return team_main(argv[1:])
     if argv and argv[0] == "target":
         from planwright.targets.cli import main as target_main
 
         return target_main(argv[1:])
     args = build_parser().parse_args(argv)
-    if args.command == "team":
-        return create_team_key(args)
     return generate(args)
-
-
-def create_team_key(args: argparse.Namespace) -> int:
-    """For an administrator: the key goes to the team's users (X-API-Key, or the web page's login)."""
-    from sqlalchemy import select
-
-    from planwright.db.models import Team
-    from planwright.db.session import session_scope
-    from planwright.settings import get_settings
-    from planwright.teams import create_api_key, create_team
-
-    name = args.name.strip()
-    if not name:
-        print("error: the team needs a name", file=sys.stderr)
-        return 2
-    database_url = args.db or get_settings().database_url
-    with session_scope(database_url) as session:
-        team = session.scalar(select(Team).where(Team.name == name))
-        created = team is None
-        if team is None:
-            team = create_team(session, name=name)
-        key = create_api_key(session, team=team, name=args.key_name)
-        team_id = team.id
-    print(
-        f"{'created' if created else 'existing'} team {name!r} (id {team_id}); its new API key, shown once:"
-    )
-    print(key)
-    return 0
 
 
 if __name__ == "__main__":

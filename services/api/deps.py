@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from planwright.db.models import DEFAULT_TEAM_ID
 from planwright.db.session import get_sessionmaker
 from planwright.settings import Settings, get_settings
-from planwright.teams import team_for_api_key
+from planwright.teams import team_for_api_key, team_for_web_session
 
 
 def get_db(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
@@ -30,9 +30,10 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-# The web pages' login: the team's API key in an HttpOnly, SameSite=Strict cookie, so the pages, their
-# live-progress requests and the export links act as that team (another site cannot send it).
-API_KEY_COOKIE = "planwright_api_key"
+# The web pages' login: a server-side session's random token (never the API key) in an HttpOnly,
+# SameSite=Strict cookie, so the pages, their live-progress requests and the export links act as that
+# team (another site cannot send it); logging out or revoking the key ends it (planwright/teams.py).
+SESSION_COOKIE = "planwright_session"
 
 
 class LoginRequired(Exception):
@@ -47,13 +48,17 @@ def get_team_id(
     session: SessionDep,
     settings: SettingsDep,
     x_api_key: Annotated[str | None, Header(description="The team's API key")] = None,
-    planwright_api_key: Annotated[str | None, Cookie(include_in_schema=False)] = None,
+    planwright_session: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> int:
-    key = x_api_key or planwright_api_key
-    if key:
-        team = team_for_api_key(session, key=key)
+    if x_api_key:
+        team = team_for_api_key(session, key=x_api_key)
         if team is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown API key.")
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown, revoked or expired API key.")
+        return team.id
+    if planwright_session:
+        team = team_for_web_session(session, token=planwright_session)
+        if team is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "The web session has ended: log in again.")
         return team.id
     if settings.require_api_key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This server requires an X-API-Key header.")
@@ -62,11 +67,11 @@ def get_team_id(
 
 def get_web_team_id(request: Request, session: SessionDep, settings: SettingsDep) -> int:
     """Like get_team_id, but a person without a (valid) key is sent to the login page, not given a 401."""
-    key = request.cookies.get(API_KEY_COOKIE)
-    if key:
-        team = team_for_api_key(session, key=key)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        team = team_for_web_session(session, token=token)
         if team is None:
-            raise LoginRequired("That API key is no longer valid: log in again.")
+            raise LoginRequired("Your session has ended (logged out, expired, or its key revoked): log in again.")
         return team.id
     if settings.require_api_key:
         raise LoginRequired()

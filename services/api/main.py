@@ -18,11 +18,11 @@ from planwright.plans import QueueUnavailable
 from planwright.schemas import readable_errors
 from planwright.settings import get_settings, secret_of
 from services.api.csrf import CrossSiteRefusal
-from services.api.deps import API_KEY_COOKIE, LoginRequired
+from services.api.deps import SESSION_COOKIE, LoginRequired
 from services.api.observability import RequestContext
 from services.api.observability import router as metrics_router
 from services.api.reconciler import ReconcilerThread
-from services.api.routes import health, plans, sizing, target_pages, targets, web
+from services.api.routes import health, keys, plans, sizing, target_pages, targets, web
 from services.api.security_headers import SecurityHeaders
 
 
@@ -71,7 +71,7 @@ def create_app() -> FastAPI:
         target = "/login" + (f"?{urlencode({'reason': error.reason})}" if error.reason else "")
         response = RedirectResponse(target, status_code=303)
         if error.reason:  # a stale cookie: forget it
-            response.delete_cookie(API_KEY_COOKIE, httponly=True, samesite="strict")
+            response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
         return response
 
     app.add_middleware(CrossSiteRefusal)
@@ -81,6 +81,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics_router)
     app.include_router(plans.router)
+    app.include_router(keys.router)
     app.include_router(sizing.router)
     app.include_router(targets.router)
     app.include_router(target_pages.router)

@@ -16,8 +16,8 @@ from planwright.exports import EXPORTS
 from planwright.netpolicy import submission_refusals
 from planwright.plans import read_plan, read_plans, submit_plan
 from planwright.schemas import PlanCreate, crawl_limits, readable_errors
-from planwright.teams import team_for_api_key
-from services.api.deps import API_KEY_COOKIE, SessionDep, SettingsDep, WebTeamDep
+from planwright.teams import WEB_SESSION_LIFETIME, end_web_session, start_web_session, usable_api_key
+from services.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, WebTeamDep
 from services.api.presenters import plan_public, plan_summary
 from services.api.routes.plans import PlanId
 
@@ -105,7 +105,6 @@ def plan_page(plan_id: PlanId, request: Request, session: SessionDep, team_id: W
     )
 
 
-LOGIN_MAX_AGE_S = 30 * 24 * 3600
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -115,19 +114,19 @@ def login_page(request: Request, reason: str | None = None) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def log_in(request: Request, session: SessionDep, api_key: Annotated[str, Form()] = "") -> Response:
-    team = team_for_api_key(session, key=api_key.strip()) if api_key.strip() else None
-    if team is None:
+    stored = usable_api_key(session, key=api_key.strip()) if api_key.strip() else None
+    if stored is None:
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"error": "Unknown API key." if api_key.strip() else "Enter your team's API key."},
+            {"error": "Unknown, revoked or expired API key." if api_key.strip() else "Enter your team's API key."},
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
-        API_KEY_COOKIE,
-        api_key.strip(),
-        max_age=LOGIN_MAX_AGE_S,
+        SESSION_COOKIE,
+        start_web_session(session, api_key=stored),
+        max_age=int(WEB_SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -136,7 +135,10 @@ def log_in(request: Request, session: SessionDep, api_key: Annotated[str, Form()
 
 
 @router.post("/logout")
-def log_out() -> Response:
+def log_out(request: Request, session: SessionDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        end_web_session(session, token=token)
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(API_KEY_COOKIE, httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
     return response
