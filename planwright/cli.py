@@ -91,8 +91,12 @@ def generate(args: argparse.Namespace) -> int:
             max_pages=args.max_pages,
             max_depth=args.max_depth,
             verify=not args.no_verify,
+            **_openapi_fields(args),
         )
-    except ValidationError as error:
+    except (ValidationError, OSError) as error:
+        if isinstance(error, OSError):
+            print(f"error: --openapi: {error}", file=sys.stderr)
+            return 2
         for message in readable_errors(error.errors()):
             print(f"error: {message}", file=sys.stderr)
         return 2
@@ -112,7 +116,7 @@ def generate(args: argparse.Namespace) -> int:
     from planwright.db.session import session_scope
     from planwright.exports import render_export
     from planwright.pipeline import stages
-    from planwright.plans import create_plan
+    from planwright.plans import create_plan, plan_fields
     from planwright.settings import get_settings
 
     get_settings.cache_clear()
@@ -126,16 +130,9 @@ def generate(args: argparse.Namespace) -> int:
         return 2
     migrate(database_url)
     with session_scope(database_url) as session:
-        plan_id = create_plan(
-            session,
-            team_id=1,
-            url=request.url,
-            language=request.language,
-            max_pages=request.max_pages,
-            max_depth=request.max_depth,
-            verify=request.verify,
-        ).id
-    print(f"plan {plan_id}: {request.url} → {out_dir}", flush=True)
+        plan_row = create_plan(session, team_id=1, **plan_fields(request))
+        plan_id, plan_url = plan_row.id, plan_row.url
+    print(f"plan {plan_id}: {plan_url} → {out_dir}", flush=True)
 
     timings: dict[str, float] = {}
     printer = ProgressPrinter(database_url, plan_id)
@@ -212,7 +209,8 @@ def generate(args: argparse.Namespace) -> int:
         export = plans_store.plan_export(session, plan)
         proposed_total = sum(len(page.proposals or []) for page in plan.pages)
     stage_started = time.perf_counter()
-    for fmt in ("xlsx", "pdf", "json"):
+    formats = ("xlsx", "pdf", "json", "py") if request.kind == "api" else ("xlsx", "pdf", "json")
+    for fmt in formats:
         body, _media_type, _filename = render_export(export, fmt)
         (out_dir / f"plan.{fmt}").write_bytes(body)
     timings["export"] = time.perf_counter() - stage_started
@@ -230,15 +228,43 @@ def generate(args: argparse.Namespace) -> int:
             f"edge cases the model proposed: {proposed_total}, kept as cases after running them: {proposed}"
         )
     print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
-    print(f"wrote {out_dir / 'plan.xlsx'}, {out_dir / 'plan.pdf'}, {out_dir / 'plan.json'}")
+    print("wrote " + ", ".join(str(out_dir / f"plan.{fmt}") for fmt in formats))
     return 0
+
+
+def _openapi_fields(args: argparse.Namespace) -> dict[str, object]:
+    """`--openapi FILE|URL` makes an api plan: a URL is fetched by the read stage, a file read here.
+    Credentials come from flags or PLANWRIGHT_API_KEY / PLANWRIGHT_API_BEARER_TOKEN (kept out of `ps`)."""
+    if not args.openapi:
+        return {}
+    source: dict[str, object] = {"base_url": args.base_url, "allow_unsafe": args.allow_unsafe}
+    if args.openapi.startswith(("http://", "https://")):
+        source["url"] = args.openapi
+    else:
+        source["document"] = Path(args.openapi).read_text(encoding="utf-8")
+    auth = {
+        "api_key": args.api_key or os.environ.get("PLANWRIGHT_API_KEY"),
+        "api_key_name": args.api_key_name,
+        "bearer_token": args.bearer_token or os.environ.get("PLANWRIGHT_API_BEARER_TOKEN"),
+    }
+    if auth["api_key"] or auth["bearer_token"]:
+        source["auth"] = auth
+    return {"kind": "api", "openapi": source}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="planwright", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    gen = commands.add_parser("generate", help="crawl URL, write a test plan (xlsx, pdf, json) into --out")
-    gen.add_argument("url")
+    gen = commands.add_parser(
+        "generate", help="crawl URL (or read --openapi), write a test plan (xlsx, pdf, json) into --out"
+    )
+    gen.add_argument("url", nargs="?", help="the web app; with --openapi, the base URL (as --base-url)")
+    gen.add_argument("--openapi", help="an OpenAPI 3 / Swagger 2 document (file or URL): an api plan")
+    gen.add_argument("--base-url", help="with --openapi: the running instance (default: the document's servers)")
+    gen.add_argument("--allow-unsafe", action="store_true", help="with --openapi: also run POST/PUT/PATCH/DELETE")
+    gen.add_argument("--api-key", help="with --openapi: API key (default: $PLANWRIGHT_API_KEY)")
+    gen.add_argument("--api-key-name", default="X-API-Key", help="header of --api-key when the document names none")
+    gen.add_argument("--bearer-token", help="with --openapi: bearer token (default: $PLANWRIGHT_API_BEARER_TOKEN)")
     gen.add_argument("--out", default="out", help="output folder (default: ./out)")
     gen.add_argument("--language", choices=["en", "ru"], default="en")
     gen.add_argument("--max-pages", type=int, default=10)

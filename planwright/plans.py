@@ -27,6 +27,7 @@ def create_plan(
     kind: str = "ui",
     verify: bool = True,
     auth: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Plan:
     plan = Plan(
         team_id=team_id,
@@ -37,12 +38,32 @@ def create_plan(
         kind=kind,
         verify=verify,
         auth=seal(auth, secret_of(get_settings())),  # passwords and cookies are sealed at rest
+        options=options,
         status=PlanStatus.QUEUED.value,
         stage=WAITING_STAGE[PlanStatus.QUEUED],
     )
     session.add(plan)
     session.flush()
     return plan
+
+
+def plan_fields(request: PlanCreate) -> dict[str, Any]:
+    """A request's columns: a ui plan's URL and login, or an api plan's document source, base URL and
+    credentials (sealed in `auth` like a login; its `url` shows the base URL, else the document's URL)."""
+    fields: dict[str, Any] = {
+        "language": request.language,
+        "max_pages": request.max_pages,
+        "max_depth": request.max_depth,
+        "kind": request.kind,
+        "verify": request.verify,
+    }
+    if request.openapi is None:
+        auth = request.auth.model_dump() if request.auth and not request.auth.is_empty() else None
+        return {**fields, "url": request.url, "auth": auth}
+    source = request.openapi
+    api_auth = source.auth.model_dump() if source.auth and not source.auth.is_empty() else None
+    url = source.base_url or source.url or "openapi:uploaded"
+    return {**fields, "url": url, "auth": {"api": api_auth} if api_auth else None, "options": source.options()}
 
 
 class QueueUnavailable(Exception):
@@ -54,17 +75,7 @@ def submit_plan(session: Session, *, team_id: int, request: PlanCreate) -> Plan:
 
     The one service that commits: the job must not be sent before its row exists for the worker.
     """
-    plan = create_plan(
-        session,
-        team_id=team_id,
-        url=request.url,
-        language=request.language,
-        max_pages=request.max_pages,
-        max_depth=request.max_depth,
-        kind=request.kind,
-        verify=request.verify,
-        auth=request.auth.model_dump() if request.auth and not request.auth.is_empty() else None,
-    )
+    plan = create_plan(session, team_id=team_id, **plan_fields(request))
     session.commit()
     first_task = next_task(plan.status)
     assert first_task is not None, "a queued plan has a first task"

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
-from planwright.api_plans.models import ApiRequest
+from planwright.api_plans.models import ApiRequest, OpenApiSource
 from planwright.settings import get_settings
 
 # Postgres stores neither NUL nor a lone UTF-16 surrogate (a JSON "\\ud800" without its pair); caught
@@ -457,13 +457,20 @@ MaxDepth = Annotated[
 
 
 class PlanCreate(BaseModel):
-    url: str = Field(description="The web application to test: an http:// or https:// URL")
+    url: str | None = Field(
+        default=None,
+        description="The web application to test (an http:// or https:// URL); for an api plan, "
+        "the base URL of a running instance (same as openapi.base_url)",
+    )
     language: Language = "en"
     max_pages: MaxPages = 10
     max_depth: MaxDepth = 2
     kind: PlanKind = "ui"
     verify: bool = True
     auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")
+    openapi: OpenApiSource | None = Field(
+        default=None, description="kind 'api': the OpenAPI / Swagger document and how to call the service"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -475,22 +482,37 @@ class PlanCreate(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _url_is_http(cls, value: str) -> str:
-        return check_target_url(value)
+    def _url_is_http(cls, value: str | None) -> str | None:
+        return None if value is None else check_target_url(value)
+
+    @model_validator(mode="after")
+    def _kind_has_its_source(self) -> PlanCreate:
+        if self.kind == "ui":
+            if self.url is None:
+                raise ValueError("url: a ui plan needs the URL of the web application")
+            if self.openapi is not None:
+                raise ValueError("openapi: only an api plan reads an OpenAPI document (set kind to 'api')")
+        else:
+            if self.openapi is None:
+                raise ValueError("openapi: an api plan needs its document (openapi.url or openapi.document)")
+            if self.url is not None and self.openapi.base_url is None:
+                self.openapi.base_url = self.url
+            for name, value in self.openapi.urls():
+                try:
+                    check_target_url(value)
+                except ValueError as error:
+                    raise ValueError(f"openapi.{name}: {error}") from None
+        return self
 
     def target_urls(self) -> list[tuple[str, str]]:
-        """The URLs this plan sends the browser to, by field: what the network policy judges."""
-        urls = [("url", self.url)]
+        """The URLs this plan sends the browser (or an api plan's HTTP client) to, by field: what the
+        network policy judges."""
+        urls = [("url", self.url)] if self.url and self.kind == "ui" else []
         if self.auth and self.auth.login:
             urls.append(("auth.login.url", self.auth.login.url))
+        if self.openapi is not None:
+            urls += [(f"openapi.{name}", url) for name, url in self.openapi.urls()]
         return urls
-
-    @field_validator("kind")
-    @classmethod
-    def _kind_supported(cls, value: str) -> str:
-        if value != "ui":
-            raise ValueError("only 'ui' plans are supported so far; OpenAPI ('api') plans are planned")
-        return value
 
 
 class ProgressPublic(BaseModel):

@@ -123,6 +123,19 @@ class Settings(BaseSettings):
     )
     reconcile_interval_s: float = 60.0
 
+    # api plans (kind "api": OpenAPI documents executed over HTTP)
+    api_request_timeout_s: float = Field(default=10.0, gt=0, description="api plans: one request's time limit")
+    api_plan_timeout_s: float = Field(
+        default=600.0, gt=0, description="api plans: the whole execution's time limit; later cases are not run"
+    )
+    api_requests_per_second: float = Field(
+        default=20.0, gt=0, description="api plans: requests sent to the service under test per second, at most"
+    )
+    api_remote_refs: bool = Field(
+        default=False,
+        description="api plans: follow $refs to other documents (each URL through the network policy)",
+    )
+
     # targets (scheduled runs)
     targets_tick_interval_s: float = Field(
         default=30.0, gt=0, description="How often the beat service looks for due targets"

@@ -324,7 +324,11 @@ class CaseBuilder:
         statuses = sorted({"401", *operation.documented("401", "403")})
         request = self.request(operation, auth=use, expect_status=statuses)
         title = self.words[f"auth_{use}"].format(op=operation.key)
-        return self._case(operation, title, [request], "high", with_auth=False)
+        case = self._case(operation, title, [request], "high", with_auth=False)
+        if operation.implicit_security:
+            header = operation.security[0][0].key_name or "Authorization"
+            case.preconditions.append(f"assumes the service requires {header} (the document lists it as an optional header)")
+        return case
 
     def _not_found(self, operation: Operation) -> TestCaseData:
         request = self.request(operation, expect_status=["404"])

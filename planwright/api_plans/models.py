@@ -57,6 +57,16 @@ class OpenApiSource(BaseModel):
             raise ValueError(f"document is larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB")
         return self
 
+    def urls(self) -> list[tuple[str, str]]:
+        """(field, URL) the plan reaches: what the network policy and the URL rules judge."""
+        return [(name, url) for name, url in (("url", self.url), ("base_url", self.base_url)) if url]
+
+    def options(self) -> dict[str, Any]:
+        """What `plans.options` keeps (the credentials go sealed into `plans.auth`)."""
+        return ApiPlanOptions(
+            spec_url=self.url, document=self.document, base_url=self.base_url, allow_unsafe=self.allow_unsafe
+        ).model_dump(exclude_none=True)
+
 
 class ApiRequest(BaseModel):
     """One request of a case and what its answer must show. Values in `path`/`query`/`headers`/`body`

@@ -22,6 +22,7 @@ METHODS = ("get", "head", "options", "post", "put", "patch", "delete", "trace")
 MAX_SCHEMA_NODES = 4000  # a schema past this is cut to "anything" below, so one operation stays small
 MAX_REF_DEPTH = 8
 JSON_TYPES = ("application/json", "application/problem+json")
+KEY_HEADERS = ("x-api-key", "api-key", "apikey", "x-api-token", "authorization")
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Operation:
     security: list[list[SecurityScheme]] = field(default_factory=list)  # alternatives; [] = open
     links: list[Link] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    implicit_security: bool = False  # from a key header parameter, not from `security`
 
     @property
     def key(self) -> str:
@@ -299,12 +301,29 @@ def _operation(
                     )
                 )
     requirements = raw.get("security") if "security" in raw else top_security
+    if not requirements and not schemes:
+        _key_header_as_scheme(operation)
     for requirement in requirements or []:
         alternative = [schemes[name] for name in requirement or {} if name in schemes]
         if requirement and not alternative:
             continue  # a scheme this planner cannot send (mutual TLS): not an alternative it can use
         operation.security.append(alternative)
     return operation
+
+
+def _key_header_as_scheme(operation: Operation) -> None:
+    """A document that declares no security but takes an `X-API-Key` / `Authorization` header (FastAPI's
+    `Header()` dependencies) gets it as its key scheme: the plan's credentials go there, and the
+    auth cases are built. Without credentials the header stays optional, as the document says."""
+    for parameter in list(operation.parameters):
+        if parameter.location == "header" and parameter.name.lower() in KEY_HEADERS:
+            operation.parameters.remove(parameter)
+            if parameter.name.lower() == "authorization":
+                operation.security.append([SecurityScheme(parameter.name, "bearer")])
+            else:
+                operation.security.append([SecurityScheme(parameter.name, "apiKey", parameter.name, "header")])
+            operation.implicit_security = True
+            return
 
 
 def _json_media(content: Any) -> str | None:

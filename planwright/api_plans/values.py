@@ -10,6 +10,7 @@ and deterministic), not by a hand-written regex walker.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -149,8 +150,10 @@ def _string(schema: dict[str, Any]) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def pattern_value(pattern: str, low: int = 0, high: int | None = None) -> str | None:
-    """A string matching `pattern` within the length bounds (Hypothesis' regex strategy), or None."""
+    """A string matching `pattern` within the length bounds (Hypothesis' regex strategy), or None;
+    cached, since a large document repeats its patterns across operations."""
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis import strategies as st
 

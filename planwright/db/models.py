@@ -72,6 +72,8 @@ class Plan(Base):
     auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Names the crawler never activates beyond its default deny-list (a target's runs carry them).
     deny_names: Mapped[list[Any] | None] = mapped_column(JSON)
+    # An api plan's document source, base URL, allow_unsafe (api_plans.models.ApiPlanOptions).
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(40))
@@ -196,6 +198,7 @@ class Target(Base):
     verify: Mapped[bool] = mapped_column(default=True)
     auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # sealed like a plan's; never returned
     deny_names: Mapped[list[Any]] = mapped_column(default=list)  # additions to the crawler's deny-list
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # an api target's (see Plan.options)
     cron: Mapped[str] = mapped_column(String(120), default="0 2 * * *")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     paused: Mapped[bool] = mapped_column(default=False)

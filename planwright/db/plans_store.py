@@ -153,6 +153,7 @@ def plan_export(session: Session, plan: Plan) -> PlanExport:
         language=plan.language,  # type: ignore[arg-type]
         status=plan.status,
         created_at=plan.created_at,
+        kind=plan.kind,  # type: ignore[arg-type]
         model_id=plan.model_id,
         device=plan.device,
         cases=[case_data(row) for row in cases],

@@ -93,6 +93,10 @@ _BUILTIN: tuple[ExportFormat, ...] = (
 
 
 def _to_pytest(plan: PlanExport) -> bytes:
+    if plan.kind == "api":  # requests and schema checks with httpx, no browser
+        from planwright.codegen.api_python import to_api_pytest
+
+        return to_api_pytest(plan)
     from planwright.codegen import to_pytest
 
     return to_pytest(plan)
@@ -110,7 +114,7 @@ _BUILTIN += (
         extension="py",
         media_type="text/x-python; charset=utf-8",
         render=_to_pytest,
-        description="Runnable pytest + Playwright file: one test per verified case.",
+        description="Runnable pytest file: one test per verified case (Playwright for ui plans, httpx for api plans).",
     ),
     ExportFormat(
         name="spec.ts",

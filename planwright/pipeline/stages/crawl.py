@@ -17,6 +17,7 @@ from planwright.db.models import Plan, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import PlanStatus, move
 from planwright.logs import register_secrets_in
+from planwright.pipeline.stages.api import is_api_plan, read_spec_stage
 from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
 from planwright.schemas import CrawlOptions, browser_locale
 from planwright.sealing import SealError, seal
@@ -27,6 +28,8 @@ log = logging.getLogger("planwright.pipeline.stages")
 
 def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: Settings) -> bool:
     """Crawl the plan's site and store what was seen. False when the plan ended here (failed)."""
+    if is_api_plan(database_url, plan_id):  # an api plan's "crawl" reads its OpenAPI document
+        return read_spec_stage(database_url, plan_id, settings=settings)
     plan = begin_stage(database_url, plan_id, PlanStatus.CRAWLING, "crawl")
     options = CrawlOptions(
         max_pages=plan.max_pages,  # within CRAWL_MAX_PAGES_LIMIT: PlanCreate refused more

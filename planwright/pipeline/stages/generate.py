@@ -19,6 +19,7 @@ from planwright.pipeline import edge_cases
 from planwright.pipeline.parsing import Acceptance, apply_answer
 from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
+from planwright.pipeline.stages.api import is_api_plan, write_titles_stage
 from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, update_plan
 from planwright.schemas import EdgeProposal, PageSnapshot, TestCaseData
 from planwright.settings import get_settings
@@ -51,6 +52,8 @@ def generate_stage(
     verify_next: bool | None = None,
 ) -> bool:
     """Turn the stored crawl into cases: skeletons from observations, text from the model."""
+    if is_api_plan(database_url, plan_id):  # an api plan's cases exist: the model writes their titles
+        return write_titles_stage(database_url, plan_id, generator=generator, seed=seed, verify_next=verify_next)
     plan = begin_stage(database_url, plan_id, PlanStatus.GENERATING, "generate")
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)

@@ -20,6 +20,7 @@ from planwright.db.models import Plan, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import PlanStatus, move
 from planwright.pipeline.explored_cases import explored_behaviour
+from planwright.pipeline.stages.api import execute_stage, is_api_plan
 from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
 from planwright.schemas import (
     AuthSpec,
@@ -46,6 +47,8 @@ def verify_stage(
     timeout_s: float = 10.0,
 ) -> None:
     """Execute every case from a fresh browser context and record verified / failed / not executable."""
+    if is_api_plan(database_url, plan_id):  # an api plan's cases are HTTP requests: no browser
+        return execute_stage(database_url, plan_id, settings=settings)
     plan = begin_stage(database_url, plan_id, PlanStatus.VERIFYING, "verify")
     settings = settings or get_settings()
     try:
