@@ -27,6 +27,7 @@ from planwright.db import plans_store
 from planwright.db.models import Generation, Page, Plan, TestCase, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import PlanStatus, move
+from planwright.logs import register_secret
 from planwright.netpolicy import current_policy
 from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, update_plan
 from planwright.sealing import SealError, unseal
@@ -293,7 +294,13 @@ def _apply(
 def api_auth(plan: Plan, settings: Settings) -> ApiAuth | None:
     """The plan's credentials for the service, opened with SECRET_KEY (SealError when they cannot be)."""
     stored = unseal(plan.auth, secret_of(settings))
-    return ApiAuth.model_validate(stored["api"]) if stored and stored.get("api") else None
+    if not stored or not stored.get("api"):
+        return None
+    auth = ApiAuth.model_validate(stored["api"])
+    for secret in (auth.bearer_token, auth.api_key, auth.basic_password):
+        if secret:
+            register_secret(secret)  # whatever the stage logs, the service's credentials are cut out
+    return auth
 
 
 def execute_stage(database_url: str, plan_id: int, *, settings: Settings | None = None) -> None:
