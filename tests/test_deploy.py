@@ -190,6 +190,8 @@ def test_secrets_come_from_the_env_file(services: dict[str, dict[str, Any]]) -> 
     """No password is written in docker-compose.yml; .env is ignored by git, .env.example is not."""
     text = COMPOSE.read_text(encoding="utf-8")
     assert "${POSTGRES_PASSWORD:?" in text, "Postgres' password must come from .env (required)"
+    assert "SECRET_KEY: ${SECRET_KEY:?" in text, "logins must be sealed: SECRET_KEY is required, from .env"
+    assert 'REQUIRE_API_KEY: "true"' in text, "a team deployment must require API keys"
     assert "planwright:planwright@" not in text
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
     ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT, timeout=30)
