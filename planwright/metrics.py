@@ -109,6 +109,10 @@ class EngineCollector(Collector):
     def __init__(self, engine: StatsSource) -> None:
         self.engine = engine
 
+    def describe(self) -> Iterator[Metric]:
+        """Nothing: registering must not read the engine (the registry would call collect())."""
+        return iter(())
+
     def collect(self) -> Iterator[Metric]:
         stats = self.engine.stats()
         tokens = CounterMetricFamily(
@@ -171,6 +175,10 @@ class BacklogCollector(Collector):
         self._lock = threading.Lock()
         self._cached: tuple[float, dict[str, int], dict[str, int]] | None = None
         self._errors = 0
+
+    def describe(self) -> Iterator[Metric]:
+        """Nothing: registering must not touch Redis or Postgres (the registry would call collect())."""
+        return iter(())
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
