@@ -161,7 +161,8 @@ def base_urls(spec: Spec) -> list[str]:
         schemes = document.get("schemes") or [urlsplit(source).scheme or "https"]
         return [f"{schemes[0]}://{host}{document.get('basePath', '')}"]
     urls = []
-    for server in document.get("servers") or []:
+    # OpenAPI: no servers means one server at "/", relative to where the document was served.
+    for server in document.get("servers") or [{"url": "/"}]:
         url = str(server.get("url", ""))
         for name, variable in (server.get("variables") or {}).items():
             url = url.replace("{" + name + "}", str(variable.get("default", "")))

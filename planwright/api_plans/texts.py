@@ -20,8 +20,24 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Russian"}
 NUMBERED_LINE = re.compile(r"^\s*(\d+)[.)]\s*(.+?)\s*$")
 ANCHORS = re.compile(r"'[^']+'|\b[1-5]\d\d\b")
 STATUS = re.compile(r"\b[1-5]\d\d\b")
-SCAFFOLDING = re.compile(r"^(operation|request|response|status( code)?|test cases?|path|операция|запрос|ответ)\b", re.I)
+SCAFFOLDING = re.compile(
+    r"^(operation|request|response|status( code)?|test cases?|path|операция|запрос|ответ)\b", re.I
+)
 WORD = re.compile(r"\w{4,}")
+# Words that tell cases of one operation apart ("without" vs "wrong" credentials): kept when present.
+KEY_WORDS = (
+    "without",
+    "wrong",
+    "valid",
+    "exist",
+    "required",
+    "created",
+    "без",
+    "неверн",
+    "корректн",
+    "несуществ",
+    "обязательн",
+)
 
 
 def chunks(cases: list[TestCaseData], size: int = CASES_PER_REQUEST) -> list[list[TestCaseData]]:
@@ -88,6 +104,8 @@ def apply_titles(cases: list[TestCaseData], answer: str, taken: set[str]) -> tup
             reasons.append(f"{n}: {len(text)} characters")
         elif missing:
             reasons.append(f"{n}: leaves out {', '.join(missing)}")
+        elif lost := [k for k in KEY_WORDS if k in skeleton.casefold() and k not in text.casefold()]:
+            reasons.append(f"{n}: leaves out {', '.join(lost)}")
         elif invented:
             reasons.append(f"{n}: names status {', '.join(invented)}, which the case does not check")
         elif SCAFFOLDING.match(text) or "/" in text:

@@ -105,3 +105,25 @@ def test_a_swagger_2_document_becomes_operations_and_cases(
     assert all(step["action"] == "request" for case in plan["cases"] for step in case["steps"])
     with session_scope(api_env["DATABASE_URL"]) as session:
         assert session.query(Page).filter(Page.plan_id == plan_id).count() == 3
+
+
+def test_the_web_form_takes_a_document_file_and_says_what_is_wrong(client: TestClient, api_env: dict[str, str]) -> None:
+    import json
+
+    created = client.post(
+        "/plans/api",
+        data={"base_url": "http://shop.example/", "api_key": "w3b-k3y", "language": "ru", "verify": "1"},
+        files={"openapi_file": ("openapi.json", json.dumps(SPEC).encode(), "application/json")},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    plan_id = int(created.headers["location"].rsplit("/", 1)[-1])
+    page = client.get(f"/plans/{plan_id}")
+    assert page.status_code == 200 and "w3b-k3y" not in page.text
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None and plan.kind == "api" and plan.language == "ru"
+        assert plan.options["document"].startswith("{") and plan.options["base_url"] == "http://shop.example/"
+    refused = client.post("/plans/api", data={"base_url": "http://169.254.169.254/"})
+    assert refused.status_code == 422
+    assert "either by url or as document" in refused.text

@@ -22,6 +22,8 @@ def test_grounded_titles_are_kept_and_others_refused_with_why() -> None:
         "1. Response: 200\n2. A 'limit' above 50 is refused\n3. Listing without credentials is refused with 401\n"
         "4. Wrong credentials are refused\n5. An unknown color is refused"
     )
+    cases.append(case("with wrong credentials the request is refused"))
+    answer += "\n6. Without credentials the request is refused"
     kept, reasons = apply_titles(cases, answer, set())
     assert kept == 2
     assert [c.title for c in cases if c.source == "model"] == [
@@ -29,9 +31,10 @@ def test_grounded_titles_are_kept_and_others_refused_with_why() -> None:
         "GET /items: Wrong credentials are refused",
     ]
     assert reasons == [
-        "1: repeats the prompt's scaffolding",
+        "1: leaves out valid",
         "3: names status 401, which the case does not check",
         "5: leaves out 'color'",
+        "6: leaves out wrong",
     ]
     assert cases[0].title == "GET /items: a valid request is answered 200" and cases[0].source == "skeleton"
 

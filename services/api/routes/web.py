@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from planwright.api_plans.models import MAX_SPEC_BYTES
 from planwright.exports import EXPORTS
 from planwright.netpolicy import submission_refusals
 from planwright.plans import read_plan, read_plans, submit_plan
@@ -95,6 +96,46 @@ def submit_plan_form(
     return RedirectResponse(f"/plans/{plan.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
+@router.post("/plans/api", response_class=HTMLResponse)
+def submit_api_plan_form(
+    request: Request,
+    session: SessionDep,
+    team_id: WebTeamDep,
+    openapi_url: Annotated[str, Form()] = "",
+    openapi_file: Annotated[UploadFile | None, File()] = None,
+    base_url: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "en",
+    verify: Annotated[str | None, Form()] = None,
+    allow_unsafe: Annotated[str | None, Form()] = None,
+    api_key: Annotated[str, Form()] = "",
+    api_key_name: Annotated[str, Form()] = "X-API-Key",
+    bearer_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The OpenAPI form: the same PlanCreate (kind "api") and submit_plan as POST /api/v1/plans."""
+    form: dict[str, Any] = {"api_openapi_url": openapi_url, "api_base_url": base_url, "language": language}
+    source: dict[str, Any] = {"base_url": base_url or None, "allow_unsafe": bool(allow_unsafe)}
+    if openapi_file is not None and openapi_file.filename:
+        source["document"] = openapi_file.file.read(MAX_SPEC_BYTES + 1).decode("utf-8", errors="replace")
+    if openapi_url:
+        source["url"] = openapi_url
+    if api_key or bearer_token:
+        source["auth"] = {"api_key": api_key or None, "api_key_name": api_key_name or "X-API-Key",
+                          "bearer_token": bearer_token or None}  # fmt: skip
+    try:
+        body = PlanCreate.model_validate(
+            {"kind": "api", "language": language, "verify": bool(verify), "openapi": source}
+        )
+    except ValidationError as error:
+        return _index(
+            request, session, team_id, form=form, errors=readable_errors(error.errors()), status_code=422
+        )
+    refusals = submission_refusals(body.target_urls())
+    if refusals:
+        return _index(request, session, team_id, form=form, errors=readable_errors(refusals), status_code=422)
+    plan = submit_plan(session, team_id=team_id, request=body)
+    return RedirectResponse(f"/plans/{plan.id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(plan_id: PlanId, request: Request, session: SessionDep, team_id: WebTeamDep) -> Response:
     plan = read_plan(session, team_id=team_id, plan_id=plan_id)
@@ -103,8 +144,6 @@ def plan_page(plan_id: PlanId, request: Request, session: SessionDep, team_id: W
     return templates.TemplateResponse(
         request, "plan.html", {"plan": plan_public(session, plan), "exports": list(EXPORTS.values())}
     )
-
-
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -119,7 +158,11 @@ def log_in(request: Request, session: SessionDep, api_key: Annotated[str, Form()
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"error": "Unknown, revoked or expired API key." if api_key.strip() else "Enter your team's API key."},
+            {
+                "error": "Unknown, revoked or expired API key."
+                if api_key.strip()
+                else "Enter your team's API key."
+            },
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
