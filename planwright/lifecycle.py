@@ -11,8 +11,15 @@ Every shell (the Celery crawler and model workers, the reconciler, `planwright g
 A target's run adds one task before the crawl (`targets.runs.REGRESS_TASK`, while the plan is still
 queued); a lost one is not re-sent: the reconciler sends a queued plan straight to its crawl.
 
-A stage may re-enter its own status (a redelivered or re-queued task runs it again; stages are
-idempotent); a finished plan never moves again.
+A stage may re-enter its own status (a re-queued task runs it again; stages are idempotent); a
+finished plan never moves again.
+
+The fence: a stage starts only from the statuses in `STARTS_FROM` and only when no live worker holds
+the plan. Starting takes the plan (compare-and-set in one row lock) with a fresh attempt token, and
+every later write of that stage names the token, so a worker whose lease lapsed (and whose plan went
+to another worker) changes nothing. A duplicate delivery therefore finds the plan held, or past its
+stage, and does nothing. While a plan waits in a queue nobody holds it, and waiting never counts
+against it: only a held plan's lease can lapse (`pipeline/reconcile.py`).
 """
 
 from __future__ import annotations
@@ -50,6 +57,13 @@ TRANSITIONS: dict[PlanStatus, frozenset[PlanStatus]] = {
     PlanStatus.FAILED: frozenset(),
 }
 
+# The statuses a stage's task may start from: anything else means the task is stale or a duplicate.
+STARTS_FROM: dict[PlanStatus, frozenset[PlanStatus]] = {
+    PlanStatus.CRAWLING: frozenset({PlanStatus.QUEUED, PlanStatus.CRAWLING}),
+    PlanStatus.GENERATING: frozenset({PlanStatus.GENERATING}),
+    PlanStatus.VERIFYING: frozenset({PlanStatus.VERIFYING}),
+}
+
 # The task that moves a plan in this status forward; a status with a running stage names the same
 # task, so the reconciler re-queues a plan whose worker died at the stage it reached.
 _NEXT_TASK: dict[PlanStatus, str] = {
@@ -83,6 +97,11 @@ class PlanRow(Protocol):
 def next_task(status: str) -> str | None:
     """The task to enqueue for a plan in `status`; None when it is finished."""
     return _NEXT_TASK.get(PlanStatus(status))
+
+
+def can_start(stage: PlanStatus, current: str) -> bool:
+    """Whether the stage that runs in status `stage` may start on a plan now in `current`."""
+    return PlanStatus(current) in STARTS_FROM.get(stage, frozenset())
 
 
 def can_move(current: str, new: str) -> bool:

@@ -76,6 +76,7 @@ def submit_plan(session: Session, *, team_id: int, request: PlanCreate) -> Plan:
     The one service that commits: the job must not be sent before its row exists for the worker.
     """
     plan = create_plan(session, team_id=team_id, **plan_fields(request))
+    plan.sent_at = utcnow()  # sent just after the commit; a lost send is re-sent by the reconciler
     session.commit()
     first_task = next_task(plan.status)
     assert first_task is not None, "a queued plan has a first task"

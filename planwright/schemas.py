@@ -542,6 +542,8 @@ class PlanSummaryPublic(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     links: dict[str, str]
+    # What happened to the plan that its reader should know: a lost worker and the re-queue, a cap hit.
+    notes: list[str] = Field(default_factory=list)
 
 
 class EdgeProposalPublic(EdgeProposal):

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     crawl_max_depth_limit: int = 5
     crawl_page_timeout_s: float = 15.0
     crawl_total_timeout_s: float = 300.0
+    crawl_max_elements_per_page: int = Field(
+        default=2000, ge=1, description="Elements kept per page; the plan notes when a page had more"
+    )
+    crawl_max_snapshot_chars: int = Field(
+        default=200_000, ge=1000, description="ARIA snapshot kept per page; the plan notes when one was cut"
+    )
 
     # network policy (planwright/netpolicy.py): where the crawler's browser may go
     targets_allowed: str = Field(
@@ -112,16 +118,51 @@ class Settings(BaseSettings):
 
     # plans
     default_language: Literal["ru", "en"] = "en"
-    plan_generation_timeout_s: float = 900.0
-    plan_stale_after_s: float = Field(
-        default=900.0, description="An unfinished plan with no progress for this long is re-queued"
+    plan_generation_timeout_s: float = Field(
+        default=900.0, gt=0, description="The generate stage's deadline; a plan past it fails with this reason"
     )
-    plan_max_attempts: int = 3
+    plan_verify_timeout_s: float = Field(
+        default=900.0, gt=0, description="The verify stage's deadline; a plan past it fails with this reason"
+    )
+    plan_lease_ttl_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker renews its plan's lease every third of this; a lease this old means the worker "
+        "died, and the plan is re-queued",
+    )
+    plan_stale_after_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="A plan waiting for a stage whose job is in no broker queue for this long is sent again "
+        "(the broker lost it); time spent waiting in a queue never counts",
+    )
+    plan_max_attempts: int = Field(
+        default=3, ge=1, description="Re-queues after lost workers before a plan fails with a reason"
+    )
     edge_cases: bool = Field(
         default=True,
         description="Ask the model for edge cases per page; kept only when the verifier could execute them",
     )
-    reconcile_interval_s: float = 60.0
+    reconcile_interval_s: float = Field(
+        default=10.0, gt=0, description="How often the api's reconciler looks for lost workers and jobs"
+    )
+
+    # limits (per team; 0 = no limit)
+    team_max_active_plans: int = Field(
+        default=20, ge=0, description="Unfinished plans a team may have at once; more get 429"
+    )
+    team_max_plans_per_hour: int = Field(
+        default=200, ge=0, description="Plans a team may submit in an hour; more get 429 with Retry-After"
+    )
+    team_dispatch_window: int = Field(
+        default=2,
+        ge=1,
+        description="A team's plans in the crawl queue at once; the rest wait in Postgres and are sent "
+        "round-robin across teams, so one team's backlog never starves another's plan",
+    )
+    max_request_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Larger request bodies are refused with 413"
+    )
 
     # api plans (kind "api": OpenAPI documents executed over HTTP)
     api_request_timeout_s: float = Field(default=10.0, gt=0, description="api plans: one request's time limit")
@@ -153,6 +194,22 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="Workers serve Prometheus /metrics here; unset = off"
     )
+
+
+    def stage_deadline_s(self, status: str) -> float | None:
+        """How long a worker may hold a plan in `status` before the reconciler fails it (None: no stage)."""
+        crawl = self.crawl_total_timeout_s + 2 * self.crawl_page_timeout_s + 60  # + login, saving
+        return {
+            "crawling": crawl,
+            "generating": self.plan_generation_timeout_s,
+            "verifying": self.plan_verify_timeout_s + 60,
+        }.get(status)
+
+    def visibility_timeout_s(self) -> int:
+        """The broker hands an unacknowledged job to another worker after this: above every stage's
+        deadline, so a job that is still running is never delivered twice."""
+        longest = max(self.stage_deadline_s(status) or 0.0 for status in ("crawling", "generating", "verifying"))
+        return int(longest + 2 * self.plan_lease_ttl_s + 60)
 
 
 def secret_of(settings: Settings) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 DEFAULT_TEAM_ID = 1
@@ -57,6 +57,7 @@ class WebSession(Base):
 
 class Plan(Base):
     __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_team_id_status", "team_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(
@@ -80,6 +81,14 @@ class Plan(Base):
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The fence (lifecycle.py): the worker holding the plan's stage, since when, and until when its
+    # lease lasts unless renewed. All None while the plan waits in a queue.
+    attempt_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    # When the message of the stage it waits for was sent; None while fair dispatch holds it back.
+    sent_at: Mapped[datetime | None] = mapped_column()
+    notes: Mapped[list[Any]] = mapped_column(default=list)  # what happened: re-queues, caps hit
     model_id: Mapped[str | None] = mapped_column(String(300))
     device: Mapped[str | None] = mapped_column(String(60))
     crawl_seconds: Mapped[float | None] = mapped_column(Float)

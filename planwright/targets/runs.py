@@ -60,6 +60,8 @@ def create_run(
     plan.deny_names = list(target.deny_names) or None  # the crawl stage adds them to its deny-list
     if reason:  # a run without its login would plan the logged-out app and call it a regression
         move(plan, PlanStatus.FAILED, now=utcnow(), reason=reason)
+    else:
+        plan.sent_at = utcnow()  # its job goes out after the commit (enqueue_run); the reconciler checks
     run = TargetRun(
         target_id=target.id, number=number, plan=plan, trigger=trigger, scheduled_for=scheduled_for
     )

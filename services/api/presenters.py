@@ -37,6 +37,7 @@ def plan_summary(plan: Plan) -> PlanSummaryPublic:
         created_at=plan.created_at,
         finished_at=plan.finished_at,
         links=plan_links(plan),
+        notes=[str(note) for note in plan.notes or []],
     )
 
 

@@ -9,6 +9,7 @@ import threading
 import redis
 
 from planwright.pipeline.reconcile import reconcile
+from planwright.queue import plan_ids_in_broker
 from planwright.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ class ReconcilerThread(threading.Thread):
                         self.settings.database_url,
                         stale_after_s=self.settings.plan_stale_after_s,
                         max_attempts=self.settings.plan_max_attempts,
+                        in_broker=lambda: plan_ids_in_broker(client),
+                        deadline_s=self.settings.stage_deadline_s,
                     )
             except Exception:  # Redis or Postgres away: try again next round
                 log.exception("reconciler.round.failed")

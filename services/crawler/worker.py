@@ -9,8 +9,10 @@ from __future__ import annotations
 import atexit
 import logging
 
+from sqlalchemy.exc import DBAPIError
+
 from planwright.browser.launch import BrowserHolder
-from planwright.pipeline.stages.common import StageSkipped, fail_plan
+from planwright.pipeline.stages.common import StageSkipped, fail_plan, left_to_reconciler
 from planwright.pipeline.stages.crawl import crawl_stage
 from planwright.pipeline.stages.verify import verify_stage
 from planwright.queue import CRAWL_TASK, VERIFY_TASK, celery_app, enqueue_next
@@ -34,6 +36,8 @@ def crawl_plan(plan_id: int) -> None:
         enqueue_next(settings.database_url, plan_id, after=CRAWL_TASK)
     except StageSkipped as skipped:
         log.info("crawl.plan.skipped %s", skipped)
+    except DBAPIError as error:
+        left_to_reconciler(settings.database_url, plan_id, error)
     except Exception as error:  # the plan must end with a reason, whatever broke
         log.exception("crawl.plan.crashed plan_id=%s", plan_id)
         fail_plan(
@@ -62,6 +66,8 @@ def verify_plan(plan_id: int) -> None:
         enqueue_next(settings.database_url, plan_id, after=VERIFY_TASK)  # nothing today: verify ends a plan
     except StageSkipped as skipped:
         log.info("verify.plan.skipped %s", skipped)
+    except DBAPIError as error:
+        left_to_reconciler(settings.database_url, plan_id, error)
     except Exception as error:
         log.exception("verify.plan.crashed plan_id=%s", plan_id)
         fail_plan(

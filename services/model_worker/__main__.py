@@ -16,9 +16,11 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from sqlalchemy.exc import DBAPIError  # noqa: E402
+
 from planwright import metrics  # noqa: E402
 from planwright.engine import ModelBackend, engine_from_settings  # noqa: E402
-from planwright.pipeline.stages.common import StageSkipped, fail_plan  # noqa: E402
+from planwright.pipeline.stages.common import StageSkipped, fail_plan, left_to_reconciler  # noqa: E402
 from planwright.pipeline.stages.generate import generate_stage  # noqa: E402
 from planwright.queue import GENERATE_QUEUE, GENERATE_TASK, celery_app, enqueue_next  # noqa: E402
 from planwright.settings import get_settings  # noqa: E402
@@ -43,6 +45,9 @@ def generate_plan(plan_id: int) -> None:
         )
     except StageSkipped as skipped:
         log.info("generate.plan.skipped %s", skipped)
+        return
+    except DBAPIError as error:
+        left_to_reconciler(settings.database_url, plan_id, error)
         return
     except Exception as error:  # the plan must end with a reason, whatever broke
         log.exception("generate.plan.crashed plan_id=%s", plan_id)

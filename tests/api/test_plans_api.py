@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from planwright.db.models import Plan, TestCase
+from planwright.db.models import Plan, TestCase, utcnow
 from planwright.db.session import session_scope
 from planwright.teams import create_api_key, create_team
 
@@ -215,13 +216,17 @@ def test_plans_lost_by_the_broker_are_requeued_from_postgres(
     client: TestClient, api_env: dict[str, str]
 ) -> None:
     from planwright.pipeline.reconcile import reconcile
+    from planwright.queue import plan_ids_in_broker
 
     plan_id = client.post("/api/v1/plans", json={"url": "http://example.com/lost"}).json()["id"]
     redis.Redis.from_url(api_env["REDIS_URL"]).flushdb()  # the broker loses every queued message
     assert plan_id not in queued_plan_ids(api_env["REDIS_URL"])
-    assert reconcile(api_env["DATABASE_URL"], stale_after_s=3600) == []  # still fresh: left alone
-    requeued = reconcile(api_env["DATABASE_URL"], stale_after_s=0)
+    client_redis = redis.Redis.from_url(api_env["REDIS_URL"])
+    in_broker = lambda: plan_ids_in_broker(client_redis)  # noqa: E731
+    assert plan_id not in reconcile(api_env["DATABASE_URL"], stale_after_s=3600, in_broker=in_broker)
+    requeued = reconcile(api_env["DATABASE_URL"], stale_after_s=0, in_broker=in_broker)
     assert plan_id in requeued and plan_id in queued_plan_ids(api_env["REDIS_URL"])
+    assert plan_id not in reconcile(api_env["DATABASE_URL"], stale_after_s=0, in_broker=in_broker)
 
 
 def test_a_plan_that_keeps_stalling_fails_with_a_reason(client: TestClient, api_env: dict[str, str]) -> None:
@@ -231,10 +236,12 @@ def test_a_plan_that_keeps_stalling_fails_with_a_reason(client: TestClient, api_
     with session_scope(api_env["DATABASE_URL"]) as session:
         plan = session.get(Plan, plan_id)
         assert plan is not None
-        plan.status, plan.attempts = "crawling", 3
+        plan.status, plan.attempts, plan.attempt_token = "crawling", 3, "a-dead-crawler"
+        plan.lease_expires_at = utcnow() - timedelta(seconds=1)
     reconcile(api_env["DATABASE_URL"], stale_after_s=0, max_attempts=3)
     plan_json = client.get(f"/api/v1/plans/{plan_id}").json()
     assert plan_json["status"] == "failed" and "Gave up after 3 re-queues" in plan_json["status_reason"]
+    assert "crawler lost while crawling; gave up" in plan_json["notes"][-1]
 
 
 def test_login_secrets_are_kept_but_never_echoed(client: TestClient, api_env: dict[str, str]) -> None:

@@ -24,12 +24,12 @@ from planwright.api_plans.operations import base_urls, count_operations, iter_op
 from planwright.api_plans.spec import SpecError, http_fetcher, load_spec
 from planwright.api_plans.texts import apply_titles, build_messages, chunks, fits, max_new_tokens
 from planwright.db import plans_store
-from planwright.db.models import Generation, Page, Plan, TestCase, utcnow
+from planwright.db.models import Generation, Page, Plan, TestCase
 from planwright.db.session import session_scope
-from planwright.lifecycle import PlanStatus, move
+from planwright.lifecycle import PlanStatus
 from planwright.logs import register_secret
 from planwright.netpolicy import current_policy
-from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, update_plan
+from planwright.pipeline.stages.common import begin_stage, fail_plan, hand_on, lease, update_plan
 from planwright.sealing import SealError, unseal
 from planwright.settings import Settings, get_settings, secret_of
 
@@ -76,7 +76,7 @@ def read_spec_stage(database_url: str, plan_id: int, *, settings: Settings | Non
     fetch = http_fetcher(_policy_refusal, timeout_s=settings.api_request_timeout_s * 2)
     document = options.document
     try:
-        with lease(database_url, plan_id):
+        with lease(database_url, plan):
             spec = load_spec(
                 text=document if isinstance(document, str) else None,
                 document=document if isinstance(document, dict) else None,
@@ -114,7 +114,7 @@ def read_spec_stage(database_url: str, plan_id: int, *, settings: Settings | Non
         if row.url == "openapi:uploaded" and base_url:
             row.url = base_url
         row.crawl_seconds = time.perf_counter() - started
-        move(row, PlanStatus.GENERATING, now=utcnow())
+        hand_on(row, PlanStatus.GENERATING)
         row.progress_done, row.progress_total = 0, 0
     log.info(
         "api.spec.read plan_id=%s operations=%s cases=%s",
@@ -181,7 +181,7 @@ def write_titles_stage(
     update_plan(database_url, plan_id, progress_total=len(summaries))
     taken: set[str] = set()
     reached = asked = 0
-    with lease(database_url, plan_id):
+    with lease(database_url, plan):
         for start in range(0, len(case_ids), EXECUTE_BATCH * 4):
             with session_scope(database_url) as session:
                 rows = list(
@@ -232,7 +232,7 @@ def write_titles_stage(
         row.model_id = generator.model_id
         row.device = f"{generator.device} ({generator.dtype})"
         row.generate_seconds = time.perf_counter() - started
-        move(row, PlanStatus.VERIFYING if verify else PlanStatus.DONE, now=utcnow())
+        hand_on(row, PlanStatus.VERIFYING if verify else PlanStatus.DONE)
     return True
 
 
@@ -331,7 +331,7 @@ def execute_stage(database_url: str, plan_id: int, *, settings: Settings | None 
     tally: dict[str, int] = {}
     skipped: dict[str, int] = {}
     try:
-        with lease(database_url, plan_id):
+        with lease(database_url, plan):
             for start in range(0, len(case_ids), EXECUTE_BATCH):
                 with session_scope(database_url) as session:
                     rows = session.scalars(
@@ -376,6 +376,6 @@ def execute_stage(database_url: str, plan_id: int, *, settings: Settings | None 
                 )
             )
         row.verify_seconds = time.perf_counter() - started
-        move(row, PlanStatus.DONE, now=utcnow())
+        hand_on(row, PlanStatus.DONE)
         row.progress_done = len(case_ids)
     log.info("api.plan.executed plan_id=%s %s", plan_id, summary)

@@ -13,12 +13,18 @@ from planwright.browser.auth import LoginError, resolve_auth
 from planwright.crawl.crawler import CrawlError, crawl_site
 from planwright.crawl.urls import DEFAULT_DENY_NAMES
 from planwright.db import plans_store
-from planwright.db.models import Plan, utcnow
-from planwright.db.session import session_scope
-from planwright.lifecycle import PlanStatus, move
+from planwright.lifecycle import PlanStatus
 from planwright.logs import register_secrets_in
 from planwright.pipeline.stages.api import is_api_plan, read_spec_stage
-from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
+from planwright.pipeline.stages.common import (
+    begin_stage,
+    fail_plan,
+    hand_on,
+    held_plan,
+    lease,
+    plan_auth,
+    update_plan,
+)
 from planwright.schemas import CrawlOptions, browser_locale
 from planwright.sealing import SealError, seal
 from planwright.settings import Settings, secret_of
@@ -41,6 +47,7 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         deny_names=[*DEFAULT_DENY_NAMES, *plan.deny_names] if plan.deny_names else None,
         locale=browser_locale(plan.language),
     )
+    token = plan.attempt_token
     last_report = [0.0]
 
     def on_progress(done: int, total: int, url: str) -> None:
@@ -48,38 +55,40 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         if now - last_report[0] > 0.5 or done >= total:
             last_report[0] = now
             update_plan(
-                database_url, plan_id, progress_done=done, progress_total=total, stage=f"crawl {url}"[:40]
+                database_url,
+                plan_id,
+                token=token,
+                progress_done=done,
+                progress_total=total,
+                stage=f"crawl {url}"[:40],
             )
 
     started = time.perf_counter()
-    try:
-        auth = resolve_auth(browser, plan_auth(plan, settings), origin=plan.url)
-    except (LoginError, SealError) as error:
-        fail_plan(database_url, plan_id, f"Login failed: {error}")
-        return False
-    if auth is not None:  # a login becomes a session every later context (and verification) reuses
-        register_secrets_in(auth.model_dump())  # its cookies are never logged
-        update_plan(database_url, plan_id, auth=seal(auth.model_dump(), secret_of(settings)))
-        options.auth = auth
-    try:
-        with lease(database_url, plan_id):
+    with lease(database_url, plan):
+        try:
+            auth = resolve_auth(browser, plan_auth(plan, settings), origin=plan.url)
+        except (LoginError, SealError) as error:
+            fail_plan(database_url, plan_id, f"Login failed: {error}", token=token)
+            return False
+        if auth is not None:  # a login becomes a session every later context (and verification) reuses
+            register_secrets_in(auth.model_dump())  # its cookies are never logged
+            update_plan(database_url, plan_id, token=token, auth=seal(auth.model_dump(), secret_of(settings)))
+            options.auth = auth
+        try:
             crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress)
-    except CrawlError as error:
-        fail_plan(database_url, plan_id, str(error))
-        return False
-    if not crawl.pages:
-        fail_plan(
-            database_url, plan_id, f"No page of {plan.url} could be crawled: {'; '.join(crawl.warnings)}"
-        )
-        return False
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
-        plans_store.save_crawl(session, row, crawl)
-        row.crawl_seconds = time.perf_counter() - started
-        move(row, PlanStatus.GENERATING, now=utcnow())
-        row.progress_done = 0
-        row.progress_total = 0
+        except CrawlError as error:
+            fail_plan(database_url, plan_id, str(error), token=token)
+            return False
+        if not crawl.pages:
+            reason = f"No page of {plan.url} could be crawled: {'; '.join(crawl.warnings)}"
+            fail_plan(database_url, plan_id, reason, token=token)
+            return False
+        with held_plan(database_url, plan_id, token) as (session, row):
+            plans_store.save_crawl(session, row, crawl)
+            row.crawl_seconds = time.perf_counter() - started
+            hand_on(row, PlanStatus.GENERATING)
+            row.progress_done = 0
+            row.progress_total = 0
     log.info("crawl.plan.completed plan_id=%s pages=%s", plan_id, len(crawl.pages))
     metrics.CRAWL_PAGES.inc(len(crawl.pages))
     return True

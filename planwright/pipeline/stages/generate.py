@@ -11,16 +11,16 @@ from typing import Protocol
 
 from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied
 from planwright.db import plans_store
-from planwright.db.models import Generation, Plan, utcnow
+from planwright.db.models import Generation, Plan
 from planwright.db.session import session_scope
 from planwright.engine import GenerationRequest, GenerationResult, PromptTooLong
-from planwright.lifecycle import PlanStatus, move
+from planwright.lifecycle import PlanStatus
 from planwright.pipeline import edge_cases
 from planwright.pipeline.parsing import Acceptance, apply_answer
 from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
 from planwright.pipeline.skeleton import build_behaviours
 from planwright.pipeline.stages.api import is_api_plan, write_titles_stage
-from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, update_plan
+from planwright.pipeline.stages.common import begin_stage, fail_plan, hand_on, held_plan, lease, update_plan
 from planwright.schemas import EdgeProposal, PageSnapshot, TestCaseData
 from planwright.settings import get_settings
 
@@ -55,6 +55,29 @@ def generate_stage(
     if is_api_plan(database_url, plan_id):  # an api plan's cases exist: the model writes their titles
         return write_titles_stage(database_url, plan_id, generator=generator, seed=seed, verify_next=verify_next)
     plan = begin_stage(database_url, plan_id, PlanStatus.GENERATING, "generate")
+    with lease(database_url, plan):
+        return _generate(
+            database_url,
+            plan,
+            generator=generator,
+            max_new_tokens=max_new_tokens,
+            seed=seed,
+            verify_next=verify_next,
+        )
+
+
+def _generate(
+    database_url: str,
+    plan: Plan,
+    *,
+    generator: TextGenerator,
+    max_new_tokens: int,
+    seed: int,
+    verify_next: bool | None,
+) -> bool:
+    """The stage's work on the plan it holds (`plan.attempt_token` fences every write)."""
+    plan_id, token = plan.id, plan.attempt_token
+    deadline_s = get_settings().plan_generation_timeout_s
     with session_scope(database_url) as session:
         row = session.get(Plan, plan_id)
         assert row is not None
@@ -64,7 +87,7 @@ def generate_stage(
     # Edge cases are kept only when the verify stage can execute them: no verification, no proposals.
     edge_requests = _edge_requests(crawl.pages, generator) if verify and get_settings().edge_cases else []
     total = len(behaviours) + len(edge_requests)
-    update_plan(database_url, plan_id, progress_total=total)
+    update_plan(database_url, plan_id, token=token, progress_total=total)
     started = time.perf_counter()
 
     futures: dict[Future[GenerationResult], int] = {}
@@ -92,11 +115,22 @@ def generate_stage(
         except PromptTooLong as error:
             results[index] = error
     done = len(results)
-    with lease(database_url, plan_id):
-        _collect(futures, results, done, total, database_url, plan_id)
+    try:
+        _collect(
+            futures, results, done, total, database_url, plan, deadline_s - (time.perf_counter() - started)
+        )
+    except TimeoutError:
+        finished = sum(future.done() for future in futures)
+        reason = (
+            f"Generation ran past its deadline of {deadline_s:.0f} s (PLAN_GENERATION_TIMEOUT_S) with "
+            f"{finished + len(results)} of {total} answers in: the model is too slow for this plan. Ask for "
+            "fewer pages, or give the model worker a faster device or a larger deadline."
+        )
+        fail_plan(database_url, plan_id, reason, token=token)
+        return False
     unreachable = _model_unreachable(results)
     if unreachable is not None:
-        fail_plan(database_url, plan_id, f"The model could not be reached: {unreachable}")
+        fail_plan(database_url, plan_id, f"The model could not be reached: {unreachable}", token=token)
         return False
 
     cases: list[TestCaseData] = []
@@ -162,9 +196,7 @@ def generate_stage(
             )
         )
 
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
+    with held_plan(database_url, plan_id, token) as (session, row):
         plans_store.replace_cases(session, row, cases)
         plans_store.save_proposals(session, row, proposals)
         plans_store.delete_generations(session, row)
@@ -173,7 +205,7 @@ def generate_stage(
         row.device = f"{generator.device} ({generator.dtype})"
         row.generate_seconds = time.perf_counter() - started
         row.progress_done = total
-        move(row, PlanStatus.VERIFYING if verify else PlanStatus.DONE, now=utcnow())
+        hand_on(row, PlanStatus.VERIFYING if verify else PlanStatus.DONE)
     from_model = sum(case.source == "model" for case in cases)
     log.info(
         "generate.plan.completed plan_id=%s cases=%s from_model=%s edge_proposals=%s",
@@ -268,9 +300,11 @@ def _collect(
     done: int,
     total: int,
     database_url: str,
-    plan_id: int,
+    plan: Plan,
+    timeout_s: float,
 ) -> None:
-    for future in as_completed(futures):
+    """Gather the answers as they come (TimeoutError past the stage's deadline), reporting progress."""
+    for future in as_completed(futures, timeout=max(0.0, timeout_s)):
         index = futures[future]
         try:
             results[index] = future.result()
@@ -278,4 +312,4 @@ def _collect(
             results[index] = error
         done += 1
         if done % 4 == 0 or done == total:
-            update_plan(database_url, plan_id, progress_done=done)
+            update_plan(database_url, plan.id, token=plan.attempt_token, progress_done=done)

@@ -16,12 +16,20 @@ from planwright.browser.watchdog import Watchdog
 from planwright.crawl.crawler import WATCHDOG_GRACE_S
 from planwright.crawl.explore import Explorer
 from planwright.db import plans_store
-from planwright.db.models import Plan, utcnow
+from planwright.db.models import Plan
 from planwright.db.session import session_scope
-from planwright.lifecycle import PlanStatus, move
+from planwright.lifecycle import PlanStatus
 from planwright.pipeline.explored_cases import explored_behaviour
 from planwright.pipeline.stages.api import execute_stage, is_api_plan
-from planwright.pipeline.stages.common import begin_stage, fail_plan, lease, plan_auth, update_plan
+from planwright.pipeline.stages.common import (
+    begin_stage,
+    fail_plan,
+    hand_on,
+    held_plan,
+    lease,
+    plan_auth,
+    update_plan,
+)
 from planwright.schemas import (
     AuthSpec,
     CrawlOptions,
@@ -51,26 +59,32 @@ def verify_stage(
         return execute_stage(database_url, plan_id, settings=settings)
     plan = begin_stage(database_url, plan_id, PlanStatus.VERIFYING, "verify")
     settings = settings or get_settings()
-    try:
-        auth = plan_auth(plan, settings)
-    except SealError as error:
-        fail_plan(database_url, plan_id, f"Could not verify: {error}")
-        return
-    started = time.perf_counter()
-    with lease(database_url, plan_id):
+    token = plan.attempt_token
+    with lease(database_url, plan):
+        try:
+            auth = plan_auth(plan, settings)
+        except SealError as error:
+            fail_plan(database_url, plan_id, f"Could not verify: {error}", token=token)
+            return
+        started = time.perf_counter()
         execute_edge_proposals(
-            database_url, plan_id, browser=browser, settings=settings, auth=auth, language=plan.language
+            database_url,
+            plan_id,
+            browser=browser,
+            settings=settings,
+            auth=auth,
+            language=plan.language,
+            token=token,
         )
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
-        cases = plans_store.plan_export(session, row).cases
-    update_plan(database_url, plan_id, progress_total=len(cases))
+        with session_scope(database_url) as session:
+            row = session.get(Plan, plan_id)
+            assert row is not None
+            cases = plans_store.plan_export(session, row).cases
+        update_plan(database_url, plan_id, token=token, progress_total=len(cases))
 
-    def progress(done: int, total: int, *_: object) -> None:
-        update_plan(database_url, plan_id, progress_done=done, progress_total=total)
+        def progress(done: int, total: int, *_: object) -> None:
+            update_plan(database_url, plan_id, token=token, progress_done=done, progress_total=total)
 
-    with lease(database_url, plan_id):
         verifications: list[Verification] = verify_cases(
             cases,
             browser,
@@ -79,18 +93,16 @@ def verify_stage(
             auth=auth,
             locale=browser_locale(plan.language),
         )
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
-        for case_row in row.cases:
-            for case, verification in zip(cases, verifications, strict=True):
-                if case.id == case_row.id:
-                    case_row.verification_status = verification.status
-                    case_row.verification_detail = verification.detail
-        row.verify_seconds = time.perf_counter() - started
-        move(row, PlanStatus.DONE, now=utcnow())
-        row.progress_done = len(cases)
-    metrics.observe_verifications(verifications)
+        with held_plan(database_url, plan_id, token) as (session, row):
+            for case_row in row.cases:
+                for case, verification in zip(cases, verifications, strict=True):
+                    if case.id == case_row.id:
+                        case_row.verification_status = verification.status
+                        case_row.verification_detail = verification.detail
+            row.verify_seconds = time.perf_counter() - started
+            hand_on(row, PlanStatus.DONE)
+            row.progress_done = len(cases)
+        metrics.observe_verifications(verifications)
 
 
 MODEL_PROPOSED_TAG = "model-proposed"
@@ -104,6 +116,7 @@ def execute_edge_proposals(
     settings: Settings,
     auth: AuthSpec | None,
     language: str,
+    token: str | None = None,
 ) -> None:
     """Run the model's edge proposals in the browser; the ones that ran and showed something
     checkable become cases (expected results = what was observed), appended to the plan.
@@ -121,7 +134,7 @@ def execute_edge_proposals(
     pages = [page for page in crawl.pages if page.proposals]
     if not pages:
         return
-    update_plan(database_url, plan_id, stage="verify: edge cases")
+    update_plan(database_url, plan_id, token=token, stage="verify: edge cases")
 
     current = browser() if callable(browser) else browser  # one browser for the whole step
 
@@ -142,9 +155,7 @@ def execute_edge_proposals(
     with Watchdog(current, settings.crawl_total_timeout_s + WATCHDOG_GRACE_S):
         for page in pages:
             results[page.url] = _run_page_proposals(explorer, page, language, existing, added)
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
+    with held_plan(database_url, plan_id, token) as (session, row):
         for case_row in list(row.cases):
             if MODEL_PROPOSED_TAG in (case_row.tags or []):
                 session.delete(case_row)
