@@ -278,6 +278,8 @@ class CrawlOptions(BaseModel):
     explore: bool = True  # act on pages (fill, submit, toggle...) besides following links
     max_actions_per_page: int = 12
     max_explore_depth: int = 2  # actions chained from a reached state
+    max_elements_per_page: int = 2000
+    max_snapshot_chars: int = 200_000
     deny_names: list[str] | None = None  # None: the crawler's default deny-list
     allow_destructive: bool = False
     auth: AuthSpec | None = None
@@ -288,6 +290,7 @@ class CrawlResult(BaseModel):
     start_url: str
     pages: list[PageSnapshot] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # pages skipped and why
+    notes: list[str] = Field(default_factory=list)  # bounds hit (crawl/caps.py), for the plan's notes
 
 
 # ---------------------------------------------------------------- cases: what the plan says

@@ -155,10 +155,11 @@ class Settings(BaseSettings):
         default=200, ge=0, description="Plans a team may submit in an hour; more get 429 with Retry-After"
     )
     team_dispatch_window: int = Field(
-        default=2,
+        default=4,
         ge=1,
-        description="A team's plans in the crawl queue at once; the rest wait in Postgres and are sent "
-        "round-robin across teams, so one team's backlog never starves another's plan",
+        description="A team's plans in the crawl queue (or crawling) at once, at least the crawler workers one "
+        "team may use; the rest wait in Postgres and are sent round-robin across teams, so one team's "
+        "backlog never starves another's plan",
     )
     max_request_body_bytes: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Larger request bodies are refused with 413"

@@ -28,6 +28,7 @@ from planwright.browser.scripts import (
 )
 from planwright.browser.watchdog import Watchdog
 from planwright.crawl.activation import Before, observe_after, restore_storage
+from planwright.crawl.caps import cap_snapshot
 from planwright.crawl.explore import Explorer
 from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
 from planwright.crawl.loading import (
@@ -84,6 +85,7 @@ class _Crawl:
         self.extras: dict[str, dict[str, ElementExtras]] = {}  # page url -> element key -> extras
         self.visits: dict[str, Visit] = {}  # requested URL (normalized) -> where it led
         self.warnings: list[str] = []
+        self.notes: list[str] = []
         self.extra_visits = 0
         self._tab: Tab | None = None
 
@@ -254,6 +256,12 @@ class _Crawl:
                 raise OutOfTime from None  # the page timeout was cut to what the deadline left
             raise
         snapshot.url = final
+        for note in cap_snapshot(
+            snapshot,
+            max_elements=self.options.max_elements_per_page,
+            max_snapshot_chars=self.options.max_snapshot_chars,
+        ):
+            self.notes.append(note)
         self.pages.append(snapshot)
         self.extras[final] = extras
         return snapshot
@@ -490,4 +498,4 @@ def crawl_site(
             pass  # the watchdog closed it already
     for blocked in blocked_requests(context):  # what the network policy kept the pages from
         crawl.warn(blocked.describe())
-    return CrawlResult(start_url=start_url, pages=crawl.pages, warnings=crawl.warnings)
+    return CrawlResult(start_url=start_url, pages=crawl.pages, warnings=crawl.warnings, notes=crawl.notes)

@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from planwright.db.models import Plan, utcnow
+from planwright.db.models import Plan, aware, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import UNFINISHED_STATUSES, PlanStatus, next_task
-from planwright.pipeline.stages.common import add_note, aware, hand_on
+from planwright.pipeline.stages.common import add_note, hand_on
 from planwright.queue import enqueue
 
 log = logging.getLogger(__name__)

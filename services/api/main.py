@@ -14,9 +14,10 @@ from fastapi.staticfiles import StaticFiles
 
 from planwright import metrics
 from planwright.logs import configure_logging, register_secret
-from planwright.plans import QueueUnavailable
+from planwright.plans import PlanLimitReached, QueueUnavailable
 from planwright.schemas import readable_errors
 from planwright.settings import get_settings, secret_of
+from services.api.body_limit import BodySizeLimit
 from services.api.csrf import CrossSiteRefusal
 from services.api.deps import SESSION_COOKIE, LoginRequired
 from services.api.observability import RequestContext
@@ -66,6 +67,13 @@ def create_app() -> FastAPI:
         """The plan was recorded (as failed, with this reason) but its job could not be sent."""
         return JSONResponse(status_code=503, content={"detail": str(error)})
 
+    @app.exception_handler(PlanLimitReached)
+    async def plan_limit_handler(request: Request, error: PlanLimitReached) -> JSONResponse:
+        """A team at its limit: no plan was made; Retry-After says when one may be."""
+        return JSONResponse(
+            status_code=429, content={"detail": str(error)}, headers={"Retry-After": str(error.retry_after_s)}
+        )
+
     @app.exception_handler(LoginRequired)
     async def login_required_handler(request: Request, error: LoginRequired) -> RedirectResponse:
         target = "/login" + (f"?{urlencode({'reason': error.reason})}" if error.reason else "")
@@ -75,6 +83,7 @@ def create_app() -> FastAPI:
         return response
 
     app.add_middleware(CrossSiteRefusal)
+    app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_request_body_bytes)
     app.add_middleware(SecurityHeaders)  # the CSRF refusal gets the headers too
     app.add_middleware(RequestContext)  # outermost (added last): its request id covers everything below
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -8,6 +8,7 @@ import threading
 
 import redis
 
+from planwright.dispatch import dispatch_waiting
 from planwright.pipeline.reconcile import reconcile
 from planwright.queue import plan_ids_in_broker
 from planwright.settings import Settings
@@ -35,6 +36,7 @@ class ReconcilerThread(threading.Thread):
                         in_broker=lambda: plan_ids_in_broker(client),
                         deadline_s=self.settings.stage_deadline_s,
                     )
+                    dispatch_waiting(self.settings.database_url, window=self.settings.team_dispatch_window)
             except Exception:  # Redis or Postgres away: try again next round
                 log.exception("reconciler.round.failed")
 

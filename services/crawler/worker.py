@@ -12,11 +12,12 @@ import logging
 from sqlalchemy.exc import DBAPIError
 
 from planwright.browser.launch import BrowserHolder
+from planwright.dispatch import dispatch_waiting
 from planwright.pipeline.stages.common import StageSkipped, fail_plan, left_to_reconciler
 from planwright.pipeline.stages.crawl import crawl_stage
 from planwright.pipeline.stages.verify import verify_stage
 from planwright.queue import CRAWL_TASK, VERIFY_TASK, celery_app, enqueue_next
-from planwright.settings import get_settings
+from planwright.settings import Settings, get_settings
 from planwright.targets.regress_stage import regression_stage
 from planwright.targets.runs import REGRESS_TASK
 from planwright.worker_signals import install
@@ -44,6 +45,16 @@ def crawl_plan(plan_id: int) -> None:
             settings.database_url, plan_id, f"Internal error while crawling: {type(error).__name__}: {error}"
         )
         _browser.close()  # a broken browser is started afresh by the next job
+    finally:
+        _send_waiting(settings)
+
+
+def _send_waiting(settings: Settings) -> None:
+    """A crawl slot freed: the next waiting plans (round-robin across teams) are sent."""
+    try:
+        dispatch_waiting(settings.database_url, window=settings.team_dispatch_window)
+    except Exception:  # the reconciler's next round dispatches too
+        log.exception("crawl.dispatch.failed")
 
 
 @app.task(name=REGRESS_TASK)

@@ -14,6 +14,11 @@ def api_env() -> Iterator[dict[str, str]]:
     env = {
         "DATABASE_URL": fresh_postgres_database("planwright_test_api"),
         "REDIS_URL": fresh_redis(11),
+        # These tests are about other things and post many plans for team 1 with no worker to finish
+        # them: no limits, every plan sent at once (tests/api/test_limits.py sets its own).
+        "TEAM_MAX_ACTIVE_PLANS": "0",
+        "TEAM_MAX_PLANS_PER_HOUR": "0",
+        "TEAM_DISPATCH_WINDOW": "100000",
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)

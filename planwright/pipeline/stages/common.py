@@ -12,14 +12,14 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from planwright.db.models import Plan, utcnow
+from planwright.db.models import Plan, aware, utcnow
 from planwright.db.session import session_scope
 from planwright.lifecycle import TERMINAL_STATUSES, PlanStatus, can_start, is_finished, move
 from planwright.logs import register_secrets_in
@@ -38,11 +38,6 @@ class StageSkipped(Exception):
 class StageFenced(StageSkipped):
     """This worker's hold on the plan was taken away (its lease lapsed and the plan went to another
     worker, or it was deleted or failed meanwhile): stop, and write nothing more."""
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes for timezone-aware columns; they are UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 class Lease(threading.Thread):

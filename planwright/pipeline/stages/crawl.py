@@ -17,6 +17,7 @@ from planwright.lifecycle import PlanStatus
 from planwright.logs import register_secrets_in
 from planwright.pipeline.stages.api import is_api_plan, read_spec_stage
 from planwright.pipeline.stages.common import (
+    add_note,
     begin_stage,
     fail_plan,
     hand_on,
@@ -46,6 +47,8 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         # A target's run adds its own names to the default deny-list (None: the default alone).
         deny_names=[*DEFAULT_DENY_NAMES, *plan.deny_names] if plan.deny_names else None,
         locale=browser_locale(plan.language),
+        max_elements_per_page=settings.crawl_max_elements_per_page,
+        max_snapshot_chars=settings.crawl_max_snapshot_chars,
     )
     token = plan.attempt_token
     last_report = [0.0]
@@ -86,6 +89,8 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
         with held_plan(database_url, plan_id, token) as (session, row):
             plans_store.save_crawl(session, row, crawl)
             row.crawl_seconds = time.perf_counter() - started
+            for note in crawl.notes:
+                add_note(row, note)
             hand_on(row, PlanStatus.GENERATING)
             row.progress_done = 0
             row.progress_total = 0

@@ -1,4 +1,4 @@
-"""The plans API: create, list, read, export."""
+"""The plans API: create, list, read, export, delete."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from planwright.db import plans_store
-from planwright.exports import EXPORTS, render_export
+from planwright.exports import EXPORTS
 from planwright.lifecycle import PlanStatus
 from planwright.netpolicy import submission_refusals
-from planwright.plans import read_plan, read_plans, submit_plan
+from planwright.plans import delete_plan, export_plan, read_plan, read_plans, submit_plan
 from planwright.schemas import (
     DB_BIGINT_MAX,
     DB_INT_MAX,
@@ -67,6 +66,15 @@ def read_plan_route(plan_id: PlanId, session: SessionDep, team_id: TeamDep) -> P
     return plan_public(session, plan)
 
 
+@router.delete("/api/v1/plans/{plan_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_plan_route(plan_id: PlanId, session: SessionDep, team_id: TeamDep) -> Response:
+    """The plan, its cases, pages, generation log, screenshots and cached exports; a running plan's
+    worker stops at its next write."""
+    if not delete_plan(session, team_id=team_id, plan_id=plan_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/api/v1/plans/{plan_id}/export.{fmt}", response_class=Response)
 def export_plan_route(plan_id: PlanId, fmt: str, session: SessionDep, team_id: TeamDep) -> Response:
     plan = read_plan(session, team_id=team_id, plan_id=plan_id)
@@ -80,7 +88,7 @@ def export_plan_route(plan_id: PlanId, fmt: str, session: SessionDep, team_id: T
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"Plan {plan_id} is {plan.status}; exports exist once it is done."
         )
-    body, media_type, filename = render_export(plans_store.plan_export(session, plan), fmt)
+    body, media_type, filename = export_plan(session, plan, fmt)
     return Response(
         body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
