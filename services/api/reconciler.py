@@ -11,7 +11,7 @@ import redis
 from planwright.dispatch import dispatch_waiting
 from planwright.pipeline.reconcile import reconcile
 from planwright.queue import plan_ids_in_broker
-from planwright.settings import Settings
+from planwright.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 LOCK_KEY = "planwright:reconciler:lock"
@@ -36,7 +36,8 @@ class ReconcilerThread(threading.Thread):
                         in_broker=lambda: plan_ids_in_broker(client),
                         deadline_s=self.settings.stage_deadline_s,
                     )
-                    dispatch_waiting(self.settings.database_url, window=self.settings.team_dispatch_window)
+                    # Read each round: the window is the one submissions use (get_settings, cached).
+                    dispatch_waiting(self.settings.database_url, window=get_settings().team_dispatch_window)
             except Exception:  # Redis or Postgres away: try again next round
                 log.exception("reconciler.round.failed")
 

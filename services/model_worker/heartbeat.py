@@ -1,4 +1,5 @@
-"""The model worker announces itself in Redis; `/readyz` reads it. A stale key expires by itself."""
+"""The model worker announces itself in Redis every third of MODEL_HEARTBEAT_TTL_S; `/readyz` reads it.
+A stale key expires by itself, and a dead worker's beat is not read as a live one before that."""
 
 from __future__ import annotations
 
@@ -32,7 +33,13 @@ class Heartbeat:
         self._thread.start()
 
     def beat(self) -> None:
-        payload = {**self._describe(), "at": time.time()}
+        payload = {
+            **self._describe(),
+            "at": time.time(),
+            "ttl_s": self._ttl_s,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
         self._client.set(self.key, json.dumps(payload), ex=self._ttl_s)
 
     def _run(self) -> None:
@@ -51,9 +58,29 @@ class Heartbeat:
 
 
 def read_heartbeats(client: redis.Redis) -> list[dict[str, Any]]:
+    """The live workers' beats. A killed worker's key outlives it until its TTL: a beat older than
+    two beat intervals, or from a process of this host that no longer exists, is not a live worker."""
     beats = []
+    now = time.time()
     for key in client.scan_iter(match=f"{HEARTBEAT_PREFIX}*"):
         raw = client.get(key)
-        if raw:
-            beats.append(json.loads(raw))
+        if not raw:
+            continue
+        beat = json.loads(raw)
+        interval = float(beat.get("ttl_s") or 30) / 3
+        if now - float(beat.get("at") or 0) > 2 * interval + 1 or not _process_may_live(beat):
+            continue
+        beats.append(beat)
     return beats
+
+
+def _process_may_live(beat: dict[str, Any]) -> bool:
+    if beat.get("host") != socket.gethostname() or not isinstance(beat.get("pid"), int):
+        return True  # another machine's process: its beats' age is all there is to go by
+    try:
+        os.kill(beat["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

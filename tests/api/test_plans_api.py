@@ -206,6 +206,29 @@ def test_health_and_readiness(client: TestClient, api_env: dict[str, str]) -> No
         heartbeat.stop()
 
 
+def test_readiness_never_counts_a_dead_worker(client: TestClient, api_env: dict[str, str]) -> None:
+    """Before: a kill -9'd model worker's beat was read as ready until its key expired (up to 30 s)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from services.model_worker.heartbeat import HEARTBEAT_PREFIX
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    client_redis = redis.Redis.from_url(api_env["REDIS_URL"])
+    beat = {"model_id": "m", "at": time.time(), "ttl_s": 30, "host": socket.gethostname(), "pid": gone.pid}
+    stale = {**beat, "host": "elsewhere", "at": time.time() - 25}  # another host's, 25 s without a beat
+    client_redis.set(f"{HEARTBEAT_PREFIX}dead", json.dumps(beat), ex=30)
+    client_redis.set(f"{HEARTBEAT_PREFIX}stale", json.dumps(stale), ex=30)
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503 and not response.json()["checks"]["model_worker"]["ok"]
+    finally:
+        client_redis.delete(f"{HEARTBEAT_PREFIX}dead", f"{HEARTBEAT_PREFIX}stale")
+
+
 def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
