@@ -3,8 +3,8 @@ a worker took the job; NULL while it waits in a queue), lease_expires_at (renewe
 lives), sent_at (when the message of its next stage was sent; NULL while fair dispatch holds it
 back) and notes (what happened to the plan that a reader should know: re-queues, caps hit)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 12:45:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
