@@ -105,6 +105,8 @@ def test_a_swagger_2_document_becomes_operations_and_cases(
     assert all(step["action"] == "request" for case in plan["cases"] for step in case["steps"])
     with session_scope(api_env["DATABASE_URL"]) as session:
         assert session.query(Page).filter(Page.plan_id == plan_id).count() == 3
+        row = session.get(Plan, plan_id)
+        assert row is not None and row.attempt_token is None  # handed on: the model worker may take it now
 
 
 def test_the_web_form_takes_a_document_file_and_says_what_is_wrong(client: TestClient, api_env: dict[str, str]) -> None:
