@@ -111,7 +111,9 @@ class Observation(BaseModel):
 
 
 class Outcome(Observation):
-    """What activating one element in a fresh page did (a link: the page it leads to)."""
+    """Where a link leads (the page the crawl or a link probe opened). Buttons and forms have none: the
+    explorer acts on them, once, and records a `StateChange`; crawls stored before that may still carry
+    a button's or form's outcome (the other kinds), which loads and is no longer read."""
 
     kind: Literal["navigation", "dialog", "validation", "same_page", "download", "error"]
     title: str | None = None
@@ -132,7 +134,7 @@ class Element(BaseModel):
     form_key: str | None = None  # fields: the key of their form
     field_keys: list[str] = Field(default_factory=list)  # forms: keys of their fields, in order
     submit_key: str | None = None  # forms: key of their submit button
-    outcome: Outcome | None = None
+    outcome: Outcome | None = None  # links only (see Outcome)
 
 
 class ExploreAction(BaseModel):

@@ -21,8 +21,6 @@ ERROR_SELECTOR = (
     "[role=alert], [role=alertdialog], [aria-live=assertive], "
     ".error, .errors, .invalid-feedback, .field-error"
 )
-# Errors and notices together: after a submit, a notice alone ("Added to your cart") means accepted.
-FEEDBACK_SELECTOR = "[role=status], [aria-live=polite], " + ERROR_SELECTOR
 
 
 def _read(name: str) -> str:
@@ -76,13 +74,10 @@ CAPTURE_STATE_JS = _load("capture_state")  # (errorSelector): what a person sees
 ELEMENT_EXTRAS_JS = _load("element_extras")  # (keyAttribute): what planning needs beyond Element
 DBLCLICK_TARGETS_JS = _load("dblclick_targets")  # what may react to a double-click without a role
 QUIET_DOM_JS = _load("quiet_dom")  # ([quietMs, maxMs]): resolves once the DOM stopped changing
-FEEDBACK_TEXTS_JS = _load("feedback_texts")  # (selector): visible message lines, field errors too
 OPEN_DIALOGS_JS = _load("open_dialogs")  # the visible HTML dialogs, with heading and text
 # ([wanted, nativeMessages]): whether a native message or a visible HTML dialog says `wanted`, compared
 # the one way the verifier and the exported tests share (whitespace, NBSP, NFKC and case folded).
 DIALOG_SHOWN_JS = _load("dialog_shown")
-INVALID_FIELDS_JS = _load("invalid_fields")  # (form): the browser's message per invalid field
-RESET_STORAGE_JS = _load("reset_storage")  # (saved): local storage back to a saved state
 
 # ---------------------------------------------------------------- acting (browser/perform.py)
 

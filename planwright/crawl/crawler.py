@@ -1,9 +1,11 @@
-"""Same-origin, breadth-first crawl: pages, their elements, where each link leads, what each safe
-button and form does once (classified in `activation.py`), then exploration (`crawl/explore/`).
+"""Same-origin, breadth-first crawl: pages, their elements and where each link leads; then
+exploration (`crawl/explore/`), which does every act on the pages (button clicks, form submits,
+dialogs) once, through `browser.perform` and the one recorder `browser.recorder.Tab`.
 
-Outcomes come from really activating an element in a fresh page, never from guessing. Bounded by a
-per-page timeout, an overall deadline, a page budget and a budget of extra link visits; names that
-suggest side effects (delete, pay, log out, ...) are never activated (`urls.DEFAULT_DENY_NAMES`).
+The crawler itself only loads, extracts and follows links: a link's outcome is the page it really
+leads to (from the crawl or a lightweight visit), never a guess. Bounded by a per-page timeout, an
+overall deadline, a page budget and a budget of extra link visits; links whose names suggest side
+effects (delete, log out, ...) are never followed (`urls.DEFAULT_DENY_NAMES`).
 """
 
 from __future__ import annotations
@@ -20,17 +22,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from planwright.browser.auth import LoginError, resolve_auth
 from planwright.browser.contexts import new_context
 from planwright.browser.launch import default_browser_holder
-from planwright.browser.locators import to_playwright
 from planwright.browser.policy_route import blocked_requests, policy_refusal, unreachable_reason
 from planwright.browser.recorder import Tab
-from planwright.browser.scripts import (
-    REQUEST_SUBMIT_JS,
-)
 from planwright.browser.watchdog import Watchdog
-from planwright.crawl.activation import Before, observe_after, restore_storage
 from planwright.crawl.caps import cap_snapshot
 from planwright.crawl.explore import Explorer
-from planwright.crawl.extract import ElementExtras, extract_elements, main_heading, snapshot_from
+from planwright.crawl.extract import extract_elements, main_heading, snapshot_from
 from planwright.crawl.loading import (
     LoadFailed,
     OutOfTime,
@@ -41,7 +38,7 @@ from planwright.crawl.loading import (
     mime_of,
 )
 from planwright.crawl.urls import DEFAULT_DENY_NAMES, is_denied, normalize_url, origin_of, same_site
-from planwright.schemas import CrawlOptions, CrawlResult, Element, Outcome, PageSnapshot
+from planwright.schemas import CrawlOptions, CrawlResult, Element, PageSnapshot
 
 MAX_EXTRA_VISITS = 30  # link targets outside the page budget that we still open to learn the outcome
 
@@ -76,13 +73,12 @@ class _Crawl:
         self.context = context
         self.on_progress = on_progress
         self.deny_names = deny_names
-        # What a fresh visitor starts with: activations are undone back to it, exploration starts from it.
+        # What a fresh visitor starts with: every exploration run starts from it.
         self.initial_storage = context.storage_state()
         self.activity = "starting"  # what the crawl is doing now, named in the reason when a call hangs
         self.deadline = time.monotonic() + options.total_timeout_s
         self.origin = origin_of(start_url)
         self.pages: list[PageSnapshot] = []
-        self.extras: dict[str, dict[str, ElementExtras]] = {}  # page url -> element key -> extras
         self.visits: dict[str, Visit] = {}  # requested URL (normalized) -> where it led
         self.warnings: list[str] = []
         self.notes: list[str] = []
@@ -199,7 +195,6 @@ class _Crawl:
                         if target not in seen:
                             seen.add(target)
                             queue.append((target, depth + 1))
-                    self.observe_page(snapshot)
                     if self.on_progress is not None:
                         total = min(self.options.max_pages, len(self.pages) + len(queue))
                         self.on_progress(len(self.pages), max(total, len(self.pages)), snapshot.url)
@@ -247,7 +242,7 @@ class _Crawl:
             screenshot = Path(self.options.screenshot_dir) / f"page-{len(self.pages) + 1:03d}.png"
         self.activity = f"reading the elements of {final}"
         try:
-            headings, elements, extras = extract_elements(page)
+            headings, elements, _ = extract_elements(page)
             snapshot = snapshot_from(
                 page, headings, elements, status=visit.status, depth=depth, screenshot_path=screenshot
             )
@@ -263,7 +258,6 @@ class _Crawl:
         ):
             self.notes.append(note)
         self.pages.append(snapshot)
-        self.extras[final] = extras
         return snapshot
 
     def links_to_follow(self, snapshot: PageSnapshot, depth: int) -> list[str]:
@@ -281,78 +275,6 @@ class _Crawl:
             return None
         target = normalize_url(element.href)
         return target if origin_of(target) == self.origin else None
-
-    # ------------------------------------------------------------ outcomes of buttons and forms
-
-    def observe_page(self, snapshot: PageSnapshot) -> None:
-        """Click each safe button and submit each form once, each on a freshly loaded copy of the page."""
-        extras = self.extras[snapshot.url]
-        for element in snapshot.elements:
-            if element.kind == "form":
-                self.observe_form(snapshot, element)
-            elif element.kind == "button" and not extras[element.key].is_submit:
-                if extras[element.key].disabled:
-                    continue
-                if is_denied(element.name, None, self.deny_names):
-                    self.warn(f"Did not click {element.name!r} on {snapshot.url}: it may change data")
-                    continue
-                element.outcome = self.activate(snapshot.url, element, submit=None)
-
-    def observe_form(self, snapshot: PageSnapshot, form: Element) -> None:
-        """Submit the form empty: the validation messages are what a negative test checks."""
-        submit = snapshot.element(form.submit_key) if form.submit_key else None
-        if submit is not None and is_denied(submit.name, None, self.deny_names):
-            self.warn(f"Did not submit the form {submit.name!r} on {snapshot.url}: it may change data")
-            return
-        form.outcome = self.activate(snapshot.url, form, submit=submit)
-
-    def activate(self, page_url: str, element: Element, *, submit: Element | None) -> Outcome | None:
-        """Load page_url afresh, click the element (or submit the form), and describe what changed.
-
-        Whatever the click stored (a cart cookie, localStorage) is undone afterwards, so the pages
-        crawled later look as they do to a fresh visitor, which is how the verifier will see them.
-        """
-        try:
-            return self._activate(page_url, element, submit=submit)
-        finally:
-            self.restore_storage()
-
-    def restore_storage(self) -> None:
-        """Undo what an activation stored; a tab left in an unknown state is dropped (a new one opens)."""
-        page = self._tab.page if self._tab is not None else None
-        if not restore_storage(self.context, page, self.initial_storage):
-            self.discard_tab()
-
-    def _activate(self, page_url: str, element: Element, *, submit: Element | None) -> Outcome | None:
-        is_form = element.kind == "form"
-        tab = self.tab()
-        page = tab.page
-        label = element.name or element.key
-        try:
-            self.load(tab, page_url)
-        except LoadFailed as exc:
-            self.warn(f"Could not observe {label!r} on {page_url}: {exc}")
-            return None
-        try:
-            before = Before.of(page)
-            tab.reset()  # only what the activation itself causes counts
-            if is_form and submit is None:
-                to_playwright(page, element.locator).evaluate(REQUEST_SUBMIT_JS)
-            else:
-                to_playwright(page, (submit or element).locator).click(timeout=self.timeout_ms())
-            return observe_after(tab, before, form=element if is_form else None, timeout_ms=self.timeout_ms)
-        except PlaywrightError as exc:
-            self.discard_tab()
-            if isinstance(exc, PlaywrightTimeoutError):
-                if time.monotonic() >= self.deadline:
-                    raise OutOfTime from None
-                message = (
-                    f"{(submit or element).locator.describe()} could not be clicked within the page timeout"
-                )
-            else:
-                message = exc.message.splitlines()[0] if exc.message else type(exc).__name__
-            self.warn(f"Could not observe {label!r} on {page_url}: {message}")
-            return Outcome(kind="error", url=page_url, messages=[message])
 
     # ------------------------------------------------------------ exploration (see crawl/explore/)
 

@@ -1,8 +1,8 @@
 """Opening a URL in the crawl: where it led (`Visit`, the outcome a link is recorded with), whether it
 is a page at all, and why it failed, in words a person can act on.
 
-Why apart from the crawl's walk: the link BFS, a link probe and an activation's reload all load pages
-and report the same failures the same way.
+Why apart from the crawl's walk: the link BFS and a link probe load pages and report the same failures
+the same way.
 """
 
 from __future__ import annotations

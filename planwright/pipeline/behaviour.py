@@ -23,7 +23,7 @@ from planwright.schemas import Element, Expectation, Observation, PageSnapshot, 
 class Behaviour:
     """One observed behaviour and the skeleton case that checks it; `facts` feed the model's prompt."""
 
-    kind: str  # page | link | external_link | dialog | form_validation | form_navigation | explored_*
+    kind: str  # page | link | external_link | explored_<kind> (every act: clicks, dialogs, submits)
     page: PageSnapshot
     element: Element | None
     case: TestCaseData

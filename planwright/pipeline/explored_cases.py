@@ -6,8 +6,9 @@ the explorer really acted on (from the page or from the behaviour's `new_element
 recorded in the state where it was used), and each expected result is something the explorer observed
 after the last step and the verifier can check again: the URL, the main heading, visible texts,
 validation messages, a dialog, an HTTP error status, and for a double-click the fields it revealed (an
-in-place edit box has no text of its own to check). Behaviours with nothing checkable are dropped,
-as are the few a page-load skeleton already covers (an empty form submit, a button that opens a dialog).
+in-place edit box has no text of its own to check). Behaviours with nothing checkable are dropped.
+Every act on a page is recorded here, once: the crawler only loads pages and follows links, so a
+button's dialog and a form's empty submit are explored behaviours like any other.
 """
 
 from __future__ import annotations
@@ -210,26 +211,6 @@ def _observation(change: StateChange, texts: dict[str, str], *, kept: bool = Fal
     return ""
 
 
-def _covered_by_skeleton(page: PageSnapshot, observed: ObservedBehaviour) -> bool:
-    """A one-click behaviour the page-load skeleton already turns into a case (no duplicates)."""
-    if len(observed.actions) != 1 or observed.actions[0].action != "click":
-        return False
-    key = observed.actions[0].element_key
-    element = page.element(key) if key else None
-    if element is None:
-        return False
-    if element.kind == "button" and element.outcome is not None and element.outcome.kind == "dialog":
-        return True
-    if observed.kind in ("submit_empty", "submit_as_is"):
-        form = next((e for e in page.elements if e.kind == "form" and e.submit_key == key), None)
-        return (
-            form is not None
-            and form.outcome is not None
-            and form.outcome.kind in ("validation", "navigation")
-        )
-    return False
-
-
 def _facts(
     page: PageSnapshot, observed: ObservedBehaviour, steps: list[Step], change: StateChange
 ) -> list[str]:
@@ -355,9 +336,7 @@ def explored_behaviour(
     page: PageSnapshot, observed: ObservedBehaviour, language: Language
 ) -> Behaviour | None:
     """One explored behaviour as a grounded case, or None when it has nothing a verifier could check
-    (only disappearances), refers to an element it does not carry, or duplicates a skeleton case."""
-    if _covered_by_skeleton(page, observed):
-        return None
+    (only disappearances) or refers to an element it does not carry."""
     texts = TEXTS[language]
     elements = {element.key: element for element in page.elements}
     elements.update({element.key: element for element in observed.new_elements})

@@ -1,4 +1,5 @@
-"""Whole crawls of the fixture site in real Chromium: outcomes, limits and the start URL's errors."""
+"""Whole crawls of the fixture site in real Chromium: link outcomes, what the explorer observed of
+buttons and forms (the crawler itself acts on none), limits and the start URL's errors."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playwright.sync_api import Browser
 
 from planwright.browser.launch import find_chromium_executable
 from planwright.crawl.crawler import WATCHDOG_GRACE_S, CrawlError, crawl_site
-from planwright.schemas import CrawlOptions, CrawlResult, Element, PageSnapshot
+from planwright.schemas import CrawlOptions, CrawlResult, Element, ObservedBehaviour, PageSnapshot
 from tests.fixture_apps.fixtures import RunningApp
 
 pytestmark = pytest.mark.timeout(120)
@@ -82,32 +83,49 @@ def test_broken_pdf_and_external_links(site: CrawlResult, fixture_site: str) -> 
     assert f"Skipped {fixture_site}/file.pdf: it is application/pdf, not an HTML page" in site.warnings
 
 
-def test_button_outcomes_dialog_alert_and_same_page(site: CrawlResult, fixture_site: str) -> None:
+def explored(page: PageSnapshot, kind: str, name: str) -> ObservedBehaviour:
+    """The explorer's one behaviour of `kind` whose last step acts on the element named `name`."""
+    found = [
+        behaviour
+        for behaviour in page.behaviours
+        if behaviour.kind == kind
+        and (element := page.element(behaviour.actions[-1].element_key or "")) is not None
+        and element.name == name
+    ]
+    assert len(found) == 1, [(b.kind, b.actions) for b in page.behaviours]
+    return found[0]
+
+
+def test_the_crawler_acts_on_nothing_but_links(site: CrawlResult) -> None:
+    """Buttons and forms are acted on once, by the explorer; the crawler only follows links."""
+    elements = [element for page in site.pages for element in page.elements]
+    assert all(element.outcome is None for element in elements if element.kind != "link")
+    assert any(element.outcome is not None for element in elements if element.kind == "link")
+
+
+def test_a_buttons_dialog_and_alert_are_explored(site: CrawlResult, fixture_site: str) -> None:
     home = page_at(site, fixture_site + "/")
-    details = named(home, "Подробнее").outcome
-    assert details is not None and (details.kind, details.heading) == ("dialog", "Details")
-    assert "We ship mugs within three days." in details.messages[0]
-    phone = named(page_at(site, fixture_site + "/contacts"), "Show phone").outcome
-    assert phone is not None and (phone.kind, phone.messages) == ("dialog", ["Call us: +7 495 000-00-00"])
-    icon = next(e for e in home.elements if e.kind == "button" and e.name == "")
-    assert icon.outcome is not None and icon.outcome.kind == "same_page"
+    details = explored(home, "click", "Подробнее")
+    assert [a.action for a in details.actions] == ["click"]
+    assert details.change.dialog == "Details"  # an HTML dialog, named by its heading
+    assert "We ship mugs within three days." in details.change.appeared
+    phone = explored(page_at(site, fixture_site + "/contacts"), "click", "Show phone")
+    assert phone.change.dialog == "Call us: +7 495 000-00-00"  # a native alert(), accepted
 
 
 def test_login_form_empty_submit_shows_validation(site: CrawlResult, fixture_site: str) -> None:
     login = page_at(site, fixture_site + "/login")
-    form = next(e for e in login.elements if e.kind == "form")
-    assert form.outcome is not None
-    assert form.outcome.kind == "validation"
-    assert form.outcome.messages == ["Please fill out this field.", "Please fill out this field."]
-    assert named(login, "Sign in").outcome is None  # the submit button's effect is the form's outcome
+    empty = explored(login, "submit_empty", "Sign in")
+    assert [a.action for a in empty.actions] == ["click"]
+    assert empty.change.messages == ["Please fill out this field."]  # the browser's, for both fields
+    assert empty.change.url is None
 
 
 def test_search_form_empty_submit_navigates(site: CrawlResult, fixture_site: str) -> None:
     search = page_at(site, fixture_site + "/search")
-    form = next(e for e in search.elements if e.kind == "form")
-    assert form.outcome is not None and form.outcome.kind == "navigation"
-    assert form.outcome.url == fixture_site + "/search?q=&sort=Relevance"
-    assert form.outcome.heading == "Search"
+    empty = explored(search, "submit_empty", "Find")
+    assert empty.change.url == fixture_site + "/search?q=&sort=Relevance"
+    assert empty.change.messages == []
 
 
 def test_progress_is_reported_after_each_page(
@@ -128,9 +146,12 @@ def test_page_budget_still_records_link_outcomes(fixture_site: str, browser: Bro
 def test_deny_list_is_configurable(fixture_site: str, browser: Browser) -> None:
     options = CrawlOptions(max_pages=1, max_depth=0)
     result = crawl_site(fixture_site + "/", options, browser=browser, deny_names=["add to cart"])
-    carts = [e for e in result.pages[0].elements if e.name == "Add to cart"]
-    assert [e.outcome for e in carts] == [None, None]
-    assert f"Did not click 'Add to cart' on {fixture_site}/: it may change data" in result.warnings
+    page = result.pages[0]
+    carts = {e.key for e in page.elements if e.name == "Add to cart"}
+    assert len(carts) == 2
+    assert not any(a.element_key in carts for b in page.behaviours for a in b.actions)
+    assert any(b.kind == "click" for b in page.behaviours)  # the other buttons were explored
+    assert f"Did not explore 'Add to cart' on {fixture_site}/: its name is on the deny-list" in result.warnings
 
 
 def test_total_time_limit_returns_what_it_has(fixture_site: str, browser: Browser) -> None:
@@ -214,55 +235,38 @@ def test_not_an_http_url(browser: Browser) -> None:
 @pytest.fixture(scope="module")
 def newsletter(fixture_site: str, browser: Browser) -> PageSnapshot:
     """/newsletter is linked from nowhere (the page counts above stay put), so it is crawled alone."""
-    options = CrawlOptions(max_pages=1, max_depth=0, explore=False)
+    options = CrawlOptions(max_pages=1, max_depth=0, max_explore_depth=0)
     result = crawl_site(fixture_site + "/newsletter", options, browser=browser)
     return page_at(result, fixture_site + "/newsletter")
-
-
-def form_submitted_by(page: PageSnapshot, button: str) -> Element:
-    submit = named(page, button)
-    return next(e for e in page.elements if e.kind == "form" and e.submit_key == submit.key)
 
 
 def test_form_that_lands_on_another_page_with_2xx_is_a_navigation(
     newsletter: PageSnapshot, fixture_site: str
 ) -> None:
-    outcome = form_submitted_by(newsletter, "Subscribe").outcome  # POST, 303, GET /newsletter/thanks 200
-    assert outcome is not None
-    assert (outcome.kind, outcome.url, outcome.status, outcome.title, outcome.heading) == (
-        "navigation",
+    """Sent as it is (its one field, a select, holds "New mugs"): POST, 303, GET /newsletter/thanks 200."""
+    change = explored(newsletter, "submit_as_is", "Subscribe").change
+    assert (change.url, change.status, change.heading) == (
         fixture_site + "/newsletter/thanks?topic=New+mugs",
         200,
-        "Subscribed — Fixture Shop",
         "Subscribed",
     )
-    assert outcome.messages == ["Thank you, you are subscribed to New mugs."]  # the notice, not an error
+    assert "Thank you, you are subscribed to New mugs." in change.appeared  # the notice, not an error
+    assert change.messages == []
 
 
 def test_form_rejected_by_the_server_on_the_same_page_is_a_validation(
     newsletter: PageSnapshot, fixture_site: str
 ) -> None:
-    outcome = form_submitted_by(newsletter, "Ask").outcome  # POST /newsletter: 200, the page with an alert
-    assert outcome is not None
-    assert (outcome.kind, outcome.url, outcome.status, outcome.messages) == (
-        "validation",
-        fixture_site + "/newsletter",
-        200,
-        ["Please write your question"],
-    )
+    change = explored(newsletter, "submit_empty", "Ask").change  # POST /newsletter: 200, the page with an alert
+    assert (change.url, change.messages) == (None, ["Please write your question"])
 
 
 def test_form_that_comes_back_to_its_page_with_only_a_notice_is_a_navigation(
     shop_app: RunningApp, browser: Browser
 ) -> None:
     """Add to cart posts, and the server redirects to the same product page with a status notice."""
-    options = CrawlOptions(max_pages=1, max_depth=0, explore=False)
+    options = CrawlOptions(max_pages=1, max_depth=0, max_explore_depth=0)
     page = crawl_site(shop_app.url + "/product/red-mug", options, browser=browser).pages[0]
-    outcome = form_submitted_by(page, "Add to cart").outcome
-    assert outcome is not None
-    assert (outcome.kind, outcome.url, outcome.status, outcome.messages) == (
-        "navigation",
-        shop_app.url + "/product/red-mug?added=1",
-        200,
-        ["Added 1 × Red mug to your cart"],
-    )
+    change = explored(page, "submit_as_is", "Add to cart").change  # the quantity holds 1
+    assert (change.url, change.status, change.messages) == (shop_app.url + "/product/red-mug?added=1", 200, [])
+    assert "Added 1 × Red mug to your cart" in change.appeared

@@ -7,7 +7,16 @@ import pytest
 from planwright.pipeline.parsing import apply_answer, parse_answer
 from planwright.pipeline.prompts import EXAMPLE_ANSWER, build_messages
 from planwright.pipeline.skeleton import build_behaviours, page_behaviour, state_texts
-from planwright.schemas import CrawlResult, Element, Locator, Outcome, PageSnapshot
+from planwright.schemas import (
+    CrawlResult,
+    Element,
+    ExploreAction,
+    Locator,
+    ObservedBehaviour,
+    Outcome,
+    PageSnapshot,
+    StateChange,
+)
 
 BASE = "http://127.0.0.1:9999"
 
@@ -34,7 +43,12 @@ def fixture_crawl() -> CrawlResult:
         role="button",
         name="Подробнее",
         locator=role_locator("button", "Подробнее"),
-        outcome=Outcome(kind="dialog", heading="Details", messages=["Free delivery"]),
+    )
+    opened = ObservedBehaviour(  # what the explorer recorded when it clicked the button
+        key="b1",
+        kind="click",
+        actions=[ExploreAction(action="click", element_key="e2")],
+        change=StateChange(dialog="Details", appeared=["Details", "Free delivery"]),
     )
     external = Element(
         key="e3",
@@ -51,6 +65,7 @@ def fixture_crawl() -> CrawlResult:
         title="Fixture Shop",
         headings=["Fixture Shop — Главная"],
         elements=[contacts_link, details, external],
+        behaviours=[opened],
     )
     email = Element(
         key="e1",
@@ -87,7 +102,12 @@ def fixture_crawl() -> CrawlResult:
         locator=Locator(strategy="css", value="form"),
         field_keys=["e1", "e2"],
         submit_key="e4",
-        outcome=Outcome(kind="validation", messages=["Please fill out this field."]),
+    )
+    empty = ObservedBehaviour(
+        key="b1",
+        kind="submit_empty",
+        actions=[ExploreAction(action="click", element_key="e4")],
+        change=StateChange(messages=["Please fill out this field."]),
     )
     login = PageSnapshot(
         url=f"{BASE}/login",
@@ -102,15 +122,19 @@ def fixture_crawl() -> CrawlResult:
             sign_in,
             contacts_link.model_copy(update={"key": "e5"}),
         ],  # the nav link again: one behaviour, not two
+        behaviours=[empty],
     )
     return CrawlResult(start_url=f"{BASE}/", pages=[home, login])
+
+
+DIALOG, LINK = 1, 2  # build_behaviours' order: the page, its explored behaviours, its links
 
 
 def test_every_observed_behaviour_has_one_grounded_case() -> None:
     behaviours = build_behaviours(fixture_crawl(), "en")
     kinds = [b.kind for b in behaviours]
-    assert kinds == ["page", "link", "dialog", "external_link", "page", "form_validation"]
-    link_case = behaviours[1].case
+    assert kinds == ["page", "explored_click", "link", "external_link", "page", "explored_submit_empty"]
+    link_case = behaviours[LINK].case
     assert [step.action for step in link_case.steps] == ["open", "click"]
     assert link_case.steps[1].target is not None and link_case.steps[1].target.element_key == "e1"
     assert {(x.kind, x.value) for x in link_case.expected} == {
@@ -120,18 +144,24 @@ def test_every_observed_behaviour_has_one_grounded_case() -> None:
     form_case = behaviours[-1].case
     assert form_case.steps[1].target is not None and form_case.steps[1].target.name == "Sign in"
     assert ("validation", "Please fill out this field.") in {(x.kind, x.value) for x in form_case.expected}
+    dialog_case = behaviours[DIALOG].case
+    assert [(s.action, s.target.name if s.target else None) for s in dialog_case.steps] == [
+        ("open", None),
+        ("click", "Подробнее"),
+    ]
+    assert ("dialog", "Details") in {(x.kind, x.value) for x in dialog_case.expected}
     assert all(b.case.source == "skeleton" for b in behaviours)
 
 
 def test_russian_plans_get_russian_text() -> None:
     behaviours = build_behaviours(fixture_crawl(), "ru")
-    link_case = behaviours[1].case
+    link_case = behaviours[LINK].case
     assert link_case.title == "Переход по ссылке «Контакты» на /contacts"
     assert link_case.steps[1].text == "Нажать на ссылку «Контакты»"
 
 
 def test_prompt_carries_the_observed_facts_and_the_grounded_steps() -> None:
-    behaviour = build_behaviours(fixture_crawl(), "en")[1]
+    behaviour = build_behaviours(fixture_crawl(), "en")[LINK]
     messages = build_messages(behaviour, "en")
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     request = messages[-1]["content"]
@@ -141,7 +171,7 @@ def test_prompt_carries_the_observed_facts_and_the_grounded_steps() -> None:
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_a_grounded_answer_is_accepted_with_steps_and_targets_kept(language: str) -> None:
-    behaviour = build_behaviours(fixture_crawl(), language)[1]  # type: ignore[arg-type]
+    behaviour = build_behaviours(fixture_crawl(), language)[LINK]  # type: ignore[arg-type]
     answer = {
         "en": "Title: Contacts link opens the Контакты page\nExpected: The heading Контакты is shown at /contacts",
         "ru": "Название: Ссылка «Контакты» ведёт на страницу контактов\n"
@@ -158,7 +188,7 @@ def test_a_grounded_answer_is_accepted_with_steps_and_targets_kept(language: str
 
 
 def test_an_expected_line_with_an_invented_path_keeps_the_template_text() -> None:
-    behaviour = build_behaviours(fixture_crawl(), "en")[1]
+    behaviour = build_behaviours(fixture_crawl(), "en")[LINK]
     acceptance = apply_answer(
         behaviour.case,
         "Title: Link Контакты opens contacts\nExpected: The address becomes /new and Контакты shows",
@@ -179,7 +209,7 @@ def test_an_expected_line_with_an_invented_path_keeps_the_template_text() -> Non
     ],
 )
 def test_ungrounded_answers_leave_the_skeleton(answer: str, reason: str) -> None:
-    behaviour = build_behaviours(fixture_crawl(), "en")[1]
+    behaviour = build_behaviours(fixture_crawl(), "en")[LINK]
     acceptance = apply_answer(behaviour.case, answer)
     assert not acceptance.accepted
     assert any(reason in r for r in acceptance.reasons), acceptance.reasons
@@ -198,7 +228,7 @@ def test_parser_takes_first_of_repeated_labels_and_tolerates_markdown() -> None:
 
 
 def test_degenerate_or_cut_off_answers_are_refused() -> None:
-    behaviour = build_behaviours(fixture_crawl(), "ru")[1]
+    behaviour = build_behaviours(fixture_crawl(), "ru")[LINK]
     repeated = apply_answer(behaviour.case, "Название: Контакты Вас Вас Вас Вас Вас Вас")
     assert not repeated.accepted and "title repeats itself" in repeated.reasons
     cut = apply_answer(behaviour.case, "Название: Контакты говорятся о том, как открытие ко", truncated=True)
@@ -231,29 +261,37 @@ def test_a_submit_that_navigates_with_a_notice_is_not_called_a_rejection() -> No
         locator=Locator(strategy="css", value="form"),
         field_keys=["e1"],
         submit_key="e3",
-        outcome=Outcome(
-            kind="navigation", url=f"{BASE}/product/1?added=1", status=200, messages=["Added to cart"]
-        ),
+    )
+    as_is = ObservedBehaviour(  # the explorer sent the form with the quantity it holds (1)
+        key="b1",
+        kind="submit_as_is",
+        actions=[ExploreAction(action="click", element_key="e3")],
+        change=StateChange(url=f"{BASE}/product/1?added=1", status=200, appeared=["Added to cart"]),
     )
     page = PageSnapshot(
-        url=f"{BASE}/product/1", title="Mug", headings=["Red mug"], elements=[quantity, form, add]
+        url=f"{BASE}/product/1",
+        title="Mug",
+        headings=["Red mug"],
+        elements=[quantity, form, add],
+        behaviours=[as_is],
     )
     behaviour = build_behaviours(CrawlResult(start_url=page.url, pages=[page]), "en")[-1]
-    assert behaviour.kind == "form_navigation"
-    assert behaviour.case.steps[1].text == "Keep the form's values as they are and click “Add to cart”"
+    assert behaviour.kind == "explored_submit_as_is"
+    assert behaviour.case.title.startswith("Submit “Add to cart” with the values it shows")
+    assert "negative" not in behaviour.case.tags
     assert {(x.kind, x.value) for x in behaviour.case.expected} >= {
         ("url", f"{BASE}/product/1?added=1"),
-        ("text", "Added to cart"),
+        ("visible", "Added to cart"),
     }
 
 
 @pytest.mark.parametrize(
     ("index", "answer", "claim"),
     [
-        (2, "Title: Button “Подробнее” opens the contacts page\nExpected: The dialog opens", "a navigation"),
-        (2, "Title: Button «Подробнее» ведёт на страницу контактов\nExpected: ok", "a navigation"),
-        (1, "Title: Link “Контакты” opens a dialog\nExpected: ok", "a dialog"),
-        (1, "Title: Link “Контакты” shows an error\nExpected: ok", "an error"),
+        (DIALOG, "Title: Button “Подробнее” opens the contacts page\nExpected: The dialog opens", "a navigation"),
+        (DIALOG, "Title: Button «Подробнее» ведёт на страницу контактов\nExpected: ok", "a navigation"),
+        (LINK, "Title: Link “Контакты” opens a dialog\nExpected: ok", "a dialog"),
+        (LINK, "Title: Link “Контакты” shows an error\nExpected: ok", "an error"),
     ],
 )
 def test_a_title_that_claims_an_outcome_the_case_does_not_check_is_refused(
@@ -266,7 +304,7 @@ def test_a_title_that_claims_an_outcome_the_case_does_not_check_is_refused(
 
 
 def test_claims_the_case_backs_are_accepted() -> None:
-    link, dialog = build_behaviours(fixture_crawl(), "en")[1:3]
+    dialog, link = build_behaviours(fixture_crawl(), "en")[DIALOG : LINK + 1]
     assert apply_answer(link.case, "Title: Link “Контакты” leads to the contacts page\nExpected: ok").accepted
     assert apply_answer(
         dialog.case, "Title: Button “Подробнее” opens the delivery dialog\nExpected: ok"
@@ -312,3 +350,17 @@ def test_a_page_case_checks_the_short_texts_the_page_shows_at_load() -> None:
         ("visible", "3 products"),
         ("visible", "Signed in as guest"),
     ]
+
+
+def test_a_crawl_stored_with_button_and_form_outcomes_still_loads() -> None:
+    """Crawls stored before the explorer did every act carry a button's dialog and a form's validation
+    as `outcome`: they still load; the cases come from explored behaviours only (none here)."""
+    stored = fixture_crawl().model_dump(mode="json")
+    stored["pages"][0]["behaviours"] = []
+    stored["pages"][0]["elements"][1]["outcome"] = {"kind": "dialog", "heading": "Details", "messages": []}
+    stored["pages"][1]["behaviours"] = []
+    stored["pages"][1]["elements"][2]["outcome"] = {"kind": "validation", "messages": ["Required"]}
+    crawl = CrawlResult.model_validate(stored)
+    assert crawl.pages[0].elements[1].outcome == Outcome(kind="dialog", heading="Details")
+    kinds = [b.kind for b in build_behaviours(crawl, "en")]
+    assert kinds == ["page", "link", "external_link", "page"]

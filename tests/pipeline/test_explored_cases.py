@@ -14,7 +14,6 @@ from planwright.schemas import (
     ExploreAction,
     Locator,
     ObservedBehaviour,
-    Outcome,
     PageSnapshot,
     StateChange,
 )
@@ -46,7 +45,6 @@ def todo_page() -> PageSnapshot:
         locator=Locator(strategy="css", value="#new-task-form"),
         field_keys=["e1"],
         submit_key="e2",
-        outcome=Outcome(kind="validation", messages=["Task cannot be empty"]),
     )
     checkbox = role("checkbox", "checkbox", "Test item", "n1")
     delete = role("button", "button", "Delete", "n2")
@@ -71,7 +69,7 @@ def todo_page() -> PageSnapshot:
         change=StateChange(appeared=["1 of 1 done"], vanished=["0 of 1 done"]),
         new_elements=[checkbox],
     )
-    empty = ObservedBehaviour(  # the page-load skeleton already has this case (form.outcome)
+    empty = ObservedBehaviour(  # the form's empty submit: explored once, the only case of it
         key="b3",
         kind="submit_empty",
         actions=[ExploreAction(action="click", element_key="e2")],
@@ -120,6 +118,7 @@ def test_cases_are_grounded_and_expect_only_what_was_observed() -> None:
     assert [b.kind for b in behaviours] == [
         "explored_fill_submit",
         "explored_toggle",
+        "explored_submit_empty",
         "explored_reload",
         "explored_submit_invalid",
     ]
@@ -168,6 +167,10 @@ def test_toggle_reload_and_invalid_expectations() -> None:
         ("validation", "Too short"),
     ]
     assert invalid.priority == "high" and "negative" in invalid.tags
+    empty = behaviours["explored_submit_empty"]  # once, from the explorer (the crawler submits nothing)
+    assert [(s.action, s.target.name if s.target else None) for s in empty.steps] == [("open", None), ("click", "Add")]
+    assert [(e.kind, e.value) for e in empty.expected] == [("validation", "Task cannot be empty")]
+    assert empty.priority == "high" and "negative" in empty.tags
 
 
 def test_a_long_observed_text_is_shortened_in_the_title_not_in_the_expectation() -> None:
@@ -205,3 +208,32 @@ def test_explored_cases_of_the_todo_app_verify(todo_app: RunningApp, browser: Br
         if v.status != "verified"
     ]
     assert failures == []
+
+
+@pytest.mark.timeout(180)
+def test_a_buttons_dialog_and_a_forms_validation_become_verified_cases(
+    fixture_site: str, browser: Browser
+) -> None:
+    """The crawler acts on nothing but links; the explorer's one click on "Подробнее" (an HTML dialog)
+    and "Show phone" (a native alert), and its empty submit of the login form, are the cases that check
+    them, and they pass the verifier from a fresh context."""
+    options = CrawlOptions(max_pages=1, max_depth=0, max_explore_depth=0)
+    cases = {}
+    for path in ("/", "/contacts", "/login"):
+        page = crawl_site(fixture_site + path, options, browser=browser).pages[0]
+        for behaviour in explored_behaviours(page, "en"):
+            cases[(path, behaviour.kind, behaviour.element.name if behaviour.element else "")] = behaviour.case
+    details = cases[("/", "explored_click", "Подробнее")]
+    assert [s.action for s in details.steps] == ["open", "click"]
+    assert ("dialog", "Details") in [(x.kind, x.value) for x in details.expected]
+    phone = cases[("/contacts", "explored_click", "Show phone")]
+    assert ("dialog", "Call us: +7 495 000-00-00") in [(x.kind, x.value) for x in phone.expected]
+    empty = cases[("/login", "explored_submit_empty", "Sign in")]
+    assert [s.action for s in empty.steps] == ["open", "click"]
+    assert [(x.kind, x.value) for x in empty.expected] == [("validation", "Please fill out this field.")]
+    assert "negative" in empty.tags
+    checked = [details, phone, empty]
+    verifications = verify_cases(checked, browser, timeout_s=10)
+    assert [(case.title, v.status, v.detail) for case, v in zip(checked, verifications, strict=True)] == [
+        (case.title, "verified", v.detail) for case, v in zip(checked, verifications, strict=True)
+    ]

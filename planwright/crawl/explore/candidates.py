@@ -232,6 +232,9 @@ def form_candidates(
             for f in text_fields
             if f.extra.get("value")
         ]
+        if not text_fields:  # nothing to leave empty (selects, boxes): the form is sent as it is
+            candidates.append(Candidate("submit_as_is", list(submit_steps), main_key=main))
+            return candidates
         candidates.append(Candidate("submit_empty", clear + submit_steps, main_key=main))
         if clear:  # fields hold values already (a quantity of 1): what sending them as they are does
             candidates.append(Candidate("submit_as_is", list(submit_steps), main_key=main))

@@ -1,4 +1,0 @@
-(selector) => {
-  /* helpers */
-  return messageLines(selector);
-}
