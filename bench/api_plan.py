@@ -18,6 +18,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -87,14 +88,14 @@ def generated_document(target_bytes: int) -> dict[str, Any]:
     return document
 
 
-def measure(size_mb: float, language: str) -> dict[str, Any]:
+def measure(document_path: str, language: str) -> dict[str, Any]:
     """One size, in this process (run by main() in a fresh interpreter per size)."""
     sys.path.insert(0, str(ROOT))
     from planwright.api_plans.cases import CaseBuilder, OperationIndex
     from planwright.api_plans.operations import iter_operations
     from planwright.api_plans.spec import dialect_of, load_spec, parse_text, validate
 
-    text = json.dumps(generated_document(int(size_mb * 1024 * 1024)))
+    text = Path(document_path).read_text(encoding="utf-8")  # written by the parent: not in this peak
     before = resource.getrusage(resource.RUSAGE_SELF)
     baseline_kb, cpu_before = before.ru_maxrss, before.ru_utime + before.ru_stime
     timings: dict[str, float] = {}
@@ -136,18 +137,21 @@ def main() -> int:
     )
     parser.add_argument("--sizes-mb", type=float, nargs="+", default=[0.5, 1.0, 2.0])
     parser.add_argument("--language", default="en")
-    parser.add_argument("--one", type=float, help=argparse.SUPPRESS)  # internal: measure one size here
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one document here
     args = parser.parse_args()
     if args.one is not None:
         print(json.dumps(measure(args.one, args.language)))
         return 0
     rows = []
-    for size in args.sizes_mb:
-        done = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--language", args.language],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes_mb:
+            path = Path(folder) / f"openapi-{size}.json"
+            path.write_text(json.dumps(generated_document(int(size * 1024 * 1024))), encoding="utf-8")
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(path), "--language", args.language],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
     header = f"{'MB':>5} {'ops':>6} {'cases':>7} {'parse':>6} {'valid.':>7} {'load':>6} {'index':>6} {'cases_s':>7} {'total':>7} {'cpu s':>7} {'peak MB':>8}"
     print(header)
     for row in rows:

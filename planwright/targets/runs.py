@@ -56,6 +56,7 @@ def create_run(
         kind=target.kind,
         verify=target.verify,
         auth=auth,
+        options=target.options,  # an api target's document and base URL (api targets: see README)
     )
     plan.deny_names = list(target.deny_names) or None  # the crawl stage adds them to its deny-list
     if reason:  # a run without its login would plan the logged-out app and call it a regression

@@ -26,7 +26,7 @@ def fixture_cases(language: str = "en") -> tuple[list[TestCaseData], dict[str, i
 def test_cases_by_kind_from_the_fixture_document() -> None:
     cases, counts = fixture_cases()
     assert counts == {
-        "happy_path": 6, "missing_required": 4, "constraint_violated": 21, "auth_missing": 4,
+        "happy_path": 6, "missing_required": 4, "constraint_violated": 19, "auth_missing": 4,
         "auth_wrong": 4, "not_found": 2, "stateful": 1,
     }  # fmt: skip
     stateful = next(case for case in cases if "stateful" in case.tags)
