@@ -278,7 +278,7 @@ class CrawlOptions(BaseModel):
     total_timeout_s: float = 300.0
     screenshot_dir: str | None = None
     explore: bool = True  # act on pages (fill, submit, toggle...) besides following links
-    max_actions_per_page: int = 12
+    max_actions_per_page: int = 24  # exploration runs per page: a one-page app needs ~2 per scenario
     max_explore_depth: int = 2  # actions chained from a reached state
     max_elements_per_page: int = 2000
     max_snapshot_chars: int = 200_000

@@ -75,6 +75,7 @@ ELEMENT_EXTRAS_JS = _load("element_extras")  # (keyAttribute): what planning nee
 DBLCLICK_TARGETS_JS = _load("dblclick_targets")  # what may react to a double-click without a role
 QUIET_DOM_JS = _load("quiet_dom")  # ([quietMs, maxMs]): resolves once the DOM stopped changing
 OPEN_DIALOGS_JS = _load("open_dialogs")  # the visible HTML dialogs, with heading and text
+ELEMENT_LOOK_JS = _load("element_look")  # (element): its classes, aria state, text: did acting change it?
 # ([wanted, nativeMessages]): whether a native message or a visible HTML dialog says `wanted`, compared
 # the one way the verifier and the exported tests share (whitespace, NBSP, NFKC and case folded).
 DIALOG_SHOWN_JS = _load("dialog_shown")

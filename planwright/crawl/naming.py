@@ -219,6 +219,9 @@ class PeopleName(BaseModel):
     hint: LocatorHint | None = None
 
 
+_WORDY = re.compile(r"[^\W\d_]")
+
+
 def _norm(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
@@ -370,7 +373,7 @@ def name_for(facts: NamingFacts) -> PeopleName | None:
             name=label, source="label", written=label, hint=LocatorHint(method="get_by_label", argument=label)
         )
     placeholder = _norm(facts.placeholder)
-    if placeholder:
+    if placeholder and _WORDY.search(placeholder):  # "0", "0.00": a sample value, not a name
         return PeopleName(
             name=placeholder,
             source="placeholder",

@@ -416,6 +416,8 @@ def _invalid(
         ):
             off = (low if low is not None else Decimal(0)) + step / 2
             found.append((_format_number(off), f"between the steps of {_format_number(step)}"))
+        if low is None and meaning == "quantity":
+            found.append(("0", "zero, where a number of people or items is asked"))
         if low is None and meaning != "number":
             found.append((f"-{DEFAULT_NUMBERS[meaning][0]}", f"a negative {noun_for(meaning)}"))
         if facts.input_type != "number":  # a number input refuses typed letters before the app sees them

@@ -82,7 +82,8 @@ def _target(snapshot: PageSnapshot, behaviour: ObservedBehaviour) -> Element:
 
 
 def _by_appeared(behaviours: list[ObservedBehaviour], text: str) -> list[ObservedBehaviour]:
-    return [b for b in behaviours if any(text in t for t in b.change.appeared)]
+    """One-step behaviours that showed `text` (what a click alone does; sequences come after)."""
+    return [b for b in behaviours if len(b.actions) == 1 and any(text in t for t in b.change.appeared)]
 
 
 def test_an_icon_only_button_is_named_from_its_test_id_and_clicked(

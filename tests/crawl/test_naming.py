@@ -101,6 +101,9 @@ def test_alt_label_and_placeholder() -> None:
         "placeholder",
         'get_by_placeholder("Search books")',
     )
+    # a placeholder that is only a sample number ("0") names nothing: the id does ("Bill")
+    sample = named(tag="input", placeholder="0", element_id="bill")
+    assert (sample.name, sample.source) == ("Bill", "id")
     unlabelled_aria = named(tag="div", aria_label="Close")
     assert unlabelled_aria.hint is not None and unlabelled_aria.hint.describe() == 'get_by_label("Close")'
 

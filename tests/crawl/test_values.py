@@ -341,3 +341,14 @@ def test_common_patterns_generate_a_fitting_value(pattern: str, example: str) ->
 @pytest.mark.parametrize("pattern", [r"(\d)\1", r"(?=x).*", r"(?<name>a)", "[a", r"\bword"])
 def test_unreadable_patterns_generate_nothing(pattern: str) -> None:
     assert example_for_pattern(pattern) is None
+
+
+def test_a_count_of_people_gets_zero_as_its_first_invalid_value() -> None:
+    """Zero people is what a tester types first into a split-the-bill field ("Can't be zero")."""
+    values = values_for(FieldFacts(label="Number of People", inputmode="numeric"))
+    assert values.meaning == "quantity"
+    assert [(c.value, c.what) for c in values.invalid[:2]] == [
+        ("0", "zero, where a number of people or items is asked"),
+        ("-2", "a negative quantity"),
+    ]
+    assert "0" not in [c.value for c in values.valid]

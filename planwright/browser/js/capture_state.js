@@ -26,6 +26,8 @@
   if (document.body) walk(document.body);
   const count = (selector) => [...document.querySelectorAll(selector)].filter(visible).length;
   const h1 = [...document.querySelectorAll('h1')].find(visible);
+  const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role=heading]')].filter(visible)
+    .map((h) => norm(h.innerText)).filter(Boolean);
   const controls = [];
   const controlSelector = 'a[href], [role=link], button, [role=button], input:not([type=hidden]), textarea, select, form';
   for (const el of document.querySelectorAll(controlSelector)) {
@@ -41,6 +43,7 @@
     texts,
     joined,
     h1: h1 ? norm(h1.innerText) : null,
+    headings,
     counts: {
       listitem: count('li, [role=listitem]'),
       row: count('tbody tr, [role=row]'),

@@ -111,8 +111,10 @@
     }
     return parts.join(' > ');
   };
-  const isSubmit = (el) => (el.tagName === 'BUTTON' && el.type === 'submit')
-    || (el.tagName === 'INPUT' && (el.type === 'submit' || el.type === 'image'));
+  // A button submits only inside a form: a bare <button> (type submit by default) in a div is a
+  // plain control, as real pages use it.
+  const isSubmit = (el) => Boolean(el.form) && ((el.tagName === 'BUTTON' && el.type === 'submit')
+    || (el.tagName === 'INPUT' && (el.type === 'submit' || el.type === 'image')));
 
   document.querySelectorAll('[' + keyAttribute + ']').forEach((el) => el.removeAttribute(keyAttribute));
   const selector = 'a[href], [role=link], button, [role=button], input:not([type=hidden]), '

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from planwright.crawl.actionable import ActionableCandidate, scan_actionable
+from planwright.crawl.actionable import ActionableCandidate, InteractionGroup, scan_actionable
 from planwright.crawl.candidate_locators import locate_candidate, stored_locator
 from planwright.crawl.explore.state import Known
 from planwright.schemas import Element, Locator
@@ -70,6 +70,8 @@ class Actionables:
     knowns: dict[str, Known] = field(default_factory=dict)
     replaced: dict[str, str] = field(default_factory=dict)  # extractor's local key -> the twin's key
     renamed: dict[str, tuple[str, Locator]] = field(default_factory=dict)  # local key -> (name, locator)
+    by_candidate: dict[str, str] = field(default_factory=dict)  # the scan's key (a1...) -> the element's
+    groups: list[InteractionGroup] = field(default_factory=list)  # the same scan's interaction groups
 
 
 def actionable_knowns(
@@ -88,6 +90,7 @@ def actionable_knowns(
         scan = scan_actionable(page)
     except PlaywrightError:
         return found  # a page that navigated away mid-scan: nothing to add this time
+    found.groups = scan.groups
     similar: Counter[tuple[str, ...]] = Counter()
     for candidate in scan.candidates:
         if len(found.knowns) >= MAX_ACTIONABLE_PER_STATE:
@@ -121,6 +124,7 @@ def actionable_knowns(
         found.knowns[key] = Known(
             element.model_copy(update={"key": key}), disabled=False, is_submit=False, extra=extra
         )
+        found.by_candidate[candidate.key] = key
         if candidate.extract_key is not None:
             found.replaced[candidate.extract_key] = key
     return found

@@ -12,18 +12,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from planwright.browser.scripts import DBLCLICK_TARGETS_JS, ELEMENT_EXTRAS_JS, KEY_ATTRIBUTE
-from planwright.crawl.actionable import scan_actionable
-from planwright.crawl.explore.actionables import actionable_knowns
-from planwright.crawl.explore.state import ElementSignature, Group, Known, element_signature
+from planwright.browser.errors import NotExecutable
+from planwright.browser.locators import to_playwright
+from planwright.browser.scripts import (
+    DBLCLICK_TARGETS_JS,
+    ELEMENT_EXTRAS_JS,
+    ELEMENT_LOOK_JS,
+    KEY_ATTRIBUTE,
+)
+from planwright.crawl.explore.actionables import Actionables, actionable_knowns
+from planwright.crawl.explore.state import ElementSignature, Group, Known, element_signature, meaningful
 from planwright.crawl.extract import extract_elements
 from planwright.crawl.field_facts import read_field_facts
 from planwright.schemas import Element, Locator, PageSnapshot
 
 MAX_DBLCLICK_TARGETS = 8  # elements without a control role collected as double-click targets per state
 MAX_DBLCLICK_TEXT = 80  # longer texts are paragraphs, not an item's label
+LOOK_WAIT_MS = 300  # reading how a clicked thing looks: it is on the page, or it is not worth waiting
 
 
 class ElementRegistry:
@@ -70,7 +78,10 @@ class ElementRegistry:
         elements = [
             element.model_copy(
                 update={
-                    "name": element.name or found.renamed[element.key][0],
+                    # a field the extractor named only by a sample placeholder ("0"): the people name
+                    "name": (element.name if meaningful(element.name) else "")
+                    or found.renamed[element.key][0]
+                    or element.name,
                     "locator": found.renamed[element.key][1],
                 }
             )
@@ -97,7 +108,21 @@ class ElementRegistry:
                 mapped, local.disabled, local.is_submit, more.get(element.key, {}), facts.get(element.key)
             )
         known.update(found.knowns)
-        return known, dblclicks, self.groups(page, {**local_to_key, **found.replaced})
+        return known, dblclicks, self.groups(found, {**local_to_key, **found.replaced})
+
+    def look(self, page: Page, key: str | None) -> str | None:
+        """How the element `key` looks now (classes, aria state, text, images), None when it cannot
+        be read: whether a click changed the thing clicked, where nothing else changed."""
+        element = self.by_key.get(key) if key is not None else None
+        if element is None:
+            return None
+        try:
+            target = to_playwright(page, element.locator)
+            if target.count() != 1:
+                return None
+            return str(target.evaluate(ELEMENT_LOOK_JS, timeout=LOOK_WAIT_MS))
+        except (PlaywrightError, NotExecutable):
+            return None
 
     def register(self, element: Element) -> str:
         """The key of an element found outside the extractor, remembered so steps can target it."""
@@ -106,17 +131,25 @@ class ElementRegistry:
         return key
 
     @staticmethod
-    def groups(page: Page, local_to_key: dict[str, str]) -> list[Group]:
-        """Interaction groups whose fields and buttons the extractor recorded (a step needs their
-        locators), an unnamed button by its people-named twin; members nobody recorded (an unnamed
-        div) are left out, a group without a field or a button is dropped."""
-        found: list[Group] = []
-        for group in scan_actionable(page).groups:
+    def groups(found: Actionables, local_to_key: dict[str, str]) -> list[Group]:
+        """Interaction groups whose fields and buttons were recorded (a step needs their locators): by
+        the extractor, or as actionable things (a clickable "Calculate" div, an unnamed button's
+        people-named twin); members nobody recorded are left out, a group without a field or a button
+        is dropped."""
+        groups: list[Group] = []
+        for group in found.groups:
             fields = [local_to_key[m.extract_key] for m in group.fields if m.extract_key in local_to_key]
-            buttons = [local_to_key[m.extract_key] for m in group.buttons if m.extract_key in local_to_key]
+            buttons = [
+                key
+                for m in group.buttons
+                if (
+                    key := local_to_key.get(m.extract_key or "")
+                    or found.by_candidate.get(m.actionable_key or "")
+                )
+            ]
             if fields and buttons:
-                found.append(Group(group.group_id, fields, buttons))
-        return found
+                groups.append(Group(group.group_id, fields, buttons))
+        return groups
 
     def dblclick_targets(self, page: Page) -> dict[str, Known]:
         """What may react to a double-click without being a control (a list item's label), as elements

@@ -45,6 +45,7 @@ from planwright.crawl.explore.diffing import (
 from planwright.crawl.explore.elements import ElementRegistry
 from planwright.crawl.explore.groups import GROUP_KINDS, press_again, refused
 from planwright.crawl.explore.oracles import with_oracles
+from planwright.crawl.explore.sequences import ClickMemory, moved_on, single_click, unchanged_change
 from planwright.crawl.explore.state import (
     Candidate,
     ElementSignature,
@@ -99,8 +100,11 @@ class CrawlMemory:
 class PageExploration:
     """The exploration of one page: its element registry, budget, reached states and behaviours."""
 
-    def __init__(self, owner: CrawlMemory, snapshot: PageSnapshot, deadline: float) -> None:
+    def __init__(
+        self, owner: CrawlMemory, snapshot: PageSnapshot, deadline: float, budget: int | None = None
+    ) -> None:
         self.owner = owner
+        self.budget = owner.options.max_actions_per_page if budget is None else budget
         self.options = owner.options
         self.snapshot = snapshot
         self.url = snapshot.url
@@ -113,6 +117,7 @@ class PageExploration:
         self.revealed_by_hover: set[str] = set()
         self.last_failure = ""  # why the last try_candidate recorded nothing
         self.last_refused = False  # whether the app refused the values the last try_candidate typed
+        self.clicks = ClickMemory()  # what each click did at load: the follow-ups of reached states
 
     # ------------------------------------------------------------ budget and time
 
@@ -120,7 +125,7 @@ class PageExploration:
         return self.deadline - time.monotonic()
 
     def can_act(self) -> bool:
-        return self.actions < self.options.max_actions_per_page and self.remaining_s() > MIN_RUN_S
+        return self.actions < self.budget and self.remaining_s() > MIN_RUN_S
 
     def action_timeout_ms(self) -> float:
         return max(min(self.options.page_timeout_s, ACTION_TIMEOUT_S, self.remaining_s()), 0.1) * 1000
@@ -147,8 +152,9 @@ class PageExploration:
     def run(self) -> None:
         """Breadth-first over reached states. Order of the budget: the page's main steps, then its
         variants (Enter instead of the button, invalid and no-match values), then reached states'
-        steps, then their variants: what a page offers at load matters most."""
-        if self.options.max_actions_per_page <= 0 or self.remaining_s() <= MIN_RUN_S:
+        steps, then their follow-up clicks (`sequences`: what appeared in a state comes first), then
+        their variants: what a page offers at load matters most."""
+        if self.budget <= 0 or self.remaining_s() <= MIN_RUN_S:
             return
         root = self.baseline()
         if root is None:
@@ -156,9 +162,17 @@ class PageExploration:
         self.seen_states.add(root.state.signature())
         nodes = [root]
         queue = deque([root])
-        while queue and self.can_act():
-            node = queue.popleft()
-            for candidate in self.plan(node, primary=True):
+        later: deque[Node] = deque()  # reached states whose follow-up clicks are still to try
+        while (queue or later) and self.can_act():
+            if queue:
+                node = queue.popleft()
+                candidates = self.plan(node, primary=True)
+                if node.parent is not None:
+                    later.append(node)
+            else:
+                node = later.popleft()
+                candidates = self.followups(node)
+            for candidate in candidates:
                 if not self.can_act():
                     break
                 if candidate.kind in ("click", "open_menu") and candidate.main_key in self.revealed_by_hover:
@@ -217,26 +231,39 @@ class PageExploration:
             for action in node.prefix:
                 self.perform(tab, action)
             before = self.capture(tab)
+            before.marks = list(node.state.marks)
             tab.reset()
+            clicked = single_click(candidate)
+            look = self.elements.look(tab.page, clicked)
             for action in candidate.actions:
                 self.perform(tab, action)
             after = self.capture(tab)
             if candidate.kind in GROUP_KINDS:
                 after = self.settled(tab, after)
+            looks_now = self.elements.look(tab.page, clicked) if look is not None else None
+            turned = looks_now is not None and looks_now != look  # the clicked thing changed its look
+            after.marks = sorted({*node.state.marks, clicked}) if turned and clicked else list(before.marks)
             self.elements_of(tab, after, node.state)
             change = diff(before, after, self.events(tab), candidate.typed)
             computes = candidate.kind in GROUP_KINDS or candidate.kind == "fill_submit"
             change = with_oracles(change, before, after, candidate.typed if computes else [])
             new_keys = self.new_keys(node.state, after)
             if not informative(change, before, new_keys, sent_form=candidate.kind in FORM_SENDS):
+                self.clicks.learn(node, candidate, idle=not turned)
+                kept = unchanged_change(fresh, after) if candidate.kind == "repeat" else None
+                if kept is not None:  # the same click again changed nothing: what it brought stays
+                    self.record("repeat", node.prefix + candidate.actions, kept, [])
                 self.last_failure = "nothing observable changed"
-                return None
+                if not turned:
+                    return None
+                return self.reached(node, candidate, after, new_keys)  # only the clicked thing turned
             if candidate.kind == "dblclick" and not (new_keys or change.appeared or change.dialog):
                 self.last_failure = "nothing appeared"  # a double-click that only selected text
                 return None
             if candidate.kind == "hover" and candidate.main_key:
                 self.revealed_by_hover.add(candidate.main_key)
             self.last_refused = refused(change)
+            self.clicks.learn(node, candidate, idle=self.last_refused)
             behaviour = self.record(
                 self.honest_kind(candidate.kind, change), node.prefix + candidate.actions, change, new_keys
             )
@@ -256,7 +283,10 @@ class PageExploration:
         finally:
             tab.close()
         reached = self.reached(node, candidate, after, new_keys)
-        if reached is not None and counts_up(candidate, change, before, after):
+        if reached is not None and (
+            counts_up(candidate, change, before, after)
+            or (len(candidate.actions) == 1 and moved_on(candidate, before, after))
+        ):
             reached.repeat = candidate
         elif reached is not None and candidate.kind == "group_fill" and not self.last_refused:
             reached.repeat = press_again(candidate, after)
@@ -296,7 +326,7 @@ class PageExploration:
         if signature in self.seen_states:
             return None
         self.seen_states.add(signature)
-        if not new_keys and not after.dialogs and not after.expanded:
+        if not (new_keys or after.dialogs or after.expanded or moved_on(candidate, node.state, after)):
             return None
         path = page_path(after.url)
         if path != page_path(self.url) and path not in self.owner.known_pages:
@@ -357,6 +387,7 @@ class PageExploration:
             dialogs=list(dialogs),
             controls=list(raw["controls"]),
             joined=list(raw.get("joined", [])),
+            headings=list(raw.get("headings", [])),
         )
         if extract:
             state.elements, state.dblclicks, state.groups = self.elements.extract(page)
@@ -471,6 +502,18 @@ class PageExploration:
         """The rules' candidates for a state, less those the deny-list or layout-once rule forbids."""
         candidates = plan(node, self.url, primary=primary, rules=self.owner.rules)
         return [c for c in candidates if self.allowed(c, node)]
+
+    def followups(self, node: Node) -> list[Candidate]:
+        """The state's follow-up clicks, less those its own steps tried already."""
+        tried = {
+            repr([a.model_dump() for a in c.actions])
+            for c in plan(node, self.url, primary=True, rules=self.owner.rules)
+        }
+        return [
+            c
+            for c in self.clicks.followups(node)
+            if repr([a.model_dump() for a in c.actions]) not in tried and self.allowed(c, node)
+        ]
 
     def allowed(self, candidate: Candidate, node: Node) -> bool:
         """Deny-listed elements are never acted on; layout controls are explored on one page only."""

@@ -60,6 +60,10 @@ class State:
     dblclicks: dict[str, Known] = field(default_factory=dict)  # double-click targets that are no control
     groups: list[Group] = field(default_factory=list)  # interaction groups outside forms
     joined: list[str] = field(default_factory=list)  # texts a text check cannot find (see capture_state)
+    # Keys of the elements the steps changed only in themselves (a memory card's class): two states with
+    # the same texts but different cards turned are different states.
+    marks: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)  # every visible heading's text (h1-h6, role)
 
     def same_controls(self, other: State) -> bool:
         return self.url == other.url and Counter(self.controls) == Counter(other.controls)
@@ -73,6 +77,7 @@ class State:
                 sorted(self.counts.items()),
                 self.expanded,
                 [d.get("heading", "") for d in self.dialogs],
+                sorted(self.marks),
             ],
             ensure_ascii=False,
         )
@@ -115,9 +120,16 @@ def element_signature(element: Element) -> ElementSignature:
     return (element.kind, element.role, element.name, element.locator.describe(), element.href or "")
 
 
+# One character of these scripts is a word ("犬", a flash card's answer), not noise.
+_WORD_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def meaningful(text: str) -> bool:
-    """Texts that can serve as an expectation: not a lone number or punctuation."""
-    return len(text) >= 2 and bool(re.search(r"[^\W\d_]", text))
+    """Texts that can serve as an expectation: not a lone number or punctuation (a lone ideograph or
+    kana is a word, and counts)."""
+    if len(text) == 1:
+        return bool(_WORD_CHARACTER.fullmatch(text))
+    return bool(re.search(r"[^\W\d_]", text))
 
 
 def shown_in(text: str, others: Sequence[str]) -> bool:
