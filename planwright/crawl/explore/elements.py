@@ -31,7 +31,7 @@ from planwright.schemas import Element, Locator, PageSnapshot
 
 MAX_DBLCLICK_TARGETS = 8  # elements without a control role collected as double-click targets per state
 MAX_DBLCLICK_TEXT = 80  # longer texts are paragraphs, not an item's label
-LOOK_WAIT_MS = 300  # reading how a clicked thing looks: it is on the page, or it is not worth waiting
+LOOK_WAIT_MS = 2000  # reading how a clicked thing looks (it is on the page: count() found it once)
 
 
 class ElementRegistry:
