@@ -203,7 +203,7 @@ def test_metrics_and_logs_after_a_plan_behind_a_login(
         team_id = team.id
     body = {
         "url": f"{fixture_site}/account",
-        "max_pages": 3,
+        "max_pages": 2,  # small: the module's first plan already fills the counters in a full run
         "max_depth": 1,
         "auth": {
             "login": {
