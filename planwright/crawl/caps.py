@@ -9,11 +9,14 @@ from planwright.schemas import PageSnapshot
 SNAPSHOT_CUT_MARK = "\n- … (snapshot cut here: the page's ARIA tree was longer than the plan keeps)"
 
 
-def cap_snapshot(snapshot: PageSnapshot, *, max_elements: int, max_snapshot_chars: int) -> list[str]:
-    """Cut the page's elements and ARIA snapshot to the bounds, in place; returns a note per cut."""
+def cap_snapshot(
+    snapshot: PageSnapshot, *, max_elements: int, max_snapshot_chars: int, found_elements: int | None = None
+) -> list[str]:
+    """Cut the page's elements and ARIA snapshot to the bounds, in place; returns a note per cut.
+    `found_elements`: how many the page had when extraction already stopped at the bound."""
     notes = []
-    if len(snapshot.elements) > max_elements:
-        found = len(snapshot.elements)
+    found = max(found_elements or 0, len(snapshot.elements))
+    if found > max_elements:
         kept = snapshot.elements[:max_elements]
         keys = {element.key for element in kept}
         # A form whose fields or button were cut would be tested without them: it goes too.

@@ -27,7 +27,7 @@ from planwright.browser.recorder import Tab
 from planwright.browser.watchdog import Watchdog
 from planwright.crawl.caps import cap_snapshot
 from planwright.crawl.explore import Explorer
-from planwright.crawl.extract import extract_elements, main_heading, snapshot_from
+from planwright.crawl.extract import extract_bounded, main_heading, snapshot_from
 from planwright.crawl.loading import (
     LoadFailed,
     OutOfTime,
@@ -242,7 +242,9 @@ class _Crawl:
             screenshot = Path(self.options.screenshot_dir) / f"page-{len(self.pages) + 1:03d}.png"
         self.activity = f"reading the elements of {final}"
         try:
-            headings, elements, _ = extract_elements(page)
+            headings, elements, _, found = extract_bounded(
+                page, max_elements=self.options.max_elements_per_page
+            )
             snapshot = snapshot_from(
                 page, headings, elements, status=visit.status, depth=depth, screenshot_path=screenshot
             )
@@ -255,6 +257,7 @@ class _Crawl:
             snapshot,
             max_elements=self.options.max_elements_per_page,
             max_snapshot_chars=self.options.max_snapshot_chars,
+            found_elements=found,
         ):
             self.notes.append(note)
         self.pages.append(snapshot)

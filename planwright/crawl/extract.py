@@ -66,10 +66,23 @@ def _element_info(page: Page, item: dict[str, Any]) -> ElementInfo:
 
 def extract_elements(page: Page) -> tuple[list[str], list[Element], dict[str, ElementExtras]]:
     """Headings (h1-h3) and every visible interactive element, keyed e1, e2, ... in DOM order."""
-    collected = page.evaluate(COLLECT_ELEMENTS_JS, KEY_ATTRIBUTE)
+    headings, elements, extras, _ = extract_bounded(page, max_elements=None)
+    return headings, elements, extras
+
+
+def extract_bounded(
+    page: Page, *, max_elements: int | None
+) -> tuple[list[str], list[Element], dict[str, ElementExtras], int]:
+    """`extract_elements` for at most `max_elements` elements, and how many the page has.
+
+    Why the cut comes before the locators: choosing one costs round trips to the browser per element,
+    so a page of 20 000 buttons would hold the crawl for minutes before any cap applied."""
+    collected = page.evaluate(COLLECT_ELEMENTS_JS, [KEY_ATTRIBUTE, max_elements])
+    found = int(collected["found"])
+    items = collected["items"]
     elements: list[Element] = []
     extras: dict[str, ElementExtras] = {}
-    for item in collected["items"]:
+    for item in items:
         kind: ElementKind = item["kind"]
         elements.append(
             Element(
@@ -88,7 +101,7 @@ def extract_elements(page: Page) -> tuple[list[str], list[Element], dict[str, El
             )
         )
         extras[item["key"]] = ElementExtras(disabled=item["disabled"], is_submit=item["isSubmit"])
-    return collected["headings"], elements, extras
+    return collected["headings"], elements, extras, found
 
 
 def extract_page(

@@ -1,4 +1,7 @@
-(keyAttribute) => {
+([keyAttribute, limit]) => {
+  // `limit`: describe at most this many elements (null: all); `found` still counts every visible one.
+  // Reads first, writes (the key attributes) last: a write between two style reads forces the
+  // browser to recompute styles, which made a page of 20 000 buttons cost minutes.
   /* helpers */
   const BUTTON_INPUTS = ['button', 'submit', 'reset', 'image'];
   const textOf = (node) => {
@@ -93,6 +96,22 @@
     if (labels) return labels;
     return norm(textOf(el)) || title;
   };
+  const siblingIndex = new Map();  // parent -> Map(child -> [index among same-tag siblings, count])
+  const ofType = (node, parent) => {
+    let indexes = siblingIndex.get(parent);
+    if (!indexes) {
+      indexes = new Map();
+      const counts = new Map();
+      for (const child of parent.children) {
+        const seen = (counts.get(child.tagName) || 0) + 1;
+        counts.set(child.tagName, seen);
+        indexes.set(child, seen);
+      }
+      for (const child of parent.children) indexes.set(child, [indexes.get(child), counts.get(child.tagName)]);
+      siblingIndex.set(parent, indexes);
+    }
+    return indexes.get(node);
+  };
   const cssPath = (el) => {
     const uniqueId = (node) => node.id && document.querySelectorAll('#' + CSS.escape(node.id)).length === 1;
     if (uniqueId(el)) return '#' + CSS.escape(el.id);
@@ -103,8 +122,8 @@
       let part = node.tagName.toLowerCase();
       const parent = node.parentElement;
       if (parent) {
-        const same = [...parent.children].filter((child) => child.tagName === node.tagName);
-        if (same.length > 1) part += `:nth-of-type(${same.indexOf(node) + 1})`;
+        const [index, count] = ofType(node, parent);
+        if (count > 1) part += `:nth-of-type(${index})`;
       }
       parts.unshift(part);
       node = parent;
@@ -121,8 +140,11 @@
     + 'textarea, select, form';
   const items = [];
   const keyOf = new Map();
+  let found = 0;
   for (const el of document.querySelectorAll(selector)) {
     if (!visible(el)) continue;
+    found += 1;
+    if (limit !== null && items.length >= limit) continue;
     const role = roleOf(el);
     const kind = kindOf(el, role);
     let href = null;
@@ -135,7 +157,6 @@
       }
     }
     const key = 'e' + (items.length + 1);
-    el.setAttribute(keyAttribute, key);
     keyOf.set(el, key);
     const isField = ['input', 'textarea', 'select', 'checkbox', 'radio'].includes(kind);
     items.push({
@@ -155,6 +176,9 @@
       el,
     });
   }
+  const headings = [...document.querySelectorAll('h1, h2, h3')].filter(visible)
+    .map((h) => norm(h.innerText)).filter(Boolean);
+  for (const item of items) item.el.setAttribute(keyAttribute, item.key);
   for (const item of items) {
     item.formKey = item.formEl ? (keyOf.get(item.formEl) || null) : null;
     if (item.kind === 'form') {
@@ -164,10 +188,9 @@
       item.submitKey = submit ? submit.key : null;
     }
   }
-  const headings = [...document.querySelectorAll('h1, h2, h3')].filter(visible)
-    .map((h) => norm(h.innerText)).filter(Boolean);
   return {
     headings,
+    found,
     items: items.map(({ el, formEl, isField, ...rest }) => rest),
   };
 }
