@@ -8,7 +8,11 @@ VENV="${PLANWRIGHT_VENV:-.venv}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 "$VENV/bin/ruff" check .
 set +e
-"$VENV/bin/python" -m pytest -p no:cacheprovider --timeout=900 "$@"
+# Two workers: much of the suite waits on browsers, processes and the model, so two overlap well on
+# two cores. Files stay whole per worker (their module fixtures start services and load models).
+WORKERS="${PLANWRIGHT_TEST_WORKERS:-2}"
+"$VENV/bin/python" -m pytest -p no:cacheprovider --timeout=900 -n "$WORKERS" --dist loadfile \
+    --durations=25 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -16,6 +16,24 @@ from tests.fixture_site.server import serve_fixture_site
 os.environ["ALLOW_LOOPBACK_TARGETS"] = "true"
 
 
+def _isolate_xdist_worker() -> None:
+    """Give each pytest-xdist worker its own databases and Redis indexes (tests/db.py reads these).
+
+    Modules that share a database name or Redis index run one after the other inside one worker
+    (`--dist loadfile`); across workers the suffix and the shift keep them apart.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    number = int(worker[2:])
+    os.environ["PLANWRIGHT_TEST_DB_SUFFIX"] = os.environ.get("PLANWRIGHT_TEST_DB_SUFFIX", "") + f"_gw{number}"
+    shift = int(os.environ.get("PLANWRIGHT_TEST_REDIS_SHIFT", "0")) + 3 * number
+    os.environ["PLANWRIGHT_TEST_REDIS_SHIFT"] = str(shift)
+
+
+_isolate_xdist_worker()
+
+
 @pytest.fixture(scope="session")
 def fixture_site() -> Iterator[str]:
     """Base URL of the fixture site, e.g. "http://127.0.0.1:40123" (no trailing slash)."""
