@@ -78,5 +78,16 @@ def get_web_team_id(request: Request, session: SessionDep, settings: SettingsDep
     return DEFAULT_TEAM_ID
 
 
-TeamDep = Annotated[int, Depends(get_team_id)]
-WebTeamDep = Annotated[int, Depends(get_web_team_id)]
+def logged_team_id(request: Request, team_id: Annotated[int, Depends(get_team_id)]) -> int:
+    """The team, also kept on the request so its access log line names it (services/api/observability.py)."""
+    request.state.team_id = team_id
+    return team_id
+
+
+def logged_web_team_id(request: Request, team_id: Annotated[int, Depends(get_web_team_id)]) -> int:
+    request.state.team_id = team_id
+    return team_id
+
+
+TeamDep = Annotated[int, Depends(logged_team_id)]
+WebTeamDep = Annotated[int, Depends(logged_web_team_id)]

@@ -52,6 +52,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         request_id = request_id_from(scope)
+        scope.setdefault("state", {})  # shared with the handlers' Request.state (the team lands there)
         clear()
         bind(request_id=request_id)
         started = time.perf_counter()
@@ -74,6 +75,7 @@ class RequestContext:
             if route != "/metrics":
                 metrics.HTTP_REQUESTS.labels(method, route, str(status)).inc()
                 metrics.HTTP_SECONDS.labels(method, route).observe(elapsed)
-            bind(plan_id=(scope.get("path_params") or {}).get("plan_id"))
+            state = scope.get("state") or {}  # what the team dependency (deps.logged_team_id) kept
+            bind(plan_id=(scope.get("path_params") or {}).get("plan_id"), team_id=state.get("team_id"))
             log.info("http.request %s %s %s %.3fs", method, route, status, elapsed)
             clear()
