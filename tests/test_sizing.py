@@ -287,7 +287,8 @@ def test_bad_input_is_422_with_a_clear_message(
 ) -> None:
     response = client.get("/api/v1/sizing", params=params)
     assert response.status_code == 422
-    assert needle in response.json()["detail"]
+    detail = response.json()["detail"]  # the documented 422 shape: a list of {loc, msg, type}
+    assert isinstance(detail, list) and needle in detail[0]["msg"] and detail[0]["type"] == "value_error"
 
 
 def test_get_sizing_study(client: TestClient) -> None:

@@ -77,3 +77,12 @@ def test_a_sizing_query_that_divided_by_zero_is_a_422(client: TestClient) -> Non
     response = client.get("/api/v1/sizing", params={"params": "5e-324"})
     assert response.status_code == 422
     assert response.json()["message"] == "params: Input should be greater than or equal to 1000"
+
+
+def test_a_sizing_refusal_has_the_documented_422_shape(client: TestClient) -> None:
+    """Found by planning Planwright's own OpenAPI document: `detail` was a string here."""
+    response = client.get("/api/v1/sizing", params={"model": "no-such-model"})
+    assert response.status_code == 422
+    body = response.json()
+    assert isinstance(body["detail"], list) and body["detail"][0]["msg"] == body["message"]
+    assert "no-such-model" in body["message"]

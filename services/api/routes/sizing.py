@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
 
 from planwright.sizing import (
@@ -137,8 +138,10 @@ class CataloguePublic(BaseModel):
     formats: dict[str, float]
 
 
-def _unprocessable(message: str) -> HTTPException:
-    return HTTPException(status_code=422, detail=message)
+def _unprocessable(message: str) -> RequestValidationError:
+    """A 422 in the shape the OpenAPI document promises for every 422 (FastAPI's HTTPValidationError:
+    `detail` a list of {loc, msg, type}), with the app's readable `message` beside it."""
+    return RequestValidationError([{"type": "value_error", "loc": ("query",), "msg": message, "input": None}])
 
 
 @router.get("/sizing", response_model=SizingPublic)
