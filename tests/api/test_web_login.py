@@ -182,3 +182,19 @@ def team_command(
         timeout=120,
         check=check,
     )
+
+
+def test_readiness_detail_only_for_a_caller_with_a_key(
+    client: TestClient, api_env: dict[str, str], keys_required: None
+) -> None:
+    """With keys required, /readyz's verdict is public (a load balancer needs it) but its checks —
+    driver errors, hosts, pids — are shown only to a caller with a valid key."""
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        key = create_api_key(session, team=create_team(session, name="readyz-team"))
+    anonymous = client.get("/readyz")
+    assert anonymous.status_code == 503  # no model worker in this test
+    assert "checks" not in anonymous.json() and anonymous.json()["status"] == "not ready"
+    wrong = client.get("/readyz", headers={"X-API-Key": "pw_wrong"})
+    assert wrong.status_code == 503 and "checks" not in wrong.json()
+    known = client.get("/readyz", headers={"X-API-Key": key})
+    assert known.status_code == 503 and known.json()["checks"]["database"]["ok"] is True

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import redis
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Header, Response, status
 from sqlalchemy import text
 
-from planwright.db.session import get_engine
-from planwright.settings import secret_of
+from planwright.db.session import get_engine, session_scope
+from planwright.settings import Settings, secret_of
+from planwright.teams import team_for_api_key
 from services.api.deps import SettingsDep
 from services.model_worker.heartbeat import read_heartbeats
 
@@ -37,8 +38,26 @@ def model_worker_check(workers: list[dict[str, Any]]) -> dict[str, Any]:
     return check
 
 
+def _may_see_detail(settings: Settings, api_key: str | None) -> bool:
+    """Driver errors and worker lists name hosts, pids and versions: with keys required, only a caller
+    with a valid key sees them; everyone else gets the verdict (the status code) alone."""
+    if not settings.require_api_key:
+        return True
+    if not api_key:
+        return False
+    try:
+        with session_scope(settings.database_url) as session:
+            return team_for_api_key(session, key=api_key) is not None
+    except Exception:  # the database is down: nobody can be checked, so nobody sees the detail
+        return False
+
+
 @router.get("/readyz")
-def readyz(settings: SettingsDep, response: Response) -> dict[str, Any]:
+def readyz(
+    settings: SettingsDep,
+    response: Response,
+    x_api_key: Annotated[str | None, Header(description="with REQUIRE_API_KEY: a key shows the detail")] = None,
+) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     try:
         with get_engine(settings.database_url).connect() as connection:
@@ -62,4 +81,7 @@ def readyz(settings: SettingsDep, response: Response) -> dict[str, Any]:
         if secret_of(settings)
         else "stored as plain JSON (set SECRET_KEY to seal them)"
     )
-    return {"status": "ready" if ready else "not ready", "checks": checks, "logins_at_rest": logins}
+    verdict = "ready" if ready else "not ready"
+    if not _may_see_detail(settings, x_api_key):
+        return {"status": verdict, "detail": "send X-API-Key to see the checks"}
+    return {"status": verdict, "checks": checks, "logins_at_rest": logins}
