@@ -23,6 +23,9 @@ DEFAULT_DENY_NAMES: tuple[str, ...] = (
     "выйти",
     "оплатить",
 )
+# Of those, the names that remove one item: the explorer may use them on an item its own steps created in
+# the same run (explore/runner.py `own_item`), never on one the page had; paying or logging out, never.
+ITEM_REMOVAL_NAMES: tuple[str, ...] = ("delete", "remove", "удалить")
 
 
 def normalize_url(url: str, base: str | None = None) -> str:

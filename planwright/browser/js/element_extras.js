@@ -11,7 +11,9 @@
       const inside = [...parent.querySelectorAll(CONTROLS)].filter((d) => d !== el && !el.contains(d));
       reveals = inside.length <= 12 && inside.some((d) => !visible(d));
     }
+    const row = el.closest('li, tr, [role=listitem], [role=row]');
     out[key] = {
+      row: row ? norm(row.innerText || row.textContent || '').slice(0, 300) : '',  // the item it belongs to
       layout: !!el.closest('nav, header, footer, [role=navigation], [role=banner], [role=contentinfo]'),
       reveals,
       haspopup: el.hasAttribute('aria-haspopup') || el.hasAttribute('aria-expanded'),

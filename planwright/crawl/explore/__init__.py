@@ -19,12 +19,14 @@ Bounds: `max_actions_per_page` exploration runs per page (a run is one new step 
 form's fills and its submit count as one step, a reload or back check as another), sequences at most
 `1 + max_explore_depth` steps long, states deduplicated by a normalised text snapshot, per-action
 timeouts from `page_timeout_s`, and the crawl's overall deadline. Elements whose names are on the
-deny-list (delete, remove, log out, pay, ...) are never acted on unless `allow_destructive` is set; a
-form whose submit button is denied is neither clicked nor submitted with Enter.
+deny-list (delete, remove, log out, pay, ...) are never acted on unless `allow_destructive` is set,
+except the "Delete"/"Remove" of an item the run's own steps created (`own_items`: add a task, delete
+it); a form whose submit button is denied is neither clicked nor submitted with Enter.
 
 Layout: state apart from policy. `state` (what a state is: plain data), `candidates` (what can be acted
-on: pure, rules as data, pluggable sources), `samples` (the values typed: data), `diffing` (what a step
-changed and which follow-up it deserves: pure), `elements` (one key per element across the states),
+on: pure, rules as data, pluggable sources), `samples` (the values typed: data), `own_items` (the
+one exception to the deny-list: pure), `diffing` (what a step changed and which follow-up it
+deserves: pure), `elements` (one key per element across the states),
 `runner` (one page's browser walk and its budget), `explorer` (the crawl's entry points: every page,
 the model's edge proposals). The browser work itself (acting, recording dialogs and navigations, the
 in-page scripts) is `planwright.browser`'s, the same as the verifier's.

@@ -45,6 +45,7 @@ from planwright.crawl.explore.diffing import (
 from planwright.crawl.explore.elements import ElementRegistry
 from planwright.crawl.explore.groups import GROUP_KINDS, press_again, refused
 from planwright.crawl.explore.oracles import with_oracles
+from planwright.crawl.explore.own_items import removes_own_item
 from planwright.crawl.explore.sequences import ClickMemory, moved_on, single_click, unchanged_change
 from planwright.crawl.explore.state import (
     Candidate,
@@ -118,6 +119,8 @@ class PageExploration:
         self.last_failure = ""  # why the last try_candidate recorded nothing
         self.last_refused = False  # whether the app refused the values the last try_candidate typed
         self.clicks = ClickMemory()  # what each click did at load: the follow-ups of reached states
+        self.root: State | None = None  # the page at a fresh load, once baseline() has run
+        self.own_keys: set[str] = set()  # deny-listed removals allowed on the run's own items
 
     # ------------------------------------------------------------ budget and time
 
@@ -216,6 +219,7 @@ class PageExploration:
             return None
         finally:
             tab.close()
+        self.root = state
         return Node(prefix=[], state=state, parent=None, depth=0)
 
     def try_candidate(self, node: Node, candidate: Candidate) -> Node | None:
@@ -433,10 +437,10 @@ class PageExploration:
             for key in keys
             if key not in self.snapshot_keys and key in self.elements.by_key
         ]
-        destructive = any(  # acted on a deny-listed name: only possible with allow_destructive
+        destructive = any(  # acted on a deny-listed name (not an own item's removal): allow_destructive
             is_denied(self.elements.by_key[key].name, self.elements.by_key[key].href, self.owner.deny_names)
             for key in referenced
-            if key in self.elements.by_key
+            if key in self.elements.by_key and key not in self.own_keys
         )
         behaviour = ObservedBehaviour(
             key=f"b{len(self.behaviours) + 1}",
@@ -498,6 +502,10 @@ class PageExploration:
             return False
         return is_denied(element.name, element.href, self.owner.deny_names)
 
+    def own_item(self, key: str, node: Node) -> bool:
+        allowed = self.root is not None and not self.options.allow_destructive
+        return allowed and self.root is not None and removes_own_item(key, node, self.root)
+
     def plan(self, node: Node, *, primary: bool) -> list[Candidate]:
         """The rules' candidates for a state, less those the deny-list or layout-once rule forbids."""
         candidates = plan(node, self.url, primary=primary, rules=self.owner.rules)
@@ -519,6 +527,9 @@ class PageExploration:
         """Deny-listed elements are never acted on; layout controls are explored on one page only."""
         for action in candidate.actions:
             element = self.elements.by_key.get(action.element_key) if action.element_key else None
+            if element is not None and action.element_key and self.own_item(action.element_key, node):
+                self.own_keys.add(action.element_key)  # the removal of an item the run created
+                continue
             if element is not None and self.denied(element):
                 self.owner.warn(
                     f"Did not explore {element.name!r} on {self.url}: its name is on the deny-list"
