@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from planwright.crawl.explore import explore_page
+from planwright.crawl.explore.diffing import diff
 from planwright.crawl.explore.sequences import ClickMemory, moved_on, unchanged_change
-from planwright.crawl.explore.state import Candidate, Node, meaningful
+from planwright.crawl.explore.state import Candidate, Node, StepEvents, meaningful
 from planwright.crawl.extract import extract_page
 from planwright.pipeline.explored_cases import explored_behaviour
 from planwright.schemas import CrawlOptions, ExploreAction, ObservedBehaviour, PageSnapshot
@@ -58,6 +59,14 @@ def test_an_unchanged_repeat_claims_only_what_is_still_shown() -> None:
     change = unchanged_change(fresh, after)
     assert change is not None and change.appeared == ["It's O's turn"]
     assert unchanged_change(fresh, fresh) is None
+
+
+def test_a_lower_heading_the_step_replaced_is_the_heading() -> None:
+    """The player's song title is an <h4>: "Hey" → "Summer", though "2. Summer" was listed already."""
+    before = state(texts=["Hey", "2. Summer"], headings=["Player", "Hey"])
+    after = state(texts=["Summer", "2. Summer"], headings=["Player", "Summer"])
+    assert diff(before, after, StepEvents(), []).heading == "Summer"
+    assert diff(before, before, StepEvents(), []).heading is None
 
 
 def test_one_ideograph_is_a_word_one_latin_letter_is_not() -> None:

@@ -75,8 +75,9 @@ def diff(before: State, after: State, events: StepEvents, typed: list[str]) -> S
     path_changed = page_path(after.url) != page_path(before.url)
     heading = after.h1 if (after.h1 and (path_changed or after.h1 != before.h1)) else None
     if heading is None and not path_changed:
-        # a song, a step, a card: a lower heading whose text the step replaced ("Hey" → "Summer")
-        heading = next((h for h in after.headings if h not in before.headings and h in appeared), None)
+        # a song, a step, a card: a lower heading whose text the step replaced ("Hey" → "Summer"), even
+        # where that text was on the page already inside another ("2. Summer" in the playlist)
+        heading = next((h for h in after.headings if h not in before.headings), None)
     status = events.navigation_statuses[-1] if navigated else None
     return StateChange(
         url=after.url if url_changed else None,
