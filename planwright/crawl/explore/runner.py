@@ -153,41 +153,67 @@ class PageExploration:
     # ------------------------------------------------------------ the walk
 
     def run(self) -> None:
-        """Breadth-first over reached states. Order of the budget: the page's main steps, then its
-        variants (Enter instead of the button, invalid and no-match values), then reached states'
-        steps, then their follow-up clicks (`sequences`: what appeared in a state comes first), then
-        their variants: what a page offers at load matters most."""
+        """Breadth-first over reached states, in two rounds. First the states where something appeared
+        (a revealed form, a dialog, a new row): the page's main steps, its variants (Enter instead of
+        the button, invalid and no-match values), reached states' steps, then their variants — what a
+        page offers at load matters most. Then the sequences (`sequences`): states a click reached
+        without revealing anything (a board after a move, the next card), and every reached state's
+        follow-up clicks."""
         if self.budget <= 0 or self.remaining_s() <= MIN_RUN_S:
             return
         root = self.baseline()
         if root is None:
             return
         self.seen_states.add(root.state.signature())
-        nodes = [root]
-        queue = deque([root])
-        later: deque[Node] = deque()  # reached states whose follow-up clicks are still to try
-        while (queue or later) and self.can_act():
-            if queue:
-                node = queue.popleft()
-                candidates = self.plan(node, primary=True)
-                if node.parent is not None:
-                    later.append(node)
-            else:
-                node = later.popleft()
-                candidates = self.followups(node)
+        revealing: list[Node] = [root]
+        moved: deque[Node] = deque()  # states a click reached without revealing anything
+        self.walk(deque([root]), revealing, moved, sequences=False)
+        for node in revealing[1:]:
+            self.try_all(node, self.plan(node, primary=False))
+        planned = {id(node) for node in moved}  # their own steps are still to try
+        queue = deque([*moved, *revealing[1:]])
+        sequenced: list[Node] = []
+        self.walk(queue, sequenced, queue, sequences=True, unplanned=planned)
+        for node in [*moved, *sequenced]:
+            self.try_all(node, self.plan(node, primary=False))
+
+    def walk(
+        self,
+        queue: deque[Node],
+        found: list[Node],
+        moved: deque[Node],
+        *,
+        sequences: bool,
+        unplanned: set[int] | None = None,
+    ) -> None:
+        """One breadth-first round: each state's own steps (without `sequences`, or where `unplanned`
+        says they were not tried yet) and, with `sequences`, its follow-up clicks. Reached states that
+        revealed something join `queue` and `found`; the others `moved` (the same queue with
+        `sequences`)."""
+        while queue and self.can_act():
+            node = queue.popleft()
+            candidates: list[Candidate] = []
+            if not sequences or (unplanned is not None and id(node) in unplanned):
+                candidates += self.plan(node, primary=True)
+            if sequences and node.parent is not None:
+                candidates += self.followups(node)
             for candidate in candidates:
                 if not self.can_act():
                     break
                 if candidate.kind in ("click", "open_menu") and candidate.main_key in self.revealed_by_hover:
                     continue
                 reached = self.try_with_value_search(node, candidate)
-                if reached is not None:
-                    nodes.append(reached)
+                if reached is None:
+                    continue
+                if sequences or reached.fresh or reached.state.dialogs or reached.state.expanded:
+                    found.append(reached)
                     queue.append(reached)
-            if node is root:
-                self.try_all(node, self.plan(root, primary=False))
-        for node in nodes[1:]:
-            self.try_all(node, self.plan(node, primary=False))
+                    if sequences and unplanned is not None:
+                        unplanned.add(id(reached))
+                else:
+                    moved.append(reached)
+            if node.parent is None:
+                self.try_all(node, self.plan(node, primary=False))
 
     def try_with_value_search(self, node: Node, candidate: Candidate) -> Node | None:
         """Run a candidate; while the app refuses the values it typed, its next class of valid values
