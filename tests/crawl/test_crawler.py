@@ -15,7 +15,7 @@ from planwright.crawl.crawler import WATCHDOG_GRACE_S, CrawlError, crawl_site
 from planwright.schemas import CrawlOptions, CrawlResult, Element, ObservedBehaviour, PageSnapshot
 from tests.fixture_apps.fixtures import RunningApp
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(300)  # a hang guard: the module crawl explores the whole fixture site
 
 
 @pytest.fixture(scope="module")
