@@ -23,7 +23,7 @@ SESSION_VALUE = "logged-in"
 PRODUCTS = ["Red mug", "Blue mug", "Кружка зелёная"]
 BUSY_PAGE = (
     "<!doctype html><html><head><title>Busy</title></head><body><h1>Busy</h1>"
-    "<script>addEventListener('load', () => setTimeout(() => { for (;;) {} }, 50));</script></body></html>"
+    "<script>addEventListener('load', () => setTimeout(() => { for (;;) {} }, 0));</script></body></html>"
 )
 SLOW_PAGE_HOLD_S = 120.0  # /slow keeps its connection open this long unless the server shuts down
 
