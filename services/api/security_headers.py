@@ -17,7 +17,7 @@ DOCS_PATHS = ("/docs", "/redoc")
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # no-referrer makes Chromium send Origin: null on form posts
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 
