@@ -12,12 +12,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from planwright.codegen import to_pytest
-from planwright.crawl.explore import explore_page
-from planwright.crawl.extract import extract_page
 from planwright.pipeline.explored_cases import explored_behaviour
 from planwright.schemas import CrawlOptions, Element, ObservedBehaviour, PageSnapshot
 from planwright.verify.runner import verify_cases
-from tests.fixture_apps.common import AppHandler, AppServer, serve
+from tests.crawl.served_html import explored_one_page
 from tests.verify.test_codegen import plan_of, run_pytest
 
 pytestmark = pytest.mark.timeout(300)
@@ -55,23 +53,11 @@ document.getElementById('todo').addEventListener('change', () => {
 </script>"""
 
 
-class _Page(AppHandler):
-    def do_GET(self) -> None:
-        self.send_body(_PAGE)
-
-
 @pytest.fixture(scope="module")
 def explored(browser: Browser) -> Iterator[tuple[PageSnapshot, list[ObservedBehaviour]]]:
-    with serve(AppServer(("127.0.0.1", 0), _Page), "widgets") as base_url:
-        context = browser.new_context()
-        try:
-            page = context.new_page()
-            page.goto(base_url + "/")
-            snapshot = extract_page(page)
-        finally:
-            context.close()
-        options = CrawlOptions(max_actions_per_page=12, max_explore_depth=1, page_timeout_s=10)
-        yield snapshot, explore_page(browser.new_context, snapshot, options)
+    options = CrawlOptions(max_actions_per_page=12, max_explore_depth=1, page_timeout_s=10)
+    with explored_one_page(browser, _PAGE, "widgets", options) as explored:
+        yield explored
 
 
 def _target(snapshot: PageSnapshot, behaviour: ObservedBehaviour) -> Element:

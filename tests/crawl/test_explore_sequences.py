@@ -11,16 +11,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from planwright.crawl.explore import explore_page
 from planwright.crawl.explore.diffing import diff
 from planwright.crawl.explore.sequences import ClickMemory, moved_on, unchanged_change
 from planwright.crawl.explore.state import Candidate, Node, StepEvents, meaningful
-from planwright.crawl.extract import extract_page
 from planwright.pipeline.explored_cases import explored_behaviour
 from planwright.schemas import CrawlOptions, ExploreAction, ObservedBehaviour, PageSnapshot
 from planwright.verify.runner import verify_cases
+from tests.crawl.served_html import explored_one_page
 from tests.crawl.test_explore_policies import PAGE, element, known, state
-from tests.fixture_apps.common import AppHandler, AppServer, serve
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -99,23 +97,11 @@ document.getElementById('restart').addEventListener('click', () => {
 </script>"""
 
 
-class _Game(AppHandler):
-    def do_GET(self) -> None:
-        self.send_body(_GAME)
-
-
 @pytest.fixture(scope="module")
 def game(browser: Browser) -> Iterator[tuple[PageSnapshot, list[ObservedBehaviour]]]:
-    with serve(AppServer(("127.0.0.1", 0), _Game), "pairs") as base_url:
-        context = browser.new_context()
-        try:
-            page = context.new_page()
-            page.goto(base_url + "/")
-            snapshot = extract_page(page)
-        finally:
-            context.close()
-        options = CrawlOptions(max_actions_per_page=16, max_explore_depth=2, page_timeout_s=10)
-        yield snapshot, explore_page(browser.new_context, snapshot, options)
+    options = CrawlOptions(max_actions_per_page=16, max_explore_depth=2, page_timeout_s=10)
+    with explored_one_page(browser, _GAME, "pairs", options) as explored:
+        yield explored
 
 
 def _names(snapshot: PageSnapshot, behaviour: ObservedBehaviour) -> list[str]:
