@@ -17,6 +17,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
+# prometheus_client turns multiprocess mode on when the variable merely exists: set but empty, it
+# writes its counter_*.db files into the current directory. Empty means "single process" here.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
 import redis
 from prometheus_client import (
     CONTENT_TYPE_LATEST,

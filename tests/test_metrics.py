@@ -20,10 +20,10 @@ print(metrics.render_latest().decode())
 """
 
 
-def python(code: str, env: dict[str, str]) -> str:
+def python(code: str, env: dict[str, str], cwd: Path = ROOT) -> str:
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -52,9 +52,11 @@ def test_multiprocess_mode_adds_up_every_process(tmp_path: Path) -> None:
     assert exposed[("planwright_plans", frozenset({("status", "done")}))] == 2
 
 
-def test_single_process_mode_exposes_the_collectors_too() -> None:
-    env = {"PROMETHEUS_MULTIPROC_DIR": ""}
-    exposed = samples(python(COUNT.format(n=1) + "\n" + RENDER, env))
+def test_single_process_mode_exposes_the_collectors_too(tmp_path: Path) -> None:
+    env = {"PROMETHEUS_MULTIPROC_DIR": "", "PYTHONPATH": str(ROOT)}
+    exposed = samples(python(COUNT.format(n=1) + "\n" + RENDER, env, cwd=tmp_path))
+    # An empty variable is single-process mode, not multiprocess files written into the working directory.
+    assert list(tmp_path.iterdir()) == []
     assert exposed[("planwright_crawl_pages_total", frozenset())] == 1
     assert exposed[("planwright_queue_depth", frozenset({("queue", "generate")}))] == 1
     assert exposed[("planwright_backlog_read_errors_total", frozenset())] == 0
