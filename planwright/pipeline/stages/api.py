@@ -6,6 +6,11 @@
 
 The crawl, generate and verify stages hand an api plan to these functions, so the Celery workers and
 `planwright generate --openapi` run them unchanged. No browser and no model imports here.
+
+Fenced like a ui plan's stages (`lifecycle.py`): every write names the attempt token `begin_stage`
+gave, so a worker whose lease lapsed (its plan re-queued and taken by another) writes nothing more
+and stops with StageFenced; a long batch (cases executed, titles generated) checks the token under
+the row's lock just before it commits, so the lock is held for the commit, not for the batch.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from planwright.api_plans.cases import CaseBuilder, OperationIndex
 from planwright.api_plans.execute import ApiRunner, RateLimiter
@@ -29,7 +35,15 @@ from planwright.db.session import session_scope
 from planwright.lifecycle import PlanStatus
 from planwright.logs import register_secret
 from planwright.netpolicy import current_policy
-from planwright.pipeline.stages.common import begin_stage, fail_plan, hand_on, lease, update_plan
+from planwright.pipeline.stages.common import (
+    StageFenced,
+    begin_stage,
+    fail_plan,
+    hand_on,
+    held_plan,
+    lease,
+    update_plan,
+)
 from planwright.sealing import SealError, unseal
 from planwright.settings import Settings, get_settings, secret_of
 
@@ -67,10 +81,19 @@ def _policy_refusal(url: str) -> str | None:
     return current_policy().refusal(url)
 
 
+def _still_held(session: Session, plan_id: int, token: str | None) -> None:
+    """Before a batch's commit: lock the plan's row and check this worker still holds it, so the
+    batch commits only while it does (a token changes only under that lock). StageFenced otherwise."""
+    held = session.scalar(select(Plan.attempt_token).where(Plan.id == plan_id).with_for_update())
+    if held is None or held != token:
+        raise StageFenced(f"plan {plan_id} is no longer held by this worker")
+
+
 def read_spec_stage(database_url: str, plan_id: int, *, settings: Settings | None = None) -> bool:
     """Read and validate the document, then store one page per operation with its cases."""
     settings = settings or get_settings()
     plan = begin_stage(database_url, plan_id, PlanStatus.CRAWLING, "read the OpenAPI document")
+    token = plan.attempt_token
     options = _options(plan)
     started = time.perf_counter()
     fetch = http_fetcher(_policy_refusal, timeout_s=settings.api_request_timeout_s * 2)
@@ -85,16 +108,19 @@ def read_spec_stage(database_url: str, plan_id: int, *, settings: Settings | Non
                 remote_refs_allowed=settings.api_remote_refs,
             )
             total = count_operations(spec)
-            update_plan(database_url, plan_id, progress_total=total, stage="index the operations")
+            update_plan(database_url, plan_id, token=token, progress_total=total, stage="index the operations")
             index = OperationIndex.build(spec)
             builder = CaseBuilder(spec, index, plan.language)
-            _store_operations(database_url, plan_id, builder, spec, total)
+            _store_operations(database_url, plan_id, token, builder, spec, total)
     except SpecError as error:
-        fail_plan(database_url, plan_id, str(error))
+        fail_plan(database_url, plan_id, str(error), token=token)
         return False
     if index.operations == 0:
         fail_plan(
-            database_url, plan_id, "The OpenAPI document has no operations under `paths`: nothing to test."
+            database_url,
+            plan_id,
+            "The OpenAPI document has no operations under `paths`: nothing to test.",
+            token=token,
         )
         return False
     base_url = options.base_url or next(iter(base_urls(spec)), None)
@@ -105,9 +131,7 @@ def read_spec_stage(database_url: str, plan_id: int, *, settings: Settings | Non
         )
     counts = ", ".join(f"{kind} {n}" for kind, n in builder.counts.items())
     notes.append(f"{spec.title}: {index.operations} operations; cases by kind: {counts}")
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
+    with held_plan(database_url, plan_id, token) as (session, row):
         row.options = options.model_copy(update={"resolved_base_url": base_url, "notes": notes}).model_dump(
             exclude_none=True
         )
@@ -125,12 +149,13 @@ def read_spec_stage(database_url: str, plan_id: int, *, settings: Settings | Non
     return True
 
 
-def _store_operations(database_url: str, plan_id: int, builder: CaseBuilder, spec: Any, total: int) -> None:
+def _store_operations(
+    database_url: str, plan_id: int, token: str | None, builder: CaseBuilder, spec: Any, total: int
+) -> None:
     """Operation by operation, in transactions of SAVE_EVERY operations: a large document is never held
-    as cases in memory. Idempotent: a rerun replaces what an interrupted one stored."""
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
+    as cases in memory. Idempotent: a rerun replaces what an interrupted one stored; fenced: a worker
+    that no longer holds the plan neither replaces nor adds anything."""
+    with held_plan(database_url, plan_id, token) as (session, row):
         plans_store.replace_cases(session, row, [])
         for page in list(row.pages):
             session.delete(page)
@@ -139,15 +164,15 @@ def _store_operations(database_url: str, plan_id: int, builder: CaseBuilder, spe
 
     def flush() -> None:
         nonlocal position
-        with session_scope(database_url) as session:
-            row = session.get(Plan, plan_id)
-            assert row is not None
+        with held_plan(database_url, plan_id, token) as (session, row):
             for operation, cases in batch:
                 session.add(Page(plan_id=plan_id, url=operation.key, title=operation.summary, depth=0))
                 plans_store.add_cases(session, row, cases, start=position)
                 position += len(cases)
         batch.clear()
-        update_plan(database_url, plan_id, progress_done=done, stage=f"cases of {done}/{total} operations")
+        update_plan(
+            database_url, plan_id, token=token, progress_done=done, stage=f"cases of {done}/{total} operations"
+        )
 
     for operation in iter_operations(spec):
         batch.append((operation, builder.cases_for(operation)))
@@ -168,6 +193,7 @@ def write_titles_stage(
     """Ask the model for clearer titles, operation by operation; the skeleton's title stays where the
     model's is refused or the model is not reachable."""
     plan = begin_stage(database_url, plan_id, PlanStatus.GENERATING, "write titles")
+    token = plan.attempt_token
     started = time.perf_counter()
     with session_scope(database_url) as session:
         summaries = dict(session.execute(select(Page.url, Page.title).where(Page.plan_id == plan_id)).all())
@@ -178,7 +204,7 @@ def write_titles_stage(
                 select(TestCase.id).where(TestCase.plan_id == plan_id).order_by(TestCase.position)
             )
         )
-    update_plan(database_url, plan_id, progress_total=len(summaries))
+    update_plan(database_url, plan_id, token=token, progress_total=len(summaries))
     taken: set[str] = set()
     reached = asked = 0
     with lease(database_url, plan):
@@ -219,16 +245,18 @@ def write_titles_stage(
                     generation, ok = _apply(future, pairs_part, messages, taken, generator, plan_id, seed)
                     reached += ok
                     session.add(generation)
-            update_plan(database_url, plan_id, progress_done=min(len(summaries), start + len(rows)))
+                _still_held(session, plan_id, token)
+            update_plan(database_url, plan_id, token=token, progress_done=min(len(summaries), start + len(rows)))
     if asked and not reached:
         fail_plan(
-            database_url, plan_id, "The model could not be reached for any operation; check the model worker."
+            database_url,
+            plan_id,
+            "The model could not be reached for any operation; check the model worker.",
+            token=token,
         )
         return False
     verify = plan.verify if verify_next is None else verify_next
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
+    with held_plan(database_url, plan_id, token) as (session, row):
         row.model_id = generator.model_id
         row.device = f"{generator.device} ({generator.dtype})"
         row.generate_seconds = time.perf_counter() - started
@@ -307,11 +335,12 @@ def execute_stage(database_url: str, plan_id: int, *, settings: Settings | None 
     """Run every case against the base URL and record verified / failed / not executable."""
     settings = settings or get_settings()
     plan = begin_stage(database_url, plan_id, PlanStatus.VERIFYING, "execute")
+    token = plan.attempt_token
     options = _options(plan)
     try:
         auth = api_auth(plan, settings)
     except SealError as error:
-        fail_plan(database_url, plan_id, f"Could not execute: {error}")
+        fail_plan(database_url, plan_id, f"Could not execute: {error}", token=token)
         return
     started = time.perf_counter()
     base_url = options.resolved_base_url
@@ -327,7 +356,7 @@ def execute_stage(database_url: str, plan_id: int, *, settings: Settings | None 
                 select(TestCase.id).where(TestCase.plan_id == plan_id).order_by(TestCase.position)
             )
         )
-    update_plan(database_url, plan_id, progress_total=len(case_ids))
+    update_plan(database_url, plan_id, token=token, progress_total=len(case_ids))
     tally: dict[str, int] = {}
     skipped: dict[str, int] = {}
     try:
@@ -353,15 +382,16 @@ def execute_stage(database_url: str, plan_id: int, *, settings: Settings | None 
                         if status == "not_executable" and detail:
                             reason = detail.split(": ", 1)[-1] if detail.startswith("step ") else detail
                             skipped[reason[:90]] = skipped.get(reason[:90], 0) + 1
-                update_plan(database_url, plan_id, progress_done=min(len(case_ids), start + EXECUTE_BATCH))
+                    _still_held(session, plan_id, token)
+                update_plan(
+                    database_url, plan_id, token=token, progress_done=min(len(case_ids), start + EXECUTE_BATCH)
+                )
     finally:
         runner.close()
     summary = f"executed against {base_url or '(no base URL)'}: " + ", ".join(
         f"{n} {s}" for s, n in sorted(tally.items())
     )
-    with session_scope(database_url) as session:
-        row = session.get(Plan, plan_id)
-        assert row is not None
+    with held_plan(database_url, plan_id, token) as (session, row):
         notes = [*(row.options or {}).get("notes", []), summary]
         notes += [
             f"not executed ({n}): {reason}"
