@@ -47,7 +47,9 @@ TERMINAL_STATUSES = frozenset({PlanStatus.DONE, PlanStatus.FAILED})
 UNFINISHED_STATUSES = tuple(status for status in PlanStatus if status not in TERMINAL_STATUSES)
 
 TRANSITIONS: dict[PlanStatus, frozenset[PlanStatus]] = {
-    PlanStatus.QUEUED: frozenset({PlanStatus.CRAWLING, PlanStatus.FAILED}),
+    # queued → queued: a target run's regression holds the still-queued plan; the reconciler hands a
+    # plan whose regression worker died back to the queue in the same status, as for every stage.
+    PlanStatus.QUEUED: frozenset({PlanStatus.QUEUED, PlanStatus.CRAWLING, PlanStatus.FAILED}),
     PlanStatus.CRAWLING: frozenset({PlanStatus.CRAWLING, PlanStatus.GENERATING, PlanStatus.FAILED}),
     PlanStatus.GENERATING: frozenset(
         {PlanStatus.GENERATING, PlanStatus.VERIFYING, PlanStatus.DONE, PlanStatus.FAILED}

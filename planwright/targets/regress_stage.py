@@ -1,21 +1,33 @@
 """The regression stage of a run: the crawler worker runs it before the run's crawl (it has the
 browser). It stores one result per previous verified case on the run and never fails the plan: a
-regression that could not run is recorded as such, and the run goes on to plan afresh."""
+regression that could not run is recorded as such, and the run goes on to plan afresh.
+
+Leased like every stage (`lifecycle.py`): it takes the still-queued plan with an attempt token and a
+lease it renews, so a duplicate delivery finds it held (or done) and does nothing, and a worker that
+dies mid-way is noticed by the reconciler when the lease lapses (the plan is re-queued to its crawl,
+with a note: a lost regression is a missing section, never a lost run). Its writes name the token,
+so a worker whose lease lapsed stores nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from planwright.browser.auth import resolve_auth
 from planwright.db import plans_store
-from planwright.db.models import Plan, TargetRun
+from planwright.db.models import Plan, TargetRun, aware, utcnow
 from planwright.db.session import session_scope
-from planwright.schemas import AuthSpec, browser_locale
+from planwright.pipeline.stages.common import StageFenced, held_plan, lease, update_plan
+from planwright.schemas import AuthSpec, TestCaseData, browser_locale
 from planwright.sealing import unseal
 from planwright.settings import Settings, secret_of
 from planwright.targets.compare import previous_done_run
@@ -25,13 +37,86 @@ from planwright.targets.schemas import RegressionResult, regression_counts
 log = logging.getLogger(__name__)
 
 
-def _progress(database_url: str, plan_id: int) -> Callable[[int, int], None]:
+@dataclass(frozen=True)
+class RegressionJob:
+    """What a worker that took a run's regression needs: its token, the cases, the login, the locale."""
+
+    plan_id: int
+    token: str
+    cases: list[TestCaseData]
+    stored_auth: dict[str, Any] | None
+    plan_url: str
+    locale: str
+
+
+def take_regression(database_url: str, plan_id: int, *, settings: Settings) -> RegressionJob | None:
+    """Take the run's queued plan for its regression (compare-and-set under the row lock, with a fresh
+    token and lease); None when it is no run, has nothing to re-run, is past it, or is held by a live
+    worker (a duplicate delivery)."""
+    now = utcnow()
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id, with_for_update=True)
+        run = session.scalar(select(TargetRun).where(TargetRun.plan_id == plan_id))
+        if run is None or plan is None or plan.status != "queued" or run.regression_seconds is not None:
+            return None  # not a run, already past its crawl, or a redelivered task
+        held_until = aware(plan.lease_expires_at)
+        if plan.attempt_token is not None and held_until is not None and held_until > now:
+            log.info("targets.regression.skipped plan_id=%s: held by another worker", plan_id)
+            return None
+        previous = previous_done_run(session, run)
+        if previous is None or previous.plan is None:
+            return None
+        cases = plans_store.plan_export(session, previous.plan).cases
+        plan.attempt_token = uuid.uuid4().hex
+        plan.claimed_at = now
+        plan.lease_expires_at = now + timedelta(seconds=settings.plan_lease_ttl_s)
+        plan.stage = "regression"
+        return RegressionJob(
+            plan_id=plan_id,
+            token=plan.attempt_token,
+            cases=cases,
+            stored_auth=unseal(plan.auth, secret_of(settings)),
+            plan_url=plan.url,
+            locale=browser_locale(plan.language),  # the locale the previous run verified them in
+        )
+
+
+def store_regression(
+    database_url: str, job: RegressionJob, results: list[RegressionResult], seconds: float
+) -> None:
+    """The results on the run, and the plan released for its crawl, only while `job` still holds it
+    (StageFenced otherwise: the reconciler gave it to another worker, or it was deleted)."""
+    with held_plan(database_url, job.plan_id, job.token) as (session, plan):
+        run = session.scalar(select(TargetRun).where(TargetRun.plan_id == job.plan_id))
+        if run is None:
+            raise StageFenced(f"plan {job.plan_id} is no longer a run")
+        run.regression = [result.model_dump(mode="json") for result in results]
+        run.regression_seconds = seconds
+        plan.attempt_token = plan.claimed_at = plan.lease_expires_at = None
+        plan.sent_at = utcnow()  # its crawl's message goes out after this commit (the worker's enqueue_next)
+
+
+def _release(database_url: str, job: RegressionJob) -> None:
+    """A regression that broke lets go of the plan at once (no results: a missing section), rather than
+    leave it held until its lease lapses and the reconciler calls its worker lost."""
+    try:
+        with held_plan(database_url, job.plan_id, job.token) as (_, plan):
+            plan.attempt_token = plan.claimed_at = plan.lease_expires_at = None
+            plan.sent_at = utcnow()
+    except Exception:  # fenced or the database away: the lease lapses, the reconciler re-queues it
+        log.warning("targets.regression.release_failed plan_id=%s", job.plan_id)
+
+
+def _progress(database_url: str, job: RegressionJob) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
-        with session_scope(database_url) as session:
-            plan = session.get(Plan, plan_id)
-            if plan is not None and plan.status == "queued":
-                plan.progress_done, plan.progress_total = done, total
-                plan.stage = f"regression {done}/{total}"
+        update_plan(
+            database_url,
+            job.plan_id,
+            token=job.token,
+            progress_done=done,
+            progress_total=total,
+            stage=f"regression {done}/{total}",
+        )
 
     return report
 
@@ -39,41 +124,32 @@ def _progress(database_url: str, plan_id: int) -> Callable[[int, int], None]:
 def regression_stage(
     database_url: str, plan_id: int, *, browser: Browser | Callable[[], Browser], settings: Settings
 ) -> list[RegressionResult] | None:
-    """Re-executes the previous done run's verified cases; None when the plan is no run or has none."""
-    with session_scope(database_url) as session:
-        run = session.scalar(select(TargetRun).where(TargetRun.plan_id == plan_id))
-        if (
-            run is None
-            or run.plan is None
-            or run.plan.status != "queued"
-            or run.regression_seconds is not None
-        ):
-            return None  # not a run, already past its crawl, or a redelivered task
-        previous = previous_done_run(session, run)
-        if previous is None or previous.plan is None:
-            return None
-        cases = plans_store.plan_export(session, previous.plan).cases
-        stored_auth = unseal(run.plan.auth, secret_of(settings))
-        plan_url = run.plan.url
-        locale = browser_locale(run.plan.language)  # the locale the previous run verified them in
+    """Re-executes the previous done run's verified cases; None when the plan is no run or has none,
+    or when another worker holds or has done it (a duplicate delivery)."""
+    job = take_regression(database_url, plan_id, settings=settings)
+    if job is None:
+        return None
     started = time.perf_counter()
-    auth_spec = AuthSpec.model_validate(stored_auth) if stored_auth else None
-    current = browser() if callable(browser) else browser
-    auth = resolve_auth(current, auth_spec, origin=plan_url)
-    results = regress_cases(
-        cases,
-        browser,
-        auth=auth,
-        locale=locale,
-        on_progress=_progress(database_url, plan_id),
-        screenshot_dir=settings.data_dir / "screenshots" / str(plan_id),  # retention deletes it with the plan
-    )
-    seconds = time.perf_counter() - started
-    with session_scope(database_url) as session:
-        run = session.scalar(select(TargetRun).where(TargetRun.plan_id == plan_id))
-        if run is not None:
-            run.regression = [result.model_dump(mode="json") for result in results]
-            run.regression_seconds = seconds
+    with lease(database_url, plan_id, job.token):
+        try:
+            auth_spec = AuthSpec.model_validate(job.stored_auth) if job.stored_auth else None
+            current = browser() if callable(browser) else browser
+            auth = resolve_auth(current, auth_spec, origin=job.plan_url)
+            results = regress_cases(
+                job.cases,
+                browser,
+                auth=auth,
+                locale=job.locale,
+                on_progress=_progress(database_url, job),
+                screenshot_dir=settings.data_dir / "screenshots" / str(plan_id),  # deleted with the plan
+            )
+        except StageFenced:
+            raise
+        except Exception:
+            _release(database_url, job)  # the crawl the worker sends next must find the plan free
+            raise
+        seconds = time.perf_counter() - started
+        store_regression(database_url, job, results, seconds)
     log.info(
         "targets.regression.completed plan_id=%s seconds=%.1f %s",
         plan_id,
