@@ -141,8 +141,8 @@ def start_web_session(session: Session, *, api_key: ApiKey) -> str:
     return token
 
 
-def team_for_web_session(session: Session, *, token: str) -> Team | None:
-    """The team of a live session (not expired, its key still usable), else None."""
+def key_for_web_session(session: Session, *, token: str) -> ApiKey | None:
+    """The key a live session was logged in with (not expired, the key still usable), else None."""
     web_session = session.scalar(select(WebSession).where(WebSession.token_hash == hash_api_key(token)))
     if web_session is None:
         return None
@@ -152,7 +152,13 @@ def team_for_web_session(session: Session, *, token: str) -> Team | None:
         session.delete(web_session)
         session.flush()
         return None
-    return session.get(Team, key.team_id)
+    return key
+
+
+def team_for_web_session(session: Session, *, token: str) -> Team | None:
+    """The team of a live session (not expired, its key still usable), else None."""
+    key = key_for_web_session(session, token=token)
+    return None if key is None else session.get(Team, key.team_id)
 
 
 def end_web_session(session: Session, *, token: str) -> None:

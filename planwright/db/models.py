@@ -252,3 +252,23 @@ class TargetRun(Base):
 
     target: Mapped[Target] = relationship(back_populates="runs")
     plan: Mapped[Plan | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what to which of a team's things, when, from where (planwright/db/audit.py). The key is
+    named by id and name only (kept after it is revoked: no foreign key); never key material or logins."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_team_id_id", "team_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(20))  # api_key | web_session | anonymous | cli
+    key_id: Mapped[int | None] = mapped_column(Integer)
+    key_name: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))  # plan.created, plan.exported, key.revoked ...
+    subject: Mapped[str] = mapped_column(String(20))  # plan | target | run | key | session
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # format, run number, key name ...
+    address: Mapped[str | None] = mapped_column(String(64))  # the client's address, as the api saw it

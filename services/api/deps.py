@@ -1,17 +1,19 @@
-"""Dependency aliases: a request's session (committed once, here) and the calling team."""
+"""Dependency aliases: a request's session (committed once, here), the calling team, and the request's
+audit trail (who called: the key or web session, from which address)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Cookie, Depends, Header, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
-from planwright.db.models import DEFAULT_TEAM_ID
+from planwright.db.audit import ANONYMOUS, Actor, AuditTrail
+from planwright.db.models import DEFAULT_TEAM_ID, ApiKey, AuditEvent
 from planwright.db.session import get_sessionmaker
 from planwright.settings import Settings, get_settings
-from planwright.teams import team_for_api_key, team_for_web_session
+from planwright.teams import key_for_web_session, usable_api_key
 
 
 def get_db(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
@@ -45,36 +47,47 @@ class LoginRequired(Exception):
 
 
 def get_team_id(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     x_api_key: Annotated[str | None, Header(description="The team's API key")] = None,
     planwright_session: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> int:
     if x_api_key:
-        team = team_for_api_key(session, key=x_api_key)
-        if team is None:
+        key = usable_api_key(session, key=x_api_key)
+        if key is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Unknown, revoked or expired API key.")
-        return team.id
+        return _caller(request, key, "api_key")
     if planwright_session:
-        team = team_for_web_session(session, token=planwright_session)
-        if team is None:
+        key = key_for_web_session(session, token=planwright_session)
+        if key is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "The web session has ended: log in again.")
-        return team.id
+        return _caller(request, key, "web_session")
     if settings.require_api_key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "This server requires an X-API-Key header.")
+    request.state.actor = ANONYMOUS
     return DEFAULT_TEAM_ID
+
+
+def _caller(request: Request, key: ApiKey, kind: str) -> int:
+    """The key's team; the key (id and name, never the key) is kept on the request for the audit log."""
+    request.state.actor = Actor(kind, key_id=key.id, key_name=key.name)
+    return key.team_id
 
 
 def get_web_team_id(request: Request, session: SessionDep, settings: SettingsDep) -> int:
     """Like get_team_id, but a person without a (valid) key is sent to the login page, not given a 401."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        team = team_for_web_session(session, token=token)
-        if team is None:
-            raise LoginRequired("Your session has ended (logged out, expired, or its key revoked): log in again.")
-        return team.id
+        key = key_for_web_session(session, token=token)
+        if key is None:
+            raise LoginRequired(
+                "Your session has ended (logged out, expired, or its key revoked): log in again."
+            )
+        return _caller(request, key, "web_session")
     if settings.require_api_key:
         raise LoginRequired()
+    request.state.actor = ANONYMOUS
     return DEFAULT_TEAM_ID
 
 
@@ -91,3 +104,27 @@ def logged_web_team_id(request: Request, team_id: Annotated[int, Depends(get_web
 
 TeamDep = Annotated[int, Depends(logged_team_id)]
 WebTeamDep = Annotated[int, Depends(logged_web_team_id)]
+
+
+class RequestAudit:
+    """A request's audit trail, on the request's own session (its rows commit with the action). The
+    team and caller are read when an event is recorded, after TeamDep/WebTeamDep have named them."""
+
+    def __init__(self, request: Request, session: Session) -> None:
+        self.request, self.session = request, session
+
+    def record(self, action: str, subject: str, subject_id: int | None = None, **detail: Any) -> AuditEvent:
+        state = self.request.state
+        return AuditTrail(
+            session=self.session,
+            team_id=getattr(state, "team_id", DEFAULT_TEAM_ID),
+            actor=getattr(state, "actor", ANONYMOUS),
+            address=self.request.client.host if self.request.client else None,
+        ).record(action, subject, subject_id, **detail)
+
+
+def get_audit(request: Request, session: SessionDep) -> RequestAudit:
+    return RequestAudit(request, session)
+
+
+AuditDep = Annotated[RequestAudit, Depends(get_audit)]

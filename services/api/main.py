@@ -23,7 +23,7 @@ from services.api.deps import SESSION_COOKIE, LoginRequired
 from services.api.observability import RequestContext
 from services.api.observability import router as metrics_router
 from services.api.reconciler import ReconcilerThread
-from services.api.routes import health, keys, plans, sizing, target_pages, targets, web
+from services.api.routes import audit, health, keys, plans, sizing, target_pages, targets, web
 from services.api.security_headers import SecurityHeaders
 
 
@@ -91,6 +91,7 @@ def create_app() -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(plans.router)
     app.include_router(keys.router)
+    app.include_router(audit.router)
     app.include_router(sizing.router)
     app.include_router(targets.router)
     app.include_router(target_pages.router)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from planwright.db.models import Team
 from planwright.schemas import DB_INT_MAX
 from planwright.teams import create_api_key, revoke_api_key, team_keys
-from services.api.deps import SessionDep, TeamDep
+from services.api.deps import AuditDep, SessionDep, TeamDep
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 KeyId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The key's id")]
@@ -43,17 +43,19 @@ def read_keys(session: SessionDep, team_id: TeamDep) -> list[KeyPublic]:
 
 
 @router.post("", response_model=KeyCreated, status_code=status.HTTP_201_CREATED)
-def create_key(body: KeyCreate, session: SessionDep, team_id: TeamDep) -> KeyCreated:
+def create_key(body: KeyCreate, session: SessionDep, team_id: TeamDep, audit: AuditDep) -> KeyCreated:
     team = session.get(Team, team_id)
     if team is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such team.")
     expires = datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     key = create_api_key(session, team=team, name=body.name, expires_at=expires)
     info = team_keys(session, team_id=team_id)[-1]
+    audit.record("key.created", "key", info.id, name=info.name, expires_at=info.expires_at)
     return KeyCreated(**vars(info), key=key)
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: KeyId, session: SessionDep, team_id: TeamDep) -> None:
+def revoke_key(key_id: KeyId, session: SessionDep, team_id: TeamDep, audit: AuditDep) -> None:
     if not revoke_api_key(session, team_id=team_id, key_id=key_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such key.")
+    audit.record("key.revoked", "key", key_id)

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
+from planwright.db.audit import url_without_secrets
+from planwright.db.models import Plan
 from planwright.exports import EXPORTS
 from planwright.lifecycle import PlanStatus
 from planwright.netpolicy import submission_refusals
@@ -19,7 +21,7 @@ from planwright.schemas import (
     PlansPublic,
     PlanSummaryPublic,
 )
-from services.api.deps import SessionDep, TeamDep
+from services.api.deps import AuditDep, SessionDep, TeamDep
 from services.api.presenters import plan_public, plan_summary
 
 router = APIRouter(tags=["plans"])
@@ -29,22 +31,22 @@ PlanId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="The plan's id")]
 
 @router.post("/api/v1/plans", status_code=status.HTTP_202_ACCEPTED, response_model=PlanSummaryPublic)
 def create_plan_route(
-    body: PlanCreate, session: SessionDep, team_id: TeamDep, response: Response
+    body: PlanCreate, session: SessionDep, team_id: TeamDep, audit: AuditDep, response: Response
 ) -> PlanSummaryPublic:
     refusals = submission_refusals(body.target_urls())
     if refusals:
         raise RequestValidationError(refusals)
-    summary = plan_summary(submit_plan(session, team_id=team_id, request=body))
+    summary = plan_summary(submit_and_audit(session, audit, team_id=team_id, body=body))
     response.headers["Location"] = summary.links["self"]
     return summary
 
 
 @router.post("/generate-plan", status_code=status.HTTP_202_ACCEPTED, response_model=PlanSummaryPublic)
 def generate_plan_alias(
-    body: PlanCreate, session: SessionDep, team_id: TeamDep, response: Response
+    body: PlanCreate, session: SessionDep, team_id: TeamDep, audit: AuditDep, response: Response
 ) -> PlanSummaryPublic:
     """The study's route name, kept as an alias of POST /api/v1/plans."""
-    return create_plan_route(body, session, team_id, response)
+    return create_plan_route(body, session, team_id, audit, response)
 
 
 @router.get("/api/v1/plans", response_model=PlansPublic)
@@ -67,16 +69,19 @@ def read_plan_route(plan_id: PlanId, session: SessionDep, team_id: TeamDep) -> P
 
 
 @router.delete("/api/v1/plans/{plan_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-def delete_plan_route(plan_id: PlanId, session: SessionDep, team_id: TeamDep) -> Response:
+def delete_plan_route(plan_id: PlanId, session: SessionDep, team_id: TeamDep, audit: AuditDep) -> Response:
     """The plan, its cases, pages, generation log, screenshots and cached exports; a running plan's
     worker stops at its next write."""
     if not delete_plan(session, team_id=team_id, plan_id=plan_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
+    audit.record("plan.deleted", "plan", plan_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/api/v1/plans/{plan_id}/export.{fmt}", response_class=Response)
-def export_plan_route(plan_id: PlanId, fmt: str, session: SessionDep, team_id: TeamDep) -> Response:
+def export_plan_route(
+    plan_id: PlanId, fmt: str, session: SessionDep, team_id: TeamDep, audit: AuditDep
+) -> Response:
     plan = read_plan(session, team_id=team_id, plan_id=plan_id)
     if plan is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Plan {plan_id} not found.")
@@ -89,6 +94,17 @@ def export_plan_route(plan_id: PlanId, fmt: str, session: SessionDep, team_id: T
             status.HTTP_409_CONFLICT, f"Plan {plan_id} is {plan.status}; exports exist once it is done."
         )
     body, media_type, filename = export_plan(session, plan, fmt)
+    audit.record("plan.exported", "plan", plan_id, format=fmt)
     return Response(
         body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+def submit_and_audit(session: SessionDep, audit: AuditDep, *, team_id: int, body: PlanCreate) -> Plan:
+    """submit_plan with its audit row in the plan's own commit: the row goes in first (submit_plan
+    commits, and a refusal rolls both back), the plan's id is set on it once the plan has one."""
+    urls = body.target_urls()
+    event = audit.record("plan.created", "plan", None, kind=body.kind, url=url_without_secrets(urls[0][1] if urls else None))
+    plan = submit_plan(session, team_id=team_id, request=body)
+    event.subject_id = plan.id
+    return plan

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from planwright.db import plans_store
+from planwright.db.audit import url_without_secrets
 from planwright.db.models import Target, TargetRun
 from planwright.exports import EXPORTS, render_export
 from planwright.netpolicy import submission_refusals
@@ -37,7 +38,7 @@ from planwright.targets.service import (
     read_targets,
     update_target,
 )
-from services.api.deps import SessionDep, SettingsDep, TeamDep
+from services.api.deps import AuditDep, SessionDep, SettingsDep, TeamDep
 from services.api.target_presenters import run_summary, target_public
 
 router = APIRouter(tags=["targets"])
@@ -72,10 +73,11 @@ def run_or_404(session: SessionDep, target: Target, number: int) -> TargetRun:
 
 @router.post("/api/v1/targets", status_code=status.HTTP_201_CREATED, response_model=TargetPublic)
 def create_target_route(
-    body: TargetCreate, session: SessionDep, team_id: TeamDep, response: Response
+    body: TargetCreate, session: SessionDep, team_id: TeamDep, audit: AuditDep, response: Response
 ) -> TargetPublic:
     refuse_denied_urls(body)
     target = create_target(session, team_id=team_id, body=body)
+    audit.record("target.created", "target", target.id, name=target.name, url=url_without_secrets(target.url))
     public = target_public(session, target)
     response.headers["Location"] = public.links["self"]
     return public
@@ -98,17 +100,20 @@ def read_target_route(target_id: TargetId, session: SessionDep, team_id: TeamDep
 
 @router.patch("/api/v1/targets/{target_id}", response_model=TargetPublic)
 def update_target_route(
-    target_id: TargetId, body: TargetUpdate, session: SessionDep, team_id: TeamDep
+    target_id: TargetId, body: TargetUpdate, session: SessionDep, team_id: TeamDep, audit: AuditDep
 ) -> TargetPublic:
     target = target_or_404(session, team_id, target_id)
     refuse_denied_urls(body)
     target = update_target(session, target=target, body=body)
+    audit.record("target.updated", "target", target.id, fields=",".join(sorted(body.model_fields_set)))
     return target_public(session, target)
 
 
 @router.delete("/api/v1/targets/{target_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_target_route(target_id: TargetId, session: SessionDep, team_id: TeamDep) -> Response:
-    delete_target(session, target=target_or_404(session, team_id, target_id))
+def delete_target_route(target_id: TargetId, session: SessionDep, team_id: TeamDep, audit: AuditDep) -> Response:
+    target = target_or_404(session, team_id, target_id)
+    audit.record("target.deleted", "target", target.id, name=target.name)
+    delete_target(session, target=target)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -116,11 +121,12 @@ def delete_target_route(target_id: TargetId, session: SessionDep, team_id: TeamD
     "/api/v1/targets/{target_id}/runs", status_code=status.HTTP_202_ACCEPTED, response_model=RunSummaryPublic
 )
 def run_now_route(
-    target_id: TargetId, session: SessionDep, team_id: TeamDep, response: Response
+    target_id: TargetId, session: SessionDep, team_id: TeamDep, audit: AuditDep, response: Response
 ) -> RunSummaryPublic:
     """Run now: the same run as a scheduled one, outside the schedule (which stays as it was)."""
     run = create_run(session, target=target_or_404(session, team_id, target_id), trigger="manual")
     plan_id = plan_to_enqueue(run)
+    audit.record("run.created", "target", target_id, run=run.number, plan_id=run.plan_id)
     session.commit()
     try:
         enqueue_run(plan_id)
@@ -157,11 +163,12 @@ def read_run_route(
 
 @router.patch("/api/v1/targets/{target_id}/runs/{number}", response_model=RunSummaryPublic)
 def update_run_route(
-    target_id: TargetId, number: RunNumber, body: RunUpdate, session: SessionDep, team_id: TeamDep
+    target_id: TargetId, number: RunNumber, body: RunUpdate, session: SessionDep, team_id: TeamDep, audit: AuditDep
 ) -> RunSummaryPublic:
     """Pin a run (retention keeps it) or unpin it."""
     run = run_or_404(session, target_or_404(session, team_id, target_id), number)
     run.pinned = body.pinned
+    audit.record("run.pinned" if body.pinned else "run.unpinned", "target", target_id, run=number)
     session.flush()
     return run_summary(session, run)
 
@@ -180,7 +187,7 @@ def read_run_diff_route(
 
 @router.get("/api/v1/targets/{target_id}/runs/{number}/export.junit.xml", response_class=Response)
 def export_run_junit_route(
-    target_id: TargetId, number: RunNumber, session: SessionDep, team_id: TeamDep
+    target_id: TargetId, number: RunNumber, session: SessionDep, team_id: TeamDep, audit: AuditDep
 ) -> Response:
     """The run's regression and verification results as JUnit XML, for CI servers and test managers."""
     target = target_or_404(session, team_id, target_id)
@@ -200,6 +207,7 @@ def export_run_junit_route(
         verify_seconds=run.plan.verify_seconds,
     )
     filename = f"target-{target.id}-run-{run.number}.junit.xml"
+    audit.record("run.exported", "target", target.id, run=run.number, format="junit.xml")
     return Response(
         body,
         media_type="application/xml",
@@ -209,7 +217,7 @@ def export_run_junit_route(
 
 @router.get("/api/v1/targets/{target_id}/runs/{number}/export.{fmt}", response_class=Response)
 def export_run_route(
-    target_id: TargetId, number: RunNumber, fmt: str, session: SessionDep, team_id: TeamDep
+    target_id: TargetId, number: RunNumber, fmt: str, session: SessionDep, team_id: TeamDep, audit: AuditDep
 ) -> Response:
     """The run's plan in any export format, with its changes since the previous run (a "Changes" sheet
     in the XLSX, a section in the PDF, `changes` in the JSON)."""
@@ -229,6 +237,7 @@ def export_run_route(
     export.changes, export.changes_since = change_lines(diff), diff.previous
     body, media_type, _ = render_export(export, fmt)
     filename = f"target-{target.id}-run-{run.number}.{EXPORTS[fmt].extension}"
+    audit.record("run.exported", "target", target.id, run=run.number, format=fmt)
     return Response(
         body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

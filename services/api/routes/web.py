@@ -13,14 +13,21 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from planwright.api_plans.models import MAX_SPEC_BYTES
+from planwright.db.audit import Actor
 from planwright.exports import EXPORTS
 from planwright.netpolicy import submission_refusals
-from planwright.plans import read_plan, read_plans, submit_plan
+from planwright.plans import read_plan, read_plans
 from planwright.schemas import PlanCreate, crawl_limits, readable_errors
-from planwright.teams import WEB_SESSION_LIFETIME, end_web_session, start_web_session, usable_api_key
-from services.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, WebTeamDep
+from planwright.teams import (
+    WEB_SESSION_LIFETIME,
+    end_web_session,
+    key_for_web_session,
+    start_web_session,
+    usable_api_key,
+)
+from services.api.deps import SESSION_COOKIE, AuditDep, SessionDep, SettingsDep, WebTeamDep
 from services.api.presenters import plan_public, plan_summary
-from services.api.routes.plans import PlanId
+from services.api.routes.plans import PlanId, submit_and_audit
 
 router = APIRouter(include_in_schema=False)
 MAX_STORAGE_STATE_BYTES = 2_000_000
@@ -55,6 +62,7 @@ def submit_plan_form(
     session: SessionDep,
     team_id: WebTeamDep,
     settings: SettingsDep,
+    audit: AuditDep,
     url: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "en",
     max_pages: Annotated[str, Form()] = "10",
@@ -92,7 +100,7 @@ def submit_plan_form(
     if refusals:
         errors = readable_errors(refusals)
         return _index(request, session, team_id, form=form, errors=errors, status_code=422)
-    plan = submit_plan(session, team_id=team_id, request=body)
+    plan = submit_and_audit(session, audit, team_id=team_id, body=body)
     return RedirectResponse(f"/plans/{plan.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -101,6 +109,7 @@ def submit_api_plan_form(
     request: Request,
     session: SessionDep,
     team_id: WebTeamDep,
+    audit: AuditDep,
     openapi_url: Annotated[str, Form()] = "",
     openapi_file: Annotated[UploadFile | None, File()] = None,
     base_url: Annotated[str, Form()] = "",
@@ -132,7 +141,7 @@ def submit_api_plan_form(
     refusals = submission_refusals(body.target_urls())
     if refusals:
         return _index(request, session, team_id, form=form, errors=readable_errors(refusals), status_code=422)
-    plan = submit_plan(session, team_id=team_id, request=body)
+    plan = submit_and_audit(session, audit, team_id=team_id, body=body)
     return RedirectResponse(f"/plans/{plan.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -152,7 +161,9 @@ def login_page(request: Request, reason: str | None = None) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def log_in(request: Request, session: SessionDep, api_key: Annotated[str, Form()] = "") -> Response:
+def log_in(
+    request: Request, session: SessionDep, audit: AuditDep, api_key: Annotated[str, Form()] = ""
+) -> Response:
     stored = usable_api_key(session, key=api_key.strip()) if api_key.strip() else None
     if stored is None:
         return templates.TemplateResponse(
@@ -165,6 +176,8 @@ def log_in(request: Request, session: SessionDep, api_key: Annotated[str, Form()
             },
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
+    request.state.team_id, request.state.actor = stored.team_id, Actor("web_session", stored.id, stored.name)
+    audit.record("session.started", "key", stored.id)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         SESSION_COOKIE,
@@ -178,8 +191,12 @@ def log_in(request: Request, session: SessionDep, api_key: Annotated[str, Form()
 
 
 @router.post("/logout")
-def log_out(request: Request, session: SessionDep) -> Response:
+def log_out(request: Request, session: SessionDep, audit: AuditDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
+    key = key_for_web_session(session, token=token) if token else None
+    if key is not None:
+        request.state.team_id, request.state.actor = key.team_id, Actor("web_session", key.id, key.name)
+        audit.record("session.ended", "key", key.id)
     if token:
         end_web_session(session, token=token)
     response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
