@@ -35,7 +35,9 @@ APP_SERVICES = ("migrate", "api", "crawler", "model_worker", "beat")
 MODEL_WORKERS = ("model_worker", "model_worker_gpu", "model_worker_openai")
 PROFILES = ("cpu", "gpu", "vllm")
 # Variables docker compose itself reads from .env (interpolation, profiles), not Planwright's Settings.
-COMPOSE_VARIABLES = {"COMPOSE_PROFILES", "POSTGRES_PASSWORD", "VLLM_MODEL_DIR"}
+COMPOSE_VARIABLES = {"COMPOSE_PROFILES", "POSTGRES_PASSWORD", "VLLM_MODEL_DIR"} | {
+    f"{service}_DB_PASSWORD" for service in ("API", "CRAWLER", "MODEL_WORKER", "BEAT")
+}
 DEPENDS_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
 

@@ -74,8 +74,9 @@ class Plan(Base):
     max_pages: Mapped[int] = mapped_column(Integer, default=10)
     max_depth: Mapped[int] = mapped_column(Integer, default=2)
     verify: Mapped[bool] = mapped_column(default=True)
-    # Login settings (storage state, credentials, headers). Never returned by the API.
-    auth: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Login settings (storage state, credentials, headers). Never returned by the API. Deferred: loaded
+    # only where read, so the model worker, whose database role may not read it, never selects it.
+    auth: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     # Names the crawler never activates beyond its default deny-list (a target's runs carry them).
     deny_names: Mapped[list[Any] | None] = mapped_column(JSON)
     # An api plan's document source, base URL, allow_unsafe (api_plans.models.ApiPlanOptions).

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from planwright.db.models import Plan, aware, utcnow
 from planwright.db.session import session_scope
@@ -185,8 +185,10 @@ def begin_stage(database_url: str, plan_id: int, status: PlanStatus, stage: str)
     token. StageSkipped otherwise (a duplicate or stale task). Returns a detached copy of the row,
     `attempt_token` included, for the stage to read and to fence its writes with."""
     now = utcnow()
+    # The browser's stages read the plan's login; the model's never do (its database role may not).
+    login = [] if status == PlanStatus.GENERATING else [undefer(Plan.auth)]
     with session_scope(database_url) as session:
-        plan = session.get(Plan, plan_id, with_for_update=True)
+        plan = session.get(Plan, plan_id, with_for_update=True, options=login)
         if plan is None:
             raise StageSkipped(f"plan {plan_id} does not exist")
         if is_finished(plan.status):
