@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     chromium_path: str | None = Field(
         default=None, description="Browser binary; default: Playwright's own, else /usr/bin/chromium"
     )
+    chromium_sandbox: Literal["auto", "true", "false"] = Field(
+        default="auto",
+        description="auto: on unless root or no user namespaces (logged, with why); true: always; false: off",
+    )
     crawl_max_pages_limit: int = 50
     crawl_max_depth_limit: int = 5
     crawl_page_timeout_s: float = 15.0

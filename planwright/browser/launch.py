@@ -4,13 +4,24 @@ Playwright's sync API ties every object to the thread that created it, so a `Bro
 used from a single thread (the Celery solo pool's main thread, the CLI's main thread, a test session).
 Launching takes a fraction of a second, but contexts are cheaper still and keep jobs isolated
 (cookies, storage), which is why the browser is shared and the context is not.
+
+Chromium's sandbox (CHROMIUM_SANDBOX): the crawler opens untrusted pages, so it is on wherever it can
+work — not as root (Chromium refuses) and only where the kernel lets this user make user namespaces
+(Chromium's namespace sandbox). `auto` decides by checking both at launch and says loudly when it is
+off and why; `true` always asks for it (the launch then fails with Chromium's reason where it cannot);
+`false` turns it off. The images run as uid 10001, so there it is on unless the container runtime
+forbids user namespaces (see deploy/README.md).
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
+import shutil
+import subprocess
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
@@ -19,6 +30,7 @@ from planwright.browser.contexts import new_context
 from planwright.settings import get_settings
 
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
+log = logging.getLogger("planwright.browser")
 
 
 class BrowserNotFoundError(RuntimeError):
@@ -51,9 +63,54 @@ def find_chromium_executable(playwright: Playwright | None = None) -> str:
     )
 
 
+def user_namespace_refusal(run_as: Sequence[str] = ()) -> str | None:
+    """Why this user (or the one `run_as` switches to, e.g. setpriv …) cannot make a user namespace,
+    which Chromium's sandbox needs; None when it can."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return "cannot check user namespaces: no `unshare` (util-linux) on PATH"
+    try:
+        result = subprocess.run(
+            [*run_as, unshare, "--user", "true"], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"cannot check user namespaces: {error}"
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        return (
+            f"the kernel refuses this user a user namespace ({detail[-1] if detail else result.returncode})"
+        )
+    return None
+
+
+def sandbox_decision(setting: str, *, euid: int | None = None) -> tuple[bool, str]:
+    """Whether to launch Chromium with its sandbox, and why (what the log line says)."""
+    if setting == "false":
+        return False, "CHROMIUM_SANDBOX=false"
+    if setting == "true":
+        return True, "CHROMIUM_SANDBOX=true"
+    if (os.geteuid() if euid is None else euid) == 0:
+        return (
+            False,
+            "running as root, where Chromium's sandbox cannot run (run as a non-root user, as the images do)",
+        )
+    refusal = user_namespace_refusal()
+    if refusal is not None:
+        return False, refusal
+    return True, "non-root with user namespaces"
+
+
 def launch_browser(playwright: Playwright) -> Browser:
-    """Launch headless Chromium from the executable `find_chromium_executable` picks."""
-    return playwright.chromium.launch(executable_path=find_chromium_executable(playwright), headless=True)
+    """Launch headless Chromium from the executable `find_chromium_executable` picks, sandboxed where
+    it can be (see the module's docstring)."""
+    sandbox, why = sandbox_decision(get_settings().chromium_sandbox)
+    if sandbox:
+        log.info("browser.sandbox.on reason=%s", why)
+    else:
+        log.warning("browser.sandbox.off reason=%s: Chromium runs untrusted pages without its sandbox", why)
+    return playwright.chromium.launch(
+        executable_path=find_chromium_executable(playwright), headless=True, chromium_sandbox=sandbox
+    )
 
 
 class BrowserHolder:
