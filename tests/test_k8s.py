@@ -180,7 +180,7 @@ def test_gpus_only_where_the_overlay_asks() -> None:
 
 
 def test_the_vllm_overlay_points_the_model_worker_at_vllm() -> None:
-    env = {e["name"]: e["value"] for e in pod_specs("vllm")["model-worker"]["containers"][0]["env"]}
+    env = {e["name"]: e.get("value") for e in pod_specs("vllm")["model-worker"]["containers"][0]["env"]}
     assert env["MODEL_BACKEND"] == "openai"
     service = objects("vllm", "Service")["vllm"]
     port = service["spec"]["ports"][0]["port"]

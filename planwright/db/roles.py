@@ -46,7 +46,7 @@ class Grant:
 
 GRANTS: dict[str, tuple[Grant, ...]] = {
     "api": (
-        Grant("teams", READ),
+        Grant("teams", ("SELECT", "INSERT")),  # `planwright team create` runs in the api's container
         Grant("api_keys", ("SELECT", "INSERT", "UPDATE")),
         Grant("web_sessions", ("SELECT", "INSERT", "DELETE")),
         Grant("plans", ALL),

@@ -24,6 +24,7 @@ from planwright.db import plans_store
 from planwright.db.models import Plan, Target, TargetRun, utcnow
 from planwright.db.roles import SERVICES, apply_roles, role_name
 from planwright.db.session import session_scope
+from planwright.dispatch import dispatch_waiting
 from planwright.engine import Engine
 from planwright.pipeline import stages
 from planwright.pipeline.reconcile import reconcile
@@ -33,7 +34,6 @@ from planwright.targets.regress_stage import regression_stage
 from planwright.targets.retention import apply_retention
 from planwright.targets.runs import tick
 from planwright.targets.webhook import notify_finished_runs
-from planwright.teams import create_api_key, create_team
 from tests.db import fresh_postgres_database, fresh_redis
 from tests.fixture_apps.api.service import API_KEY, SPEC, serve_api
 
@@ -159,8 +159,16 @@ def test_each_service_does_its_real_work_as_its_own_role(
     from services.api.main import create_app
 
     settings = get_settings()
-    with session_scope(urls["owner"]) as session:  # the administrator's command runs as the owner
-        key = create_api_key(session, team=create_team(session, name="roles"), name="ci")
+
+    def team_command(*args: str) -> str:
+        """`planwright team …` as an administrator runs it in the api's container: as the api's role."""
+        return subprocess.run(
+            [sys.executable, "-m", "planwright.cli", "team", *args],
+            env={**os.environ, "DATABASE_URL": urls["api"]}, capture_output=True, text=True, timeout=120,
+            check=True,
+        ).stdout  # fmt: skip
+
+    key = team_command("create", "roles", "--key-name", "ci").strip().splitlines()[-1]
     headers = {"X-API-Key": key}
     with TestClient(create_app()) as api, serve_api() as service_url:
         # api: keys, web sessions, plans, targets, the audit log.
@@ -185,9 +193,11 @@ def test_each_service_does_its_real_work_as_its_own_role(
         target_id = target.json()["id"]
         assert api.post(f"/api/v1/targets/{target_id}/runs", headers=headers).status_code == 202
         assert reconcile(urls["api"], stale_after_s=3600) == []
+        assert api.get("/metrics").status_code == 200  # its backlog gauges read plans as the api
 
         # crawler, model worker, crawler: a ui plan through its stages, each as its service's role.
         assert stages.crawl_stage(urls["crawler"], ui_id, browser=browser, settings=settings)
+        dispatch_waiting(urls["crawler"], window=settings.team_dispatch_window)  # after every crawl
         engine = Engine.from_settings(settings)
         engine.start()
         try:
@@ -236,3 +246,4 @@ def test_each_service_does_its_real_work_as_its_own_role(
         assert {"key.created", "key.revoked", "session.started", "plan.created", "plan.exported"} <= actions
         assert api.delete(f"/api/v1/targets/{target_id}", headers=headers).status_code == 204
         assert api.delete(f"/api/v1/plans/{ui_id}", headers=headers).status_code == 204
+    assert "plan.deleted" in team_command("audit", "roles") and "ci" in team_command("keys", "roles")
