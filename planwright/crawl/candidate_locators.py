@@ -135,7 +135,7 @@ def _tries(candidate: ActionableCandidate) -> list[ChainedLocator]:
             and named.source in ("icon", "text", "title", "alt")
         ):
             tries.append([*inside, _hint_step(named.hint)])
-    if named and named.hint and named.source in ("id", "icon", "name", "testid"):
+    if named and named.hint and named.source in ("id", "icon", "name", "testid", "class"):
         tries.append([_hint_step(named.hint)])
     unique: list[ChainedLocator] = []
     for steps in tries:

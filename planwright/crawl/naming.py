@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 NameSource = Literal[
-    "aria-label", "title", "alt", "text", "label", "placeholder", "testid", "id", "icon", "name"
+    "aria-label", "title", "alt", "text", "label", "placeholder", "testid", "id", "icon", "name", "class"
 ]
 LocatorMethod = Literal[
     "get_by_role",
@@ -395,4 +395,35 @@ def name_for(facts: NamingFacts) -> PeopleName | None:
             attribute="name",
             hint=LocatorHint(method="locator", argument=f"{tag}[name={json.dumps(name_attribute)}]"),
         )
+    return _from_class(facts)
+
+
+# Class words that say how a thing looks or is laid out, never what it is (Bootstrap, Tailwind...).
+_STYLING_WORDS = frozenset(
+    {"form", "input", "field", "text", "textbox", "check", "primary", "secondary", "large", "small",
+     "active", "hidden", "visible", "disabled", "selected", "col", "row", "flex", "block", "inline",
+     "full", "width", "rounded", "border", "shadow", "dark", "light", "outline", "default", "sm", "lg",
+     "md", "xl", "xs", "mb", "mt", "ml", "mr", "px", "py", "p", "m", "w", "h"}
+)  # fmt: skip
+
+
+def _from_class(facts: NamingFacts) -> PeopleName | None:
+    """The last resort for a field: a class that says what it is (TodoMVC's in-place `input.edit`), as
+    hand-written vanilla pages name their parts; styling classes say nothing. Only fields: an unnamed
+    div named by its class would be one more thing to click that nobody can tell apart."""
+    if facts.tag not in ("input", "textarea", "select"):
+        return None
+    for css_class in facts.classes:
+        if not re.fullmatch(r"[A-Za-z][\w-]*", css_class) or re.search(r"\d", css_class):
+            continue
+        words = identifier_words(css_class)
+        if words and not any(word in _STYLING_WORDS for word in words):
+            tag = facts.tag or "*"
+            return PeopleName(
+                name=_capitalised(words),
+                source="class",
+                written=css_class,
+                attribute="class",
+                hint=LocatorHint(method="locator", argument=f"{tag}.{css_class}"),
+            )
     return None

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page
 from planwright.browser.locators import to_playwright
 from planwright.crawl.extract import extract_page
 from planwright.schemas import Element, PageSnapshot
+from tests.crawl.served_html import open_html
 
 NAV = ["Главная", "Контакты", "Login", "Search", "About"]
 
@@ -116,3 +117,29 @@ def test_screenshot_is_written(page: Page, fixture_site: str, tmp_path: Path) ->
     snapshot = extract_page(page, screenshot_path=tmp_path / "about.png")
     assert snapshot.screenshot_path == str(tmp_path / "about.png")
     assert (tmp_path / "about.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+BESIDE_TEXT_HTML = """<!doctype html><html lang="en"><body><main>
+<div class="title"><span>Deposit</span><span style="visibility:hidden">Can't be empty</span></div>
+<input type="text" id="deposit" placeholder="0">
+<div><span>Months</span></div><input type="number" id="months">
+Nickname <input type="text">
+<p>Note</p><input type="text" placeholder="e.g. 12">
+<div><button>Go</button></div><input type="text" placeholder="0.00" id="after-button">
+<p>A paragraph far too long to be the name of the field that comes right after it here</p>
+<input type="text" placeholder="1">
+</main></body></html>"""
+
+
+def test_a_field_with_only_a_sample_placeholder_is_named_by_the_text_beside_it(page: Page) -> None:
+    """A "0" placeholder is a sample value, not a name: the short text just before the field (a <span> in the div
+    above it, a text node) names it for people; a wordy placeholder still wins, and a control or a
+    paragraph before the field is no label."""
+    open_html(page, BESIDE_TEXT_HTML)
+    snapshot = extract_page(page)
+    names = [e.name for e in snapshot.elements if e.kind == "input"]
+    assert names == ["Deposit", "Months", "Nickname", "e.g. 12", "0.00", "1"]
+    for element in snapshot.elements:  # the name is not Chromium's accessible name: still located
+        found = to_playwright(page, element.locator)
+        assert found.count() == 1, element.locator.describe()
+        assert found.get_attribute("data-planwright-key") == element.key

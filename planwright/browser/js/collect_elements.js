@@ -33,6 +33,26 @@
     const labels = el.labels ? [...el.labels] : [];
     return norm(labels.map((label) => textOf(label)).join(' '));
   };
+  const LETTER = /\p{L}/u;
+  const CONTROLS = 'input, select, textarea, button, a[href], [role=button], [role=textbox]';
+  // The label-like text right before a field without a label: a text node or a small element with
+  // no control in it (the div above the field in the same container), short and with a letter.
+  const besideText = (el) => {
+    for (let node = el.previousSibling; node; node = node.previousSibling) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        const text = norm(node.textContent);
+        if (text) return text.length <= 40 && LETTER.test(text) ? text : '';
+        continue;
+      }
+      if (node.nodeType !== Node.ELEMENT_NODE) continue;
+      if (node.matches(CONTROLS) || node.querySelector(CONTROLS)) return '';
+      const style = getComputedStyle(node);
+      if (style.display === 'none' || style.visibility === 'hidden') continue;
+      const text = norm(textOf(node));
+      if (text) return text.length <= 40 && LETTER.test(text) ? text : '';
+    }
+    return '';
+  };
   const roleOf = (el) => {
     const explicit = norm(el.getAttribute('role')).split(' ')[0];
     if (explicit) return explicit;
@@ -91,7 +111,11 @@
       if (title) return title;
       const usesPlaceholder = tag === 'TEXTAREA'
         || ['text', 'password', 'search', 'tel', 'email', 'url'].includes(el.type);
-      return usesPlaceholder ? norm(el.getAttribute('placeholder')) : '';
+      const placeholder = usesPlaceholder ? norm(el.getAttribute('placeholder')) : '';
+      if (LETTER.test(placeholder)) return placeholder;
+      // A placeholder that is only a sample value ("0", "0.00") names nothing; the text a person
+      // reads beside the field (<span>Bill</span><input>) does.
+      return besideText(el) || placeholder;
     }
     if (labels) return labels;
     return norm(textOf(el)) || title;

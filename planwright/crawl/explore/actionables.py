@@ -137,4 +137,16 @@ def _rename_field(page: Page, candidate: ActionableCandidate, found: Actionables
     if chain is None or candidate.extract_key is None:
         return
     named = candidate.people_name()
-    found.renamed[candidate.extract_key] = (named.name if named else "", stored_locator(chain))
+    found.renamed[candidate.extract_key] = (
+        _row_name(candidate) or (named.name if named else ""),
+        stored_locator(chain),
+    )
+
+
+def _row_name(candidate: ActionableCandidate) -> str:
+    """An unlabelled checkbox or radio in a list item or row is named by what the row shows ("tick
+    'Buy milk'"): the row's text is the box's label for every person reading the list."""
+    container = candidate.container
+    if candidate.role not in ("checkbox", "radio") or container is None or container.is_self:
+        return ""
+    return container.key_text
