@@ -41,6 +41,7 @@ from planwright.schemas import (
 )
 
 MAX_VISIBLE = 3  # appeared texts turned into expectations
+MAX_REVEALED_LINKS = 3  # links that appeared, claimed besides them
 MAX_MESSAGES = 3
 
 TEXTS = sections("case")
@@ -64,6 +65,7 @@ PRIORITY: dict[str, Priority] = {
     "hover": "low",
     "navigate": "medium",
     "escape": "low",
+    "slide": "medium",
     "edge_empty": "medium",
     "edge_spaces": "medium",
     "edge_long": "medium",
@@ -138,8 +140,18 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", text)
 
 
-def _expectations(change: StateChange, texts: dict[str, str]) -> list[Expectation]:
-    """Only what was observed after the last step, in kinds the verifier checks."""
+def _revealed_links(observed: ObservedBehaviour) -> frozenset[str]:
+    """Names of the links the steps made appear and did not use (a list's filters once it has an
+    item): what the page now offers to go on with is part of what the step did."""
+    used = {action.element_key for action in observed.actions}
+    return frozenset(e.name for e in observed.new_elements if e.kind == "link" and e.name and e.key not in used)
+
+
+def _expectations(
+    change: StateChange, texts: dict[str, str], revealed: frozenset[str] = frozenset()
+) -> list[Expectation]:
+    """Only what was observed after the last step, in kinds the verifier checks: up to MAX_VISIBLE
+    appeared texts, and the links that appeared with them (up to MAX_REVEALED_LINKS more)."""
     expected = where_it_led(change, texts)
     messages = list(dict.fromkeys(change.messages))[:MAX_MESSAGES]
     for message in messages:
@@ -166,6 +178,10 @@ def _expectations(change: StateChange, texts: dict[str, str]) -> list[Expectatio
                 Expectation(kind="visible", value=text, text=texts["exp_visible"].format(value=text))
             )
         shown += 1
+    claimed = {e.value for e in expected}
+    links = [text for text in change.appeared if text in revealed and text not in claimed]
+    for text in links[:MAX_REVEALED_LINKS]:
+        expected.append(Expectation(kind="visible", value=text, text=texts["exp_visible"].format(value=text)))
     return expected
 
 
@@ -356,7 +372,9 @@ def explored_behaviour(
                 data=action.data,
             )
         )
-    expected = _field_expectations(_revealed_fields(observed), texts) + _expectations(observed.change, texts)
+    expected = _field_expectations(_revealed_fields(observed), texts) + _expectations(
+        observed.change, texts, _revealed_links(observed)
+    )
     if not expected:
         return None
     kind = observed.kind

@@ -53,5 +53,9 @@
     alerts: [...new Set(messageLines(alertSelector))],
     expanded: count('[aria-expanded=true]'),
     invalid: (window.__planwrightInvalid || []).map(String),
+    stored: (() => {  // what the page keeps in localStorage: a step that wrote there may persist
+      try { return JSON.stringify(Object.keys(localStorage).sort().map((k) => [k, localStorage.getItem(k)])); }
+      catch (e) { return ''; }
+    })(),
   };
 }

@@ -60,20 +60,41 @@ def form_source(planning: Planning) -> list[Candidate]:
 
 
 def repeat_source(planning: Planning) -> list[Candidate]:
-    """The click that reached this state moved a counter: what a second click does is a case."""
+    """The click that reached this state moved a counter (or the add listed a row): what a second one
+    does is a case."""
     last = planning.node.repeat
     if not planning.primary or last is None:
         return []
-    return [Candidate("repeat", list(last.actions), main_key=last.main_key)]
+    if any(action.action == "fill" for action in last.actions):  # a second item added: an add, as such
+        return [Candidate(last.kind, list(last.actions), main_key=last.main_key, typed=last.typed, again=True)]
+    return [Candidate("repeat", list(last.actions), main_key=last.main_key, again=True)]
 
 
 def control_source(planning: Planning) -> list[Candidate]:
-    """Lone controls as main steps; Escape as the variant of a state where something opened."""
+    """Lone controls as main steps (and Escape in a field a step revealed); Escape as the variant of a
+    state where something opened."""
     node = planning.node
     if planning.primary:
-        return control_candidates(node, planning.fresh_keys, fields_with_submit(node.state), planning)
+        in_form = fields_with_submit(node.state)
+        found = control_candidates(node, planning.fresh_keys, in_form, planning)
+        if node.parent is not None:  # Escape in what a step opened for typing, next to its Enter
+            found += cancel_edit(node.state, planning.fresh_keys, in_form, planning.rules)
+        return found
     if node.parent is not None and (node.state.dialogs or node.state.expanded):
         return [Candidate("escape", [ExploreAction(action="press", data="Escape")], main_key=None)]
+    return []
+
+
+def cancel_edit(
+    state: State, fresh_keys: set[str], in_form: set[str], rules: CandidateRules
+) -> list[Candidate]:
+    """Escape in a lone field a step revealed (an in-place edit box after a double-click, a rename
+    field): what cancelling the edit leaves is checked next to what Enter saves. One per state."""
+    for key, known in state.elements.items():
+        if key not in fresh_keys or key in in_form or known.element.form_key is not None:
+            continue
+        if _typeable(known, rules) and known.element.input_type in rules.enter_types:
+            return [Candidate("escape", [ExploreAction(action="press", element_key=key, data="Escape")], key)]
     return []
 
 
@@ -316,6 +337,8 @@ def control_candidates(
                     ExploreAction(action="press", element_key=key, data="Enter"),
                 ]
                 fills.append(Candidate("fill_enter", steps, key, typed=[value]))
+        elif element.kind == "input" and element.input_type == "range" and element.form_key is None:
+            fills += slide_candidates(key, known)
         elif element.kind == "button" and not known.is_submit:
             if known.extra.get("actionable") and not known.extra.get("click"):
                 continue  # answers a double-click only (handled above)
@@ -342,6 +365,23 @@ def control_candidates(
             continue  # a list's labels count once they appeared after an action here (an added item)
         dblclicks.append(Candidate("dblclick", [ExploreAction(action="dblclick", element_key=key)], key))
     return toggles + selects + fills + clicks + dblclicks[: rules.max_dblclicks_per_state] + links
+
+
+def _number(value: object, default: float) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        return default
+
+
+def slide_candidates(key: str, known: Known) -> list[Candidate]:
+    """A slider is moved with the arrow keys, as its ARIA pattern says and keyboard users do: one
+    step up where it is below its maximum, one step down where it is above its minimum; what the
+    page shows for the new value is the case."""
+    value = _number(known.extra.get("value"), 50.0)
+    low, high = _number(known.extra.get("min"), 0.0), _number(known.extra.get("max"), 100.0)
+    keys = [k for k, room in (("ArrowRight", value < high), ("ArrowLeft", value > low)) if room]
+    return [Candidate("slide", [ExploreAction(action="press", element_key=key, data=k)], key) for k in keys]
 
 
 def edge_candidate(

@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from planwright.crawl.explore.state import Candidate, Node, State, StepEvents, meaningful, shown_in, unique
+from planwright.crawl.explore.state import (
+    Candidate,
+    Node,
+    State,
+    StepEvents,
+    client_route,
+    meaningful,
+    shown_in,
+    unique,
+)
 from planwright.crawl.urls import origin_of, page_path
 from planwright.schemas import StateChange
 
@@ -33,6 +42,7 @@ def diff(before: State, after: State, events: StepEvents, typed: list[str]) -> S
     counts and totals, then prose, bare button and link labels last."""
     navigated = bool(events.navigation_statuses)
     url_changed = after.url != before.url
+    routed = not url_changed and after.route != before.route  # a hash-routed app's view changed
     if navigated or url_changed:
         messages = list(after.invalid) if navigated else after.invalid[len(before.invalid) :]
         new_alerts = after.alerts
@@ -80,7 +90,7 @@ def diff(before: State, after: State, events: StepEvents, typed: list[str]) -> S
         heading = next((h for h in after.headings if h not in before.headings), None)
     status = events.navigation_statuses[-1] if navigated else None
     return StateChange(
-        url=after.url if url_changed else None,
+        url=after.url if url_changed else (after.url + after.route if routed and after.route else None),
         status=status if (url_changed or (status is not None and status >= 400)) else None,
         heading=heading,
         appeared=appeared[:MAX_TEXTS],
@@ -109,8 +119,8 @@ def informative(change: StateChange, before: State, new_keys: list[str], *, sent
     if change.heading or change.vanished:
         return True
     if change.url:
-        if sent_form:
-            return True
+        if sent_form or client_route(change.url):
+            return True  # a hash route is a view of the app a tester opens on purpose ("#/active")
         return page_path(change.url) != page_path(before.url) or bool(change.status and change.status >= 400)
     return False
 
@@ -125,14 +135,16 @@ def counts_up(candidate: Candidate, change: StateChange, before: State, after: S
 
 
 def worth_reload(change: StateChange, candidate: Candidate, before: State, after: State) -> bool:
-    """Reload only where persistence is a question: the page kept its address and gained data."""
+    """Reload only where persistence is a question: the page kept its address and gained data (rows,
+    the typed values, or something it saved in localStorage)."""
     if candidate.kind in ("hover", "open_menu", "escape") or change.url or not change.appeared:
         return False
     if before.url != after.url:
         return False
     typed = [value.casefold() for value in candidate.typed if value]
     data_appeared = any(value in text.casefold() for text in change.appeared for value in typed)
-    return bool(change.counts) or data_appeared
+    saved = after.stored != before.stored  # the page wrote to localStorage: a vote, a like, a setting
+    return bool(change.counts) or data_appeared or saved
 
 
 def worth_back(node: Node, candidate: Candidate, before: State, after: State, page_url: str) -> bool:

@@ -69,11 +69,14 @@ def echoes(text: str, typed: list[str]) -> bool:
     return False
 
 
-def with_oracles(change: StateChange, before: State, after: State, typed: list[str]) -> StateChange:
-    """The change with volatile texts dropped and, after typing, computed results ranked first (after
-    the texts that contain what was typed, which say the app took the input)."""
+def with_oracles(
+    change: StateChange, before: State, after: State, typed: list[str], *, computed: bool = False
+) -> StateChange:
+    """The change with volatile texts dropped and, after typing (or a step that sets a value without
+    typing, `computed`: a slider moved), computed results ranked first (after the texts that contain
+    what was typed, which say the app took the input)."""
     appeared = [text for text in change.appeared if not volatile(text) and text not in after.joined]
-    if typed:
+    if typed or computed:
         echoing = [text for text in appeared if echoes(text, typed)]
         results = [text for text in computed_results(before, after, typed) if text not in echoing]
         rest = [text for text in appeared if text not in echoing and text not in results]

@@ -46,13 +46,20 @@ from planwright.crawl.explore.elements import ElementRegistry
 from planwright.crawl.explore.groups import GROUP_KINDS, press_again, refused
 from planwright.crawl.explore.oracles import with_oracles
 from planwright.crawl.explore.own_items import removes_own_item
-from planwright.crawl.explore.sequences import ClickMemory, moved_on, single_click, unchanged_change
+from planwright.crawl.explore.sequences import (
+    ClickMemory,
+    another_item,
+    moved_on,
+    single_click,
+    unchanged_change,
+)
 from planwright.crawl.explore.state import (
     Candidate,
     ElementSignature,
     Node,
     State,
     StepEvents,
+    client_route,
     element_signature,
     unique,
 )
@@ -207,13 +214,25 @@ class PageExploration:
                     continue
                 if sequences or reached.fresh or reached.state.dialogs or reached.state.expanded:
                     found.append(reached)
-                    queue.append(reached)
+                    if self.opened_field(reached):  # an edit box, a revealed form: typing there first
+                        queue.appendleft(reached)
+                    else:
+                        queue.append(reached)
                     if sequences and unplanned is not None:
                         unplanned.add(id(reached))
                 else:
                     moved.append(reached)
             if node.parent is None:
                 self.try_all(node, self.plan(node, primary=False))
+
+    @staticmethod
+    def opened_field(node: Node) -> bool:
+        """Whether the step to this state revealed a field to type into (what it opened is for that)."""
+        return any(
+            node.state.elements[key].element.kind in ("input", "textarea")
+            for key in (node.fresh or set())
+            if key in node.state.elements
+        )
 
     def try_with_value_search(self, node: Node, candidate: Candidate) -> Node | None:
         """Run a candidate; while the app refuses the values it typed, its next class of valid values
@@ -276,7 +295,13 @@ class PageExploration:
             self.elements_of(tab, after, node.state)
             change = diff(before, after, self.events(tab), candidate.typed)
             computes = candidate.kind in GROUP_KINDS or candidate.kind == "fill_submit"
-            change = with_oracles(change, before, after, candidate.typed if computes else [])
+            change = with_oracles(
+                change, before, after, candidate.typed if computes else [], computed=candidate.kind == "slide"
+            )
+            if change.url and client_route(change.url) and not change.appeared:
+                shown = unchanged_change(fresh, after)  # a filter's view: which of the steps' items it lists
+                if shown is not None:
+                    change = change.model_copy(update={"appeared": shown.appeared})
             new_keys = self.new_keys(node.state, after)
             if not informative(change, before, new_keys, sent_form=candidate.kind in FORM_SENDS):
                 self.clicks.learn(node, candidate, idle=not turned)
@@ -312,6 +337,8 @@ class PageExploration:
             return None  # a flaky or unreplayable sequence teaches nothing a later run could check
         finally:
             tab.close()
+        if candidate.again and any(action.action == "fill" for action in candidate.actions):
+            return None  # an add done again: its list offers what the first add's did, explored there
         reached = self.reached(node, candidate, after, new_keys)
         if reached is not None and (
             counts_up(candidate, change, before, after)
@@ -320,6 +347,8 @@ class PageExploration:
             reached.repeat = candidate
         elif reached is not None and candidate.kind == "group_fill" and not self.last_refused:
             reached.repeat = press_again(candidate, after)
+        elif reached is not None and not self.last_refused:
+            reached.repeat = another_item(candidate, change, before, after)
         return reached
 
     @staticmethod
@@ -418,6 +447,8 @@ class PageExploration:
             controls=list(raw["controls"]),
             joined=list(raw.get("joined", [])),
             headings=list(raw.get("headings", [])),
+            route=client_route(raw["url"]),
+            stored=str(raw.get("stored") or ""),
         )
         if extract:
             state.elements, state.dblclicks, state.groups = self.elements.extract(page)

@@ -106,3 +106,37 @@ class ClickMemory:
 
     def followups(self, node: Node) -> list[Candidate]:
         return followups(node, idle=self.idle, live=self.live)
+
+
+ADDS = frozenset({"fill_enter", "fill_submit"})
+ANOTHER_SUFFIX = " 2"
+
+
+def another_item(candidate: Candidate, change: StateChange, before: State, after: State) -> Candidate | None:
+    """After typing a name and sending it added a row to a list on the same page ("Buy milk" listed,
+    one list item more), the same steps with a second name: a list that holds two items and counts
+    them ("2 items left") is the next thing a tester checks. None for anything else (a search, a
+    form that led away, values that are numbers)."""
+    if candidate.kind not in ADDS or after.url != before.url:
+        return None
+    if not any(new > old for old, new in change.counts.values()):
+        return None
+    shown = [text.casefold() for text in change.appeared]
+    actions, typed, renamed = [], [], False
+    for action in candidate.actions:
+        value = (action.data or "").strip()
+        if (
+            not renamed
+            and action.action == "fill"
+            and len(value) >= 3
+            and not value.replace(" ", "").replace(".", "").replace(",", "").isdigit()
+            and any(value.casefold() in text for text in shown)
+        ):
+            action = action.model_copy(update={"data": value + ANOTHER_SUFFIX})
+            renamed = True
+        actions.append(action)
+        if action.action == "fill" and action.data:
+            typed.append(action.data)
+    if not renamed:
+        return None
+    return Candidate(candidate.kind, actions, main_key=candidate.main_key, typed=typed)

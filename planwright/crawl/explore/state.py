@@ -64,6 +64,8 @@ class State:
     # the same texts but different cards turned are different states.
     marks: list[str] = field(default_factory=list)
     headings: list[str] = field(default_factory=list)  # every visible heading's text (h1-h6, role)
+    route: str = ""  # a client-side route in the fragment ("#/active"), which `url` leaves out
+    stored: str = ""  # the page's localStorage, serialised: a step that changed it saved something
 
     def same_controls(self, other: State) -> bool:
         return self.url == other.url and Counter(self.controls) == Counter(other.controls)
@@ -72,7 +74,7 @@ class State:
         """Normalised snapshot used to deduplicate states (order of equal texts does not matter)."""
         return json.dumps(
             [
-                self.url,
+                self.url + self.route,
                 sorted(Counter(self.texts).items()),
                 sorted(self.counts.items()),
                 self.expanded,
@@ -92,6 +94,7 @@ class Candidate:
     main_key: str | None = None  # the element whose activation this step is about
     typed: list[str] = field(default_factory=list)  # values typed, to rank the texts they produce
     retries: list[Candidate] = field(default_factory=list)  # the value search's next tries, if refused
+    again: bool = False  # the step that reached this state, done once more
 
 
 @dataclass
@@ -113,6 +116,13 @@ class StepEvents:
 
     dialogs: list[str] = field(default_factory=list)
     navigation_statuses: list[int | None] = field(default_factory=list)
+
+
+def client_route(url: str) -> str:
+    """The fragment of a hash-routed app ("#/active", "#!/inbox"), "" for an in-page anchor or none: a
+    single-page app's filters and views live there, and the address a tester checks includes it."""
+    fragment = url.partition("#")[2]
+    return "#" + fragment if fragment.startswith(("/", "!")) else ""
 
 
 def element_signature(element: Element) -> ElementSignature:
