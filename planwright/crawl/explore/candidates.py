@@ -63,11 +63,22 @@ def repeat_source(planning: Planning) -> list[Candidate]:
     """The click that reached this state moved a counter (or the add listed a row): what a second one
     does is a case."""
     last = planning.node.repeat
-    if not planning.primary or last is None:
+    if not planning.primary or last is None or _typed_repeat(last):
         return []
-    if any(action.action == "fill" for action in last.actions):  # a second item added: an add, as such
-        return [Candidate(last.kind, list(last.actions), main_key=last.main_key, typed=last.typed, again=True)]
     return [Candidate("repeat", list(last.actions), main_key=last.main_key, again=True)]
+
+
+def _typed_repeat(candidate: Candidate) -> bool:
+    return any(action.action == "fill" for action in candidate.actions)
+
+
+def add_again_source(planning: Planning) -> list[Candidate]:
+    """The add that listed a row, with a second name: a variant of the state, tried once its own
+    controls were (what the new row offers, ticking, editing, comes first)."""
+    last = planning.node.repeat
+    if planning.primary or last is None or not _typed_repeat(last):
+        return []
+    return [Candidate(last.kind, list(last.actions), main_key=last.main_key, typed=last.typed, again=True)]
 
 
 def control_source(planning: Planning) -> list[Candidate]:
@@ -102,7 +113,13 @@ def cancel_edit(
 class CandidateRules:
     """The explorer's crawl rules, as data."""
 
-    sources: Sequence[CandidateSource] = (form_source, group_source, repeat_source, control_source)
+    sources: Sequence[CandidateSource] = (
+        form_source,
+        group_source,
+        repeat_source,
+        control_source,
+        add_again_source,
+    )
     samples: SampleValues = DEFAULT_SAMPLES
     max_links_per_state: int = 2  # links revealed in a reached state that we follow
     max_dblclicks_per_state: int = 2  # double-click candidates tried per state

@@ -214,25 +214,13 @@ class PageExploration:
                     continue
                 if sequences or reached.fresh or reached.state.dialogs or reached.state.expanded:
                     found.append(reached)
-                    if self.opened_field(reached):  # an edit box, a revealed form: typing there first
-                        queue.appendleft(reached)
-                    else:
-                        queue.append(reached)
+                    queue.append(reached)
                     if sequences and unplanned is not None:
                         unplanned.add(id(reached))
                 else:
                     moved.append(reached)
             if node.parent is None:
                 self.try_all(node, self.plan(node, primary=False))
-
-    @staticmethod
-    def opened_field(node: Node) -> bool:
-        """Whether the step to this state revealed a field to type into (what it opened is for that)."""
-        return any(
-            node.state.elements[key].element.kind in ("input", "textarea")
-            for key in (node.fresh or set())
-            if key in node.state.elements
-        )
 
     def try_with_value_search(self, node: Node, candidate: Candidate) -> Node | None:
         """Run a candidate; while the app refuses the values it typed, its next class of valid values
@@ -323,7 +311,8 @@ class PageExploration:
                 self.honest_kind(candidate.kind, change), node.prefix + candidate.actions, change, new_keys
             )
             new_state = after.signature() not in self.seen_states
-            reload = new_state and worth_reload(change, candidate, before, after)
+            # an add done again asks what the first add's reload answered already
+            reload = new_state and not candidate.again and worth_reload(change, candidate, before, after)
             if behaviour is not None and reload and self.can_act():
                 self.check_reload(tab, behaviour, fresh, after)
             elif (
