@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,8 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", default=os.environ.get("PLANWRIGHT_API_KEY"), help="the team's API key")
     actions = parser.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="register an app; it runs on its schedule from now on")
-    add.add_argument("url")
+    add.add_argument("url", nargs="?", help="the web app; with --openapi, the base URL of the service")
     add.add_argument("--name", help="default: the URL's host")
+    add.add_argument("--openapi", help="an OpenAPI 3 / Swagger 2 document (file or URL): an api target")
+    add.add_argument("--allow-unsafe", action="store_true", help="with --openapi: also run POST/PUT/PATCH/DELETE")
+    add.add_argument(
+        "--service-api-key", help="with --openapi: the service's API key (default: $PLANWRIGHT_SERVICE_API_KEY)"
+    )
+    add.add_argument("--service-api-key-name", default="X-API-Key", help="its header when the document names none")
+    add.add_argument(
+        "--bearer-token", help="with --openapi: the service's bearer token (default: $PLANWRIGHT_API_BEARER_TOKEN)"
+    )
     add.add_argument("--cron", default="0 2 * * *", help="five-field cron (default: 0 2 * * *)")
     add.add_argument("--timezone", default="Europe/Moscow", help="IANA time zone (default: Europe/Moscow)")
     add.add_argument("--language", choices=["en", "ru"], default="en")
@@ -60,8 +70,13 @@ def _line(target: dict[str, Any]) -> str:
     last = target.get("last_run")
     last_text = f"run {last['number']} {last['status'] or 'deleted'}" if last else "no runs yet"
     when = "paused" if target["paused"] else f"next {target['next_run_at']}"
+    source = target.get("openapi")
+    if source:  # an api target: which document its runs read
+        url = f"{target['url']} (api: {source['spec_url'] or 'uploaded document'})"
+    else:
+        url = target["url"]
     return (
-        f"{target['id']:>4}  {target['name']}  {target['url']}  "
+        f"{target['id']:>4}  {target['name']}  {url}  "
         f"[{target['cron']} {target['timezone']}; {when}; {last_text}]"
     )
 
@@ -76,11 +91,40 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
     return response.json() if response.content else {}
 
 
+def openapi_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """`--openapi FILE|URL` makes an api target: a URL is fetched by each run, a file is read here and
+    kept with the target. The service's credentials come from flags or the environment (out of `ps`);
+    never from --api-key, which is the team's Planwright key."""
+    if not args.openapi:
+        return {}
+    source: dict[str, Any] = {"allow_unsafe": args.allow_unsafe}
+    if args.openapi.startswith(("http://", "https://")):
+        source["url"] = args.openapi
+    else:
+        try:
+            source["document"] = Path(args.openapi).read_text(encoding="utf-8")
+        except OSError as error:
+            raise SystemExit(f"error: --openapi: {error}") from None
+    auth = {
+        "api_key": args.service_api_key or os.environ.get("PLANWRIGHT_SERVICE_API_KEY"),
+        "api_key_name": args.service_api_key_name,
+        "bearer_token": args.bearer_token or os.environ.get("PLANWRIGHT_API_BEARER_TOKEN"),
+    }
+    if auth["api_key"] or auth["bearer_token"]:
+        source["auth"] = auth
+    return {"kind": "api", "openapi": source}
+
+
+def _default_name(args: argparse.Namespace) -> str:
+    where = args.url or args.openapi or "target"
+    return (httpx.URL(where).host if where.startswith(("http://", "https://")) else None) or Path(where).stem
+
+
 def run_command(args: argparse.Namespace, client: httpx.Client) -> int:
     targets = "/api/v1/targets"
     if args.action == "add":
         body = {
-            "name": args.name or (httpx.URL(args.url).host or args.url),
+            "name": args.name or _default_name(args),
             "url": args.url,
             "cron": args.cron,
             "timezone": args.timezone,
@@ -92,6 +136,7 @@ def run_command(args: argparse.Namespace, client: httpx.Client) -> int:
             "deny_names": args.deny,
             "webhook_url": args.webhook_url,
             "webhook_secret": args.webhook_secret,
+            **openapi_fields(args),
         }
         target = _answer(client.post(targets, json=body))
         print(f"added target {target['id']}: {target['cron_description']} ({target['timezone']})")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
@@ -184,8 +185,43 @@ def identity_map(old: CrawlResult, new: CrawlResult) -> dict[tuple[str, Identity
     return mapping
 
 
+def api_case_key(case: TestCaseData) -> str:
+    """An api case's stable key: its operation, its kind, and each request's method, path, credentials
+    and the names and JSON types (not the values) it sends — what it probes, so a case whose values,
+    expected status or schema changed is *changed*, and the model's titles never enter it. Cases that
+    differ only in values (two fields breaking one rule) share the key and are paired by their text."""
+    kind = case.tags[1] if len(case.tags) > 1 and case.tags[0] == "api" else "case"
+    parts = [case.page_url, kind]
+    for step in ordered_steps(case):
+        request = step.request
+        if request is None:
+            continue
+        names = [f"path.{name}:{_json_type(v)}" for name, v in sorted(request.path_params.items())]
+        names += [f"from.{name}" for name in sorted(request.from_step)]
+        names += [f"query.{name}:{_json_type(v)}" for name, v in sorted(request.query.items())]
+        names += [f"header.{name.lower()}" for name in sorted(request.headers)]
+        if isinstance(request.body, dict):
+            names += [f"body.{name}:{_json_type(v)}" for name, v in sorted(request.body.items())]
+        elif request.has_body:
+            names.append("body")
+        parts.append(f"{request.method} {request.path} auth={request.auth} [{','.join(names)}]")
+    parts += sorted(text for text in case.preconditions if text.startswith("rule: "))
+    return " | ".join(parts)
+
+
+def _json_type(value: Any) -> str:
+    """A type-violation case sends the same names as its happy path, with one value of another type."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object", type(None): "null"}.get(type(value), "value")
+
+
 def case_key(case: TestCaseData, translate: dict[tuple[str, Identity], Identity]) -> str:
     """A stable key: page template + each step's action and (translated) target identity."""
+    if any(step.request is not None for step in case.steps):
+        return api_case_key(case)
     parts = [page_template(case.page_url)]
     for step in ordered_steps(case):
         if step.action == "open" or step.target is None:

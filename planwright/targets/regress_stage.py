@@ -30,6 +30,7 @@ from planwright.pipeline.stages.common import StageFenced, held_plan, lease, upd
 from planwright.schemas import AuthSpec, TestCaseData, browser_locale
 from planwright.sealing import unseal
 from planwright.settings import Settings, secret_of
+from planwright.targets.api_regression import api_auth_of, regress_api_cases, regression_base_url
 from planwright.targets.compare import previous_done_run
 from planwright.targets.regression import regress_cases
 from planwright.targets.schemas import RegressionResult, regression_counts
@@ -47,6 +48,9 @@ class RegressionJob:
     stored_auth: dict[str, Any] | None
     plan_url: str
     locale: str
+    kind: str = "ui"  # an api target's run re-sends its cases over HTTP instead (api_regression.py)
+    api_base_url: str | None = None
+    allow_unsafe: bool = False
 
 
 def take_regression(database_url: str, plan_id: int, *, settings: Settings) -> RegressionJob | None:
@@ -78,6 +82,9 @@ def take_regression(database_url: str, plan_id: int, *, settings: Settings) -> R
             stored_auth=unseal(plan.auth, secret_of(settings)),
             plan_url=plan.url,
             locale=browser_locale(plan.language),  # the locale the previous run verified them in
+            kind=plan.kind,
+            api_base_url=regression_base_url(plan.options, previous.plan.options) if plan.kind == "api" else None,
+            allow_unsafe=bool((plan.options or {}).get("allow_unsafe")),
         )
 
 
@@ -132,17 +139,27 @@ def regression_stage(
     started = time.perf_counter()
     with lease(database_url, plan_id, job.token):
         try:
-            auth_spec = AuthSpec.model_validate(job.stored_auth) if job.stored_auth else None
-            current = browser() if callable(browser) else browser
-            auth = resolve_auth(current, auth_spec, origin=job.plan_url)
-            results = regress_cases(
-                job.cases,
-                browser,
-                auth=auth,
-                locale=job.locale,
-                on_progress=_progress(database_url, job),
-                screenshot_dir=settings.data_dir / "screenshots" / str(plan_id),  # deleted with the plan
-            )
+            if job.kind == "api":  # no browser is started for an api target
+                results = regress_api_cases(
+                    job.cases,
+                    base_url=job.api_base_url,
+                    auth=api_auth_of(job.stored_auth),
+                    allow_unsafe=job.allow_unsafe,
+                    settings=settings,
+                    on_progress=_progress(database_url, job),
+                )
+            else:
+                auth_spec = AuthSpec.model_validate(job.stored_auth) if job.stored_auth else None
+                current = browser() if callable(browser) else browser
+                auth = resolve_auth(current, auth_spec, origin=job.plan_url)
+                results = regress_cases(
+                    job.cases,
+                    browser,
+                    auth=auth,
+                    locale=job.locale,
+                    on_progress=_progress(database_url, job),
+                    screenshot_dir=settings.data_dir / "screenshots" / str(plan_id),  # deleted with the plan
+                )
         except StageFenced:
             raise
         except Exception:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from planwright.api_plans.models import OpenApiSource
 from planwright.schemas import (
     AuthSpec,
     CaseCounts,
     Language,
     MaxDepth,
     MaxPages,
+    PlanCreate,
     PlanKind,
     PlanStatus,
     check_target_url,
+    readable_errors,
     unstorable_text_at,
 )
 from planwright.targets.schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, check_cron, check_timezone
@@ -32,14 +35,21 @@ class _TargetFields(BaseModel):
         return data
 
     def target_urls(self) -> list[tuple[str, str]]:
-        """The URLs the browser and the webhook are sent to, by field: what the network policy judges."""
+        """The URLs the browser, an api target's HTTP client and the webhook are sent to, by field: what
+        the network policy judges (an api target's `url` is its base URL, judged too)."""
         auth = getattr(self, "auth", None)
+        openapi: OpenApiSource | None = getattr(self, "openapi", None)
         urls = [
             ("url", getattr(self, "url", None)),
             ("auth.login.url", auth.login.url if auth and auth.login else None),
+            *[(f"openapi.{name}", url) for name, url in (openapi.urls() if openapi else [])],
             ("webhook_url", getattr(self, "webhook_url", None)),
         ]
-        return [(field, url) for field, url in urls if url]
+        judged: dict[str, str] = {}  # an api target's url is its base URL: judged (and named) once
+        for field, url in urls:
+            if url and url not in judged:
+                judged[url] = field
+        return [(field, url) for url, field in judged.items()]
 
     @field_validator("url", "webhook_url", check_fields=False)
     @classmethod
@@ -66,23 +76,24 @@ class _TargetFields(BaseModel):
             raise ValueError("each name must be 1 to 200 characters, e.g. 'Delete account'")
         return list(dict.fromkeys(names))
 
-    @field_validator("kind", check_fields=False)
-    @classmethod
-    def _kind_supported(cls, value: str | None) -> str | None:
-        if value not in (None, "ui"):
-            raise ValueError("only 'ui' targets are supported so far; OpenAPI ('api') plans are planned")
-        return value
 
 
 class TargetCreate(_TargetFields):
     name: str = Field(min_length=1, max_length=200, description="What the team calls the app")
-    url: str = Field(description="The web application: an http:// or https:// URL")
+    url: str | None = Field(
+        default=None,
+        description="The web application (an http:// or https:// URL); for an api target, the base URL "
+        "of a running instance (same as openapi.base_url)",
+    )
     language: Language = "en"
     max_pages: MaxPages = 10
     max_depth: MaxDepth = 2
     kind: PlanKind = "ui"
     verify: bool = True
     auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")
+    openapi: OpenApiSource | None = Field(
+        default=None, description="kind 'api': the OpenAPI document and how to call the service, as for a plan"
+    )
     cron: str = Field(default=DEFAULT_CRON, description="Five-field cron expression, in `timezone`")
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="IANA time zone of the cron expression")
     paused: bool = False
@@ -93,6 +104,28 @@ class TargetCreate(_TargetFields):
     )
     webhook_url: str | None = Field(default=None, description="POSTed a signed JSON when a run finishes")
     webhook_secret: str | None = Field(default=None, max_length=500, description="HMAC key; never echoed")
+
+    @model_validator(mode="after")
+    def _kind_has_its_source(self) -> TargetCreate:
+        self.plan_request()  # a ui target needs its URL, an api target its document: a plan's own rules
+        return self
+
+    def plan_request(self) -> PlanCreate:
+        """The plan request each run makes: the plans API's schema judges the target's source (url for a
+        ui target; openapi, its base URL and credentials for an api target)."""
+        return plan_request(
+            kind=self.kind, url=self.url, language=self.language, max_pages=self.max_pages,
+            max_depth=self.max_depth, verify=self.verify, auth=self.auth, openapi=self.openapi,
+        )  # fmt: skip
+
+
+def plan_request(**fields: Any) -> PlanCreate:
+    """PlanCreate of these fields, its refusal a ValueError in its own words ('openapi: an api plan
+    needs its document …'), so a target's 422 reads like the plan's would."""
+    try:
+        return PlanCreate.model_validate(fields)
+    except ValidationError as error:
+        raise ValueError("; ".join(readable_errors(error.errors()))) from None
 
 
 class TargetUpdate(_TargetFields):
@@ -105,6 +138,9 @@ class TargetUpdate(_TargetFields):
     max_depth: MaxDepth | None = None
     verify: bool | None = None
     auth: AuthSpec | None = None
+    openapi: OpenApiSource | None = Field(
+        default=None, description="An api target's document, base URL and credentials, replaced whole"
+    )
     cron: str | None = None
     timezone: str | None = None
     paused: bool | None = None
@@ -140,6 +176,15 @@ class RunsPublic(BaseModel):
     limit: int
 
 
+class ApiSourcePublic(BaseModel):
+    """Where an api target's document comes from and which instance its cases run against."""
+
+    spec_url: str | None
+    uploaded: bool  # the document was given inline (kept with the target)
+    base_url: str | None
+    allow_unsafe: bool
+
+
 class TargetPublic(BaseModel):
     id: int
     name: str
@@ -150,6 +195,7 @@ class TargetPublic(BaseModel):
     max_depth: int
     verify: bool
     has_auth: bool
+    openapi: ApiSourcePublic | None = None  # an api target's document source (never its credentials)
     deny_names: list[str]
     cron: str
     cron_description: str

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from planwright.db.models import Target, TargetRun
 from planwright.targets.schedule import describe
 from planwright.targets.schemas import RegressionResult, RunSummaryPublic, TargetPublic, regression_counts
-from planwright.targets.service import case_counts, last_run
+from planwright.targets.service import api_source_public, case_counts, last_run
 from planwright.targets.webhook import MAX_ATTEMPTS
 
 
@@ -71,6 +71,7 @@ def target_public(session: Session, target: Target) -> TargetPublic:
         max_depth=target.max_depth,
         verify=target.verify,
         has_auth=target.auth is not None,
+        openapi=api_source_public(target),
         deny_names=list(target.deny_names or []),
         cron=target.cron,
         cron_description=describe(target.cron),

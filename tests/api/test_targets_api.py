@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,9 +18,12 @@ from sqlalchemy import select
 from planwright.db import plans_store
 from planwright.db.models import Plan, Target, TargetRun
 from planwright.db.session import session_scope
-from planwright.schemas import CrawlResult, TestCaseData
-from planwright.sealing import is_sealed
+from planwright.plans import plan_fields
+from planwright.schemas import CrawlResult, PlanCreate, TestCaseData
+from planwright.sealing import is_sealed, unseal
+from planwright.settings import get_settings, secret_of
 from planwright.teams import create_api_key, create_team
+from tests.fixture_apps.api.service import SPEC
 from tests.verify.builders import exp
 
 
@@ -67,7 +71,28 @@ def test_create_defaults_to_two_at_night_in_moscow_and_shows_the_next_run(client
         ({"name": ""}, "name: String should have at least 1 character"),
         ({"url": "http://169.254.169.254/latest/"}, "url: refused by the network policy"),
         ({"webhook_url": "http://169.254.169.254/hook"}, "webhook_url: refused by the network policy"),
-        ({"kind": "api"}, "only 'ui' targets are supported"),
+        ({"kind": "api"}, "openapi: an api plan needs its document (openapi.url or openapi.document)"),
+        ({"openapi": {"url": "https://a.example/openapi.json"}}, "openapi: only an api plan reads"),
+        (
+            {"kind": "api", "openapi": {"url": "ftp://a.example/openapi.json"}},
+            "openapi.url: must be an http:// or https:// URL",
+        ),
+        (
+            {"kind": "api", "openapi": {"url": "http://169.254.169.254/openapi.json"}},
+            "openapi.url: refused by the network policy",
+        ),
+        (
+            {"kind": "api", "url": None, "openapi": {"document": {}, "base_url": "http://169.254.169.254/"}},
+            "openapi.base_url: refused by the network policy",
+        ),
+        (
+            {"kind": "api", "openapi": {"document": {"openapi": "3.0.3", "info": {"title": "t"}, "paths": {}}}},
+            'openapi.document: The OpenAPI document is invalid at /info: "version" is a required property',
+        ),
+        (
+            {"kind": "api", "openapi": {"document": "openapi: 3.0.3\ninfo: ["}},
+            "openapi.document: The OpenAPI document is invalid: neither JSON nor YAML (line 2",
+        ),
         ({"name": "a\u0000b"}, "name: contains a NUL character"),
     ],
 )
@@ -356,3 +381,119 @@ def test_deny_list_additions_are_kept_and_carried_by_each_run(
         bad.status_code == 422
         and "deny_names: each name must be 1 to 200 characters" in bad.json()["message"]
     )
+
+
+# ---------------------------------------------------------------- api targets
+
+
+@pytest.fixture
+def sealing_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """SECRET_KEY set, so that credentials are sealed at rest (without one they stay plain JSON)."""
+    monkeypatch.setenv("SECRET_KEY", "apitargets-" + uuid.uuid4().hex)
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def create_api_target(client: TestClient, **openapi: object) -> dict:
+    source = {"document": SPEC, "auth": {"api_key": "svc-s3cret"}, "allow_unsafe": True, **openapi}
+    body = {"name": "Fixture shop", "kind": "api", "url": "http://127.0.0.1:9/", "openapi": source}
+    response = client.post("/api/v1/targets", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_an_api_target_runs_as_an_api_plan_with_its_credentials_sealed(
+    client: TestClient, api_env: dict[str, str], sealing_key: None
+) -> None:
+    target = create_api_target(client)
+    assert target["kind"] == "api" and target["url"] == "http://127.0.0.1:9/" and target["has_auth"]
+    assert target["openapi"] == {
+        "spec_url": None, "uploaded": True, "base_url": "http://127.0.0.1:9/", "allow_unsafe": True,
+    }  # fmt: skip
+    assert "svc-s3cret" not in json.dumps(target) and "Fixture shop" not in json.dumps(target["openapi"])
+    run = client.post(target["links"]["run_now"]).json()
+    assert ("planwright.regress_run", run["plan_id"]) in queued_tasks(api_env["REDIS_URL"])
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        row, plan = session.get(Target, target["id"]), session.get(Plan, run["plan_id"])
+        assert row is not None and plan is not None
+        assert plan.kind == "api" and plan.url == "http://127.0.0.1:9/" and plan.status == "queued"
+        as_a_plan = plan_fields(  # what POST /api/v1/plans stores for the same source
+            PlanCreate(kind="api", url="http://127.0.0.1:9/", openapi={"document": SPEC, "allow_unsafe": True})
+        )
+        assert plan.options == as_a_plan["options"] and plan.options["document"] == SPEC
+        assert is_sealed(row.auth) and is_sealed(plan.auth)  # the service's key, sealed like a login
+        assert unseal(plan.auth, secret_of(get_settings()))["api"]["api_key"] == "svc-s3cret"
+    listed = client.get("/api/v1/targets").json()["data"]
+    assert any(t["id"] == target["id"] and t["kind"] == "api" for t in listed)
+
+
+def test_patching_an_api_target_keeps_what_is_not_sent_and_refuses_the_other_kinds_fields(
+    client: TestClient, api_env: dict[str, str], sealing_key: None
+) -> None:
+    target = create_api_target(client)
+    url = target["links"]["self"]
+
+    moved = client.patch(url, json={"url": "http://127.0.0.2:9/"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["openapi"]["base_url"] == moved.json()["url"] == "http://127.0.0.2:9/"
+    by_url = client.patch(url, json={"openapi": {"url": "http://127.0.0.2:9/openapi.json"}}).json()
+    assert by_url["openapi"] == {
+        "spec_url": "http://127.0.0.2:9/openapi.json", "uploaded": False,
+        "base_url": "http://127.0.0.2:9/", "allow_unsafe": False,
+    }  # fmt: skip
+    assert by_url["has_auth"]  # the credentials stay unless sent anew
+    with session_scope(api_env["DATABASE_URL"]) as session:
+        row = session.get(Target, target["id"])
+        assert row is not None and "document" not in (row.options or {})
+        assert unseal(row.auth, secret_of(get_settings()))["api"]["api_key"] == "svc-s3cret"
+
+    refused = {
+        "denied base URL": ({"url": "http://169.254.169.254/"}, "url: refused by the network policy"),
+        "denied in openapi": (
+            {"openapi": {"url": "http://127.0.0.2:9/o.json", "base_url": "http://169.254.169.254/"}},
+            "openapi.base_url: refused by the network policy",
+        ),
+        "broken document": (
+            {"openapi": {"document": {"openapi": "3.0.3", "paths": {}}}},
+            'openapi.document: The OpenAPI document is invalid: "info" is a required property',
+        ),
+        "a UI login": (
+            {"auth": {"headers": {"Authorization": "Bearer x"}}},
+            "auth: an api target's credentials go in openapi.auth",
+        ),
+        "not http": ({"openapi": {"url": "file:///etc/passwd"}}, "openapi.url: refused by the network policy: only http"),
+    }
+    for why, (body, message) in refused.items():
+        response = client.patch(url, json=body)
+        assert response.status_code == 422 and message in response.json()["message"], (why, response.text)
+    assert client.get(url).json()["openapi"]["spec_url"] == "http://127.0.0.2:9/openapi.json"  # unchanged
+
+    ui_target = create(client)
+    response = client.patch(ui_target["links"]["self"], json={"openapi": {"url": "https://a.example/o.json"}})
+    assert response.status_code == 422
+    assert "openapi: only an api target reads an OpenAPI document" in response.json()["message"]
+
+
+def test_an_api_target_from_the_web_page(client: TestClient) -> None:
+    document = json.dumps(SPEC).encode()
+    response = client.post(
+        "/targets/api",
+        data={"name": "Web API", "base_url": "http://127.0.0.1:9/", "cron": "0 3 * * *", "api_key": "k3y"},
+        files={"openapi_file": ("openapi.json", document, "application/json")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"]).text
+    assert "uploaded document" in page and "safe methods only" in page and "k3y" not in page
+    broken = client.post(
+        "/targets/api",
+        data={"name": "Broken", "openapi_url": "", "base_url": "http://127.0.0.1:9/"},
+        files={"openapi_file": ("openapi.yaml", b"openapi: 3.0.3\ninfo: [", "application/yaml")},
+    )
+    assert broken.status_code == 422 and "The OpenAPI document is invalid" in broken.text
+    denied = client.post(
+        "/targets/api", data={"name": "Denied", "openapi_url": "http://169.254.169.254/openapi.json"}
+    )
+    assert denied.status_code == 422 and "openapi.url: refused by the network policy" in denied.text

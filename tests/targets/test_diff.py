@@ -189,3 +189,38 @@ def test_cases_sharing_a_key_pair_by_likeness_not_order() -> None:
         new_cases=[reworded, first],
     )
     assert diff.cases_unchanged == 1 and [c.old_title for c in diff.cases_changed] == ["b"]
+
+
+def api_cases(document: dict) -> list[TestCaseData]:
+    """The cases an api plan builds from `document` (the real builder, no service needed)."""
+    from planwright.api_plans.cases import CaseBuilder, OperationIndex
+    from planwright.api_plans.operations import iter_operations
+    from planwright.api_plans.spec import load_spec
+
+    spec = load_spec(document=document)
+    builder = CaseBuilder(spec, OperationIndex.build(spec), "en")
+    return [made for operation in iter_operations(spec) for made in builder.cases_for(operation)]
+
+
+def test_api_case_keys_name_what_a_case_probes_not_its_title_or_values() -> None:
+    import copy
+
+    from tests.fixture_apps.api.service import SPEC
+
+    cases = api_cases(SPEC)
+    keys = case_keys(cases, {})
+    retitled = [c.model_copy(update={"title": f"Model wrote {n}", "source": "model"}) for n, c in enumerate(cases)]
+    assert case_keys(retitled, {}) == keys  # the model's titles never enter a key
+    missing = [k for k in keys if k.startswith("POST /items | missing_required")]
+    assert len(missing) == len(set(missing)) == 4  # the body, then each of name, sku, color left out
+    assert len(set(keys)) == len(keys)  # on this document no two cases probe the same names and types
+    tightened = copy.deepcopy(SPEC)
+    tightened["paths"]["/items"]["get"]["parameters"][0]["schema"]["maximum"] = 40
+    diff = diff_runs(
+        number=2, previous=1, old_crawl=CrawlResult(start_url=BASE), old_cases=cases,
+        new_crawl=CrawlResult(start_url=BASE), new_cases=api_cases(tightened),
+    )  # fmt: skip
+    assert not diff.cases_added and not diff.cases_removed
+    assert [c.key for c in diff.cases_changed] == [
+        "GET /items | constraint_violated | GET /items auth=valid [query.limit:number] | rule: maximum"
+    ]

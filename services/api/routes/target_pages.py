@@ -8,17 +8,25 @@ import logging
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from planwright.api_plans.models import MAX_SPEC_BYTES
 from planwright.netpolicy import submission_refusals
 from planwright.schemas import crawl_limits, readable_errors
 from planwright.targets.compare import RunNotComparable, run_diff
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import TargetCreate, TargetUpdate
-from planwright.targets.service import create_target, delete_target, read_runs, read_targets, update_target
+from planwright.targets.service import (
+    create_target,
+    delete_target,
+    document_problem,
+    read_runs,
+    read_targets,
+    update_target,
+)
 from services.api.deps import SessionDep, WebTeamDep
 from services.api.routes.targets import RunNumber, TargetId, run_or_404, target_or_404
 from services.api.target_presenters import run_summary, target_public
@@ -71,19 +79,62 @@ def add_target_form(
         "language": language,
         "max_pages": max_pages,
     }
+    return _add_target(request, session, team_id, form, form)
+
+
+def _add_target(
+    request: Request, session: SessionDep, team_id: int, fields: dict[str, Any], form: dict[str, Any]
+) -> Response:
+    """The same TargetCreate, network policy and document check as POST /api/v1/targets; the form
+    again with the API's words when refused."""
     try:
-        body = TargetCreate.model_validate(form)
+        body = TargetCreate.model_validate(fields)
     except ValidationError as error:
         return _targets_page(
             request, session, team_id, form=form, errors=readable_errors(error.errors()), status_code=422
         )
-    refusals = submission_refusals(body.target_urls())
-    if refusals:
+    errors = readable_errors(submission_refusals(body.target_urls()))
+    problem = document_problem(body.openapi) if not errors else None
+    if errors or problem:
         return _targets_page(
-            request, session, team_id, form=form, errors=readable_errors(refusals), status_code=422
+            request, session, team_id, form=form, errors=errors or [problem], status_code=422
         )
     target = create_target(session, team_id=team_id, body=body)
     return RedirectResponse(f"/targets/{target.id}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/targets/api", response_class=HTMLResponse)
+def add_api_target_form(
+    request: Request,
+    session: SessionDep,
+    team_id: WebTeamDep,
+    name: Annotated[str, Form()] = "",
+    openapi_url: Annotated[str, Form()] = "",
+    openapi_file: Annotated[UploadFile | None, File()] = None,
+    base_url: Annotated[str, Form()] = "",
+    cron: Annotated[str, Form()] = "0 2 * * *",
+    timezone: Annotated[str, Form()] = "Europe/Moscow",
+    language: Annotated[str, Form()] = "en",
+    allow_unsafe: Annotated[str | None, Form()] = None,
+    api_key: Annotated[str, Form()] = "",
+    api_key_name: Annotated[str, Form()] = "X-API-Key",
+    bearer_token: Annotated[str, Form()] = "",
+) -> Response:
+    """An api target: its document by URL or uploaded (kept with the target), the service's base URL
+    and credentials (sealed like a UI login), as the OpenAPI plan form takes them."""
+    form = {"api_name": name, "api_openapi_url": openapi_url, "api_base_url": base_url, "cron": cron,
+            "timezone": timezone, "language": language}  # fmt: skip
+    source: dict[str, Any] = {"base_url": base_url or None, "allow_unsafe": bool(allow_unsafe)}
+    if openapi_file is not None and openapi_file.filename:
+        source["document"] = openapi_file.file.read(MAX_SPEC_BYTES + 1).decode("utf-8", errors="replace")
+    if openapi_url:
+        source["url"] = openapi_url
+    if api_key or bearer_token:
+        source["auth"] = {"api_key": api_key or None, "api_key_name": api_key_name or "X-API-Key",
+                          "bearer_token": bearer_token or None}  # fmt: skip
+    fields = {"name": name, "kind": "api", "openapi": source, "cron": cron, "timezone": timezone,
+              "language": language}  # fmt: skip
+    return _add_target(request, session, team_id, fields, form)
 
 
 @router.get("/targets/{target_id}", response_class=HTMLResponse)

@@ -30,8 +30,10 @@ from planwright.targets.schemas import (
     TargetUpdate,
 )
 from planwright.targets.service import (
+    TargetRefused,
     create_target,
     delete_target,
+    document_problem,
     read_run,
     read_runs,
     read_target,
@@ -58,10 +60,19 @@ def target_or_404(session: SessionDep, team_id: int, target_id: int) -> Target:
 
 
 def refuse_denied_urls(body: TargetCreate | TargetUpdate) -> None:
-    """The same network policy as a plan's submission: a 422 naming the field and the reason."""
+    """The same network policy as a plan's submission: a 422 naming the field and the reason; and an
+    uploaded OpenAPI document that does not validate, with the validator's message and pointer."""
     refusals = submission_refusals(body.target_urls())
     if refusals:
         raise RequestValidationError(refusals)
+    problem = document_problem(body.openapi)
+    if problem:
+        raise RequestValidationError([refusal("openapi.document", problem)])
+
+
+def refusal(field: str | None, message: str) -> dict[str, object]:
+    """A 422's error naming `field` (None: the message names its own fields)."""
+    return {"loc": ("body", *(field.split(".") if field else ())), "msg": message, "type": "value_error"}
 
 
 def run_or_404(session: SessionDep, target: Target, number: int) -> TargetRun:
@@ -104,7 +115,12 @@ def update_target_route(
 ) -> TargetPublic:
     target = target_or_404(session, team_id, target_id)
     refuse_denied_urls(body)
-    target = update_target(session, target=target, body=body)
+    try:
+        target = update_target(session, target=target, body=body)
+    except TargetRefused as error:
+        raise RequestValidationError([refusal(error.field, error.message)]) from error
+    except ValueError as error:  # an api source a plan would refuse, in the plans API's words
+        raise RequestValidationError([refusal(None, str(error))]) from error
     audit.record("target.updated", "target", target.id, fields=",".join(sorted(body.model_fields_set)))
     return target_public(session, target)
 
