@@ -49,13 +49,17 @@ def non_root_chromium(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """The Chromium to launch as the non-root user (a wrapper that drops to it when we are root), and
     that user's uid."""
     user = sandbox_user()
-    if os.geteuid() != 0:
-        yield SYSTEM_CHROMIUM, user.pw_uid
-        return
-    run_as = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
+    run_as = (
+        []
+        if os.geteuid() != 0
+        else ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
+    )
     refusal = user_namespace_refusal(run_as)
     if refusal is not None:
         pytest.fail(f"Chromium's sandbox cannot run as {user.pw_name} on this machine: {refusal}")
+    if not run_as:
+        yield SYSTEM_CHROMIUM, user.pw_uid
+        return
     home = Path(tempfile.mkdtemp(prefix="planwright-sandbox-home-", dir="/tmp"))
     os.chown(home, user.pw_uid, user.pw_gid)
     wrapper = tmp_path / "chromium-as-user"
