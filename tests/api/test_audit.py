@@ -141,6 +141,27 @@ def test_web_logins_and_form_plans_name_the_session(client: TestClient, api_env:
     assert events[1]["subject_id"] == int(created.headers["location"].rsplit("/", 1)[-1])
 
 
+def test_the_target_pages_record_as_the_web_session(client: TestClient, api_env: dict[str, str]) -> None:
+    key = new_team(api_env, "audit-web-targets", key_name="bob")
+    client.cookies.clear()
+    assert client.post("/login", data={"api_key": key}, follow_redirects=False).status_code == 303
+    made = client.post("/targets", data={"name": "nightly", "url": "http://t.example/"}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    target_path = made.headers["location"]
+    assert client.post(f"{target_path}/pause", follow_redirects=False).status_code == 303
+    assert client.post(f"{target_path}/run", follow_redirects=False).status_code == 303
+    assert client.post(f"{target_path}/runs/1/pin", follow_redirects=False).status_code == 303
+    assert client.post(f"{target_path}/delete", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    events = list(reversed(audit(client, key)["data"]))
+    assert [e["action"] for e in events] == [
+        "session.started", "target.created", "target.updated", "run.created", "run.pinned", "target.deleted",
+    ]  # fmt: skip
+    target_id = int(target_path.rsplit("/", 1)[-1])
+    assert all(e["subject_id"] == target_id for e in events[1:]) and events[3]["detail"]["run"] == 1
+    assert all(e["actor"] == "web_session" and e["key_name"] == "bob" for e in events)
+
+
 def test_the_team_command_records_and_shows_the_log_escaped(
     client: TestClient, api_env: dict[str, str]
 ) -> None:

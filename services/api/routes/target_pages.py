@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from planwright.api_plans.models import MAX_SPEC_BYTES
+from planwright.db.audit import url_without_secrets
 from planwright.netpolicy import submission_refusals
 from planwright.schemas import crawl_limits, readable_errors
 from planwright.targets.compare import RunNotComparable, run_diff
@@ -27,7 +28,7 @@ from planwright.targets.service import (
     read_targets,
     update_target,
 )
-from services.api.deps import SessionDep, WebTeamDep
+from services.api.deps import AuditDep, SessionDep, WebTeamDep
 from services.api.routes.targets import RunNumber, TargetId, run_or_404, target_or_404
 from services.api.target_presenters import run_summary, target_public
 
@@ -64,6 +65,7 @@ def add_target_form(
     request: Request,
     session: SessionDep,
     team_id: WebTeamDep,
+    audit: AuditDep,
     name: Annotated[str, Form()] = "",
     url: Annotated[str, Form()] = "",
     cron: Annotated[str, Form()] = "0 2 * * *",
@@ -79,11 +81,16 @@ def add_target_form(
         "language": language,
         "max_pages": max_pages,
     }
-    return _add_target(request, session, team_id, form, form)
+    return _add_target(request, session, audit, team_id, form, form)
 
 
 def _add_target(
-    request: Request, session: SessionDep, team_id: int, fields: dict[str, Any], form: dict[str, Any]
+    request: Request,
+    session: SessionDep,
+    audit: AuditDep,
+    team_id: int,
+    fields: dict[str, Any],
+    form: dict[str, Any],
 ) -> Response:
     """The same TargetCreate, network policy and document check as POST /api/v1/targets; the form
     again with the API's words when refused."""
@@ -100,6 +107,7 @@ def _add_target(
             request, session, team_id, form=form, errors=errors or [problem], status_code=422
         )
     target = create_target(session, team_id=team_id, body=body)
+    audit.record("target.created", "target", target.id, name=target.name, url=url_without_secrets(target.url))
     return RedirectResponse(f"/targets/{target.id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -108,6 +116,7 @@ def add_api_target_form(
     request: Request,
     session: SessionDep,
     team_id: WebTeamDep,
+    audit: AuditDep,
     name: Annotated[str, Form()] = "",
     openapi_url: Annotated[str, Form()] = "",
     openapi_file: Annotated[UploadFile | None, File()] = None,
@@ -134,7 +143,7 @@ def add_api_target_form(
                           "bearer_token": bearer_token or None}  # fmt: skip
     fields = {"name": name, "kind": "api", "openapi": source, "cron": cron, "timezone": timezone,
               "language": language}  # fmt: skip
-    return _add_target(request, session, team_id, fields, form)
+    return _add_target(request, session, audit, team_id, fields, form)
 
 
 @router.get("/targets/{target_id}", response_class=HTMLResponse)
@@ -153,9 +162,10 @@ def target_page(target_id: TargetId, request: Request, session: SessionDep, team
 
 
 @router.post("/targets/{target_id}/run")
-def run_now_form(target_id: TargetId, session: SessionDep, team_id: WebTeamDep) -> Response:
+def run_now_form(target_id: TargetId, session: SessionDep, team_id: WebTeamDep, audit: AuditDep) -> Response:
     run = create_run(session, target=target_or_404(session, team_id, target_id), trigger="manual")
     plan_id = plan_to_enqueue(run)
+    audit.record("run.created", "target", target_id, run=run.number, plan_id=run.plan_id)
     session.commit()
     try:
         enqueue_run(plan_id)
@@ -165,15 +175,18 @@ def run_now_form(target_id: TargetId, session: SessionDep, team_id: WebTeamDep) 
 
 
 @router.post("/targets/{target_id}/pause")
-def pause_form(target_id: TargetId, session: SessionDep, team_id: WebTeamDep) -> Response:
+def pause_form(target_id: TargetId, session: SessionDep, team_id: WebTeamDep, audit: AuditDep) -> Response:
     target = target_or_404(session, team_id, target_id)
     update_target(session, target=target, body=TargetUpdate(paused=not target.paused))
+    audit.record("target.updated", "target", target_id, fields="paused")
     return RedirectResponse(f"/targets/{target_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/targets/{target_id}/delete")
-def delete_form(target_id: TargetId, session: SessionDep, team_id: WebTeamDep) -> Response:
-    delete_target(session, target=target_or_404(session, team_id, target_id))
+def delete_form(target_id: TargetId, session: SessionDep, team_id: WebTeamDep, audit: AuditDep) -> Response:
+    target = target_or_404(session, team_id, target_id)
+    audit.record("target.deleted", "target", target_id, name=target.name)
+    delete_target(session, target=target)
     return RedirectResponse("/targets", status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -200,8 +213,11 @@ def run_page(
 
 
 @router.post("/targets/{target_id}/runs/{number}/pin")
-def pin_form(target_id: TargetId, number: RunNumber, session: SessionDep, team_id: WebTeamDep) -> Response:
+def pin_form(
+    target_id: TargetId, number: RunNumber, session: SessionDep, team_id: WebTeamDep, audit: AuditDep
+) -> Response:
     """Toggle: a pinned run is kept by retention."""
     run = run_or_404(session, target_or_404(session, team_id, target_id), number)
     run.pinned = not run.pinned
+    audit.record("run.pinned" if run.pinned else "run.unpinned", "target", target_id, run=number)
     return RedirectResponse(f"/targets/{target_id}/runs/{number}", status_code=status.HTTP_303_SEE_OTHER)
