@@ -27,7 +27,7 @@ from planwright.db import plans_store
 from planwright.db.models import Plan, TargetRun, aware, utcnow
 from planwright.db.session import session_scope
 from planwright.pipeline.stages.common import StageFenced, held_plan, lease, update_plan
-from planwright.schemas import AuthSpec, TestCaseData, browser_locale
+from planwright.schemas import AuthSpec, BrowserLocale, TestCaseData, browser_locale
 from planwright.sealing import unseal
 from planwright.settings import Settings, secret_of
 from planwright.targets.api_regression import api_auth_of, regress_api_cases, regression_base_url
@@ -47,7 +47,7 @@ class RegressionJob:
     cases: list[TestCaseData]
     stored_auth: dict[str, Any] | None
     plan_url: str
-    locale: str
+    locale: BrowserLocale
     kind: str = "ui"  # an api target's run re-sends its cases over HTTP instead (api_regression.py)
     api_base_url: str | None = None
     allow_unsafe: bool = False

@@ -25,7 +25,9 @@ from planwright.db import plans_store
 from planwright.db.models import DEFAULT_TEAM_ID, Plan, Target, TargetRun
 from planwright.db.session import session_scope
 from planwright.pipeline.stages.api import execute_stage, read_spec_stage
+from planwright.schemas import TestCaseData, Verification
 from planwright.settings import get_settings
+from planwright.targets.api_regression import NO_BASE_URL, regress_api_cases, regression_base_url
 from planwright.targets.compare import run_diff
 from planwright.targets.diff import change_lines
 from planwright.targets.junit import run_junit
@@ -189,3 +191,26 @@ def test_a_broken_service_is_a_regression_in_the_diff_junit_and_webhook(
     # The webhook's body counts them too.
     assert hook["run"]["regression"]["now_fails"] == len(now_fails) and hook["run"]["status"] == "done"
     assert hook["target"]["url"] == base_url
+
+
+@pytest.mark.parametrize(
+    ("own", "previous", "expected"),
+    [
+        ({"base_url": "http://new.test/"}, {"resolved_base_url": "http://old.test/"}, "http://new.test/"),
+        ({"spec_url": "http://svc.test/openapi.json"}, {"resolved_base_url": "http://svc.test/v1"}, "http://svc.test/v1"),
+        ({}, {}, None),
+    ],
+)
+def test_the_regression_runs_against_the_targets_base_url_else_the_one_the_previous_run_used(
+    own: dict[str, str], previous: dict[str, str], expected: str | None
+) -> None:
+    assert regression_base_url(own, previous) == expected
+
+
+def test_without_a_base_url_every_case_is_not_executable_and_says_why() -> None:
+    verified = TestCaseData(
+        page_url="GET /health", title="Health answers", steps=[], expected=[],
+        verification=Verification(status="verified"),
+    )  # fmt: skip
+    results = regress_api_cases([verified], base_url=None, auth=None, allow_unsafe=False, settings=get_settings())
+    assert [(r.status, r.detail) for r in results] == [("not_executable", NO_BASE_URL)]
