@@ -28,20 +28,15 @@ from psycopg import sql
 ALL = ("SELECT", "INSERT", "UPDATE", "DELETE")
 READ = ("SELECT",)
 
-# The plans columns the model worker may read and write: all but `auth` (the sealed logins).
-PLAN_COLUMNS_WITHOUT_AUTH = (
-    "id", "team_id", "url", "kind", "language", "max_pages", "max_depth", "verify", "deny_names", "options",
-    "status", "status_reason", "stage", "progress_done", "progress_total", "attempts", "attempt_token",
-    "claimed_at", "lease_expires_at", "sent_at", "notes", "model_id", "device", "crawl_seconds",
-    "generate_seconds", "verify_seconds", "created_at", "updated_at", "finished_at",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Grant:
     table: str
     privileges: tuple[str, ...]
     columns: tuple[str, ...] | None = None  # None: the whole table
+    # Every column but these, read from the database when the grants are made, so a column a later
+    # migration adds is granted too (the ORM selects every column it maps).
+    all_columns_but: tuple[str, ...] = ()
 
 
 GRANTS: dict[str, tuple[Grant, ...]] = {
@@ -68,7 +63,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant("target_runs", ("SELECT", "UPDATE")),
     ),
     "model_worker": (
-        Grant("plans", ("SELECT", "UPDATE"), PLAN_COLUMNS_WITHOUT_AUTH),
+        Grant("plans", ("SELECT", "UPDATE"), all_columns_but=("auth",)),  # never the sealed logins
         Grant("pages", ("SELECT", "UPDATE")),
         Grant("elements", READ),
         Grant("test_cases", ALL),
@@ -87,6 +82,15 @@ SERVICES = tuple(GRANTS)
 
 class MissingTables(RuntimeError):
     """Grants before the migrations would be silently partial: refused instead (a Job retries)."""
+
+
+def _columns(connection: psycopg.Connection, table: str, but: tuple[str, ...]) -> tuple[str, ...]:
+    rows = connection.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+        "ORDER BY ordinal_position",
+        [table],
+    )
+    return tuple(name for (name,) in rows if name not in but)
 
 
 def role_name(prefix: str, service: str) -> str:
@@ -131,8 +135,11 @@ def apply_roles(
         connection.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
         for grant in GRANTS[service]:
             table = sql.Identifier(grant.table)
+            listed = grant.columns or (
+                _columns(connection, grant.table, grant.all_columns_but) if grant.all_columns_but else None
+            )
             for privilege in grant.privileges:
-                columns = grant.columns if privilege in ("SELECT", "UPDATE") else None
+                columns = listed if privilege in ("SELECT", "UPDATE") else None
                 target = (
                     sql.SQL("{} ({})").format(
                         sql.SQL(privilege), sql.SQL(", ").join(map(sql.Identifier, columns))
