@@ -21,7 +21,8 @@ DTYPE_NAMES = {
 
 @dataclass(frozen=True)
 class DevicePlan:
-    """Where and how the model runs; `quantization` is "none", "8bit" or "4bit" (CUDA only)."""
+    """Where and how the model runs; `quantization` is "none", "8bit" or "4bit": bitsandbytes on
+    CUDA, torch's weight-only int8/int4 kernels on CPU (planwright/engine/cpu_fast.py)."""
 
     device: str  # "cuda" | "cuda:N" | "mps" | "cpu"
     dtype: str  # "float32" | "bfloat16" | "float16"
@@ -75,9 +76,16 @@ def resolve_device(device: str = "auto", dtype: str = "auto", quantization: str 
     if quantization not in ("none", "8bit", "4bit"):
         raise ValueError(f"unknown model_quantization {quantization!r}")
     if quantization != "none":
+        if kind == "cpu":
+            if dtype != "bfloat16":
+                raise ValueError(
+                    f"model_quantization={quantization} on CPU needs model_dtype=bfloat16 "
+                    f"(torch's weight-only kernels take bf16 activations); dtype is {dtype}"
+                )
+            return DevicePlan(device=device, dtype=dtype, quantization=quantization)
         if kind != "cuda":
             raise ValueError(
-                f"model_quantization={quantization} needs CUDA (bitsandbytes); device is {device}"
+                f"model_quantization={quantization} needs CUDA (bitsandbytes) or the CPU; device is {device}"
             )
         if importlib.util.find_spec("bitsandbytes") is None:
             raise ValueError(
@@ -87,8 +95,8 @@ def resolve_device(device: str = "auto", dtype: str = "auto", quantization: str 
 
 
 def quantization_config(plan: DevicePlan) -> Any | None:
-    """The transformers BitsAndBytesConfig for the plan, or None."""
-    if plan.quantization == "none":
+    """The transformers BitsAndBytesConfig for the plan, or None (also on CPU: cpu_fast does it)."""
+    if plan.quantization == "none" or plan.device == "cpu":
         return None
     from transformers import BitsAndBytesConfig
 

@@ -205,7 +205,8 @@ def load_model(source: ModelSource, plan: DevicePlan) -> tuple[Any, Any]:
 
     hf_logging.disable_progress_bar()
     path = source.path
-    if source.gguf_file is not None and plan.quantization == "none":
+    cpu_quantized = plan.device == "cpu" and plan.quantization != "none"
+    if source.gguf_file is not None and (plan.quantization == "none" or cpu_quantized):
         path = cast_conversion(source.path, plan.dtype)  # our own cache: keep a copy per dtype
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     kwargs: dict[str, Any] = {"dtype": plan.torch_dtype()}
@@ -217,6 +218,10 @@ def load_model(source: ModelSource, plan: DevicePlan) -> tuple[Any, Any]:
     if qconfig is None:
         model = model.to(plan.device)
     model.eval()
+    if cpu_quantized:
+        from planwright.engine.cpu_fast import apply_weight_only_quantization
+
+        apply_weight_only_quantization(model, 4 if plan.quantization == "4bit" else 8)
     return model, tokenizer
 
 

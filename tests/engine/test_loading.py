@@ -158,7 +158,8 @@ def test_device_and_dtype_choice() -> None:
         from planwright.engine.device import cpu_has_native_bf16
 
         assert auto.dtype == ("bfloat16" if cpu_has_native_bf16() else "float32")
-    with pytest.raises(ValueError, match="needs CUDA"):
-        resolve_device("cpu", "auto", "8bit")
+    assert resolve_device("cpu", "bfloat16", "4bit").quantization == "4bit"  # torch's CPU kernels
+    with pytest.raises(ValueError, match="needs model_dtype=bfloat16"):
+        resolve_device("cpu", "float32", "8bit")
     with pytest.raises(ValueError, match="unknown model_dtype"):
         resolve_device("cpu", "int3")
