@@ -362,3 +362,37 @@ def test_numbers_outside_what_hardware_spans_are_422_not_500(
     assert response.status_code == 422, response.text
     problems = {item["loc"][-1]: item["msg"] for item in response.json()["detail"]}
     assert field in problems and problems[field].startswith("Input should be")
+
+
+# ----------------------------------------------------------------------------- which backend
+
+
+def test_backend_advice_on_a_cpu_follows_the_measured_peer_table() -> None:
+    from planwright.sizing.backends import PEER_TABLE, advise_backend, best_engine_tok_s, server_wins_on_cpu
+
+    advice = advise_backend(sizing.get_device("this-cpu"))
+    wins = [row.server_tok_s > best_engine_tok_s(row) for row in PEER_TABLE]
+    assert server_wins_on_cpu() == (sum(wins) > len(wins) / 2)
+    assert advice.backend == ("llamacpp" if server_wins_on_cpu() else "embedded")
+    for row in PEER_TABLE:  # the numbers it rests on are quoted, so a reader can check them
+        assert f"llama-server {row.server_tok_s:.0f} tok/s" in advice.why
+    custom_cpu = sizing.custom_device(64, 40, tflops=2)
+    assert advise_backend(custom_cpu).backend == advice.backend
+
+
+def test_backend_advice_on_gpus_and_apple_points_at_a_server() -> None:
+    from planwright.sizing.backends import advise_backend
+
+    assert "vLLM" in advise_backend(sizing.get_device("h200")).settings
+    assert "vLLM" in advise_backend(sizing.custom_device(80, 2000, tflops=300)).settings
+    apple = advise_backend(sizing.get_device("apple-m1-16gb"))
+    assert apple.backend == "openai" and "Ollama" in apple.settings
+
+
+def test_sizing_command_says_which_backend(capsys: pytest.CaptureFixture[str]) -> None:
+    assert sizing.main(["--device", "h200"]) == 0
+    text = capsys.readouterr().out
+    assert "\nBackend\n- MODEL_BACKEND=openai" in text
+    assert sizing.main(["--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["backend"]["backend"] in ("llamacpp", "embedded")

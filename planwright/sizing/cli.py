@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from planwright.sizing.backends import advise_backend
 from planwright.sizing.catalogue import DEFAULT_DEVICE, DEFAULT_MODEL, DEVICES, MODELS
 from planwright.sizing.choose import as_cli_flag, choose_device, choose_model
 from planwright.sizing.estimate import Recommendation, SizingResult, recommend, size
@@ -150,6 +151,8 @@ def _sizing_text(result: SizingResult) -> str:
     text = f"{head}\n\nMemory\n{memory}\n\nDecode (roofline)\n{decode}"
     if result.notes:
         text += "\n\nNotes\n" + "\n".join(f"- {n}" for n in result.notes)
+    advice = advise_backend(result.device)
+    text += (f"\n\nBackend\n- {advice.settings}\n- why: {advice.why}\n- else: {advice.alternative}")
     return text
 
 
@@ -195,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             result = size(_model_from_args(args), args.format, _device_from_args(args), args.context,
                           args.batch, bandwidth_efficiency=args.bandwidth_efficiency,
                           compute_efficiency=args.compute_efficiency)
-            payload = asdict(result)
+            payload = {**asdict(result), "backend": asdict(advise_backend(result.device))}
             text = _sizing_text(result)
     except ValueError as exc:  # UnknownNameError included: a usage error, not a crash
         print(f"planwright sizing: error: {exc}", file=sys.stderr)
