@@ -3,7 +3,7 @@
 A decode step at 1-4 rows is weight traffic and per-op overhead, not arithmetic. Weight-only int4 /
 int8 linear layers (`torch._weight_int4pack_mm_for_cpu`, `torch._weight_int8pack_mm`, both in the
 pinned torch) read a quarter / half of the bf16 weight bytes per step. Those kernels are
-matrix-vector shaped and lose to bf16 GEMM from ~8 rows up, so each layer keeps its bf16 weight and
+matrix-vector shaped and lose to bf16 GEMM from 5-6 rows up, so each layer keeps its bf16 weight and
 picks per call by row count (prefill and big batches stay bf16). Group-wise asymmetric int4 with
 groups of 32 along the input is the GGUF's own Q4_1 layout, so for the default model it recovers
 the GGUF's weights rather than rounding them a second time.
@@ -23,7 +23,7 @@ from torch import nn
 log = logging.getLogger("planwright.engine")
 
 INT4_GROUP = 32  # GGUF Q4_0/Q4_1 block size along the input dimension
-MAX_QUANT_ROWS = 8  # above this many rows per call bf16 GEMM beats the int4/int8 kernels here
+MAX_QUANT_ROWS = 4  # from 5-6 rows per call up bf16 GEMM beats the int4/int8 kernels here (RESULTS.md)
 
 
 def _int4_pack(weight: torch.Tensor, group: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -95,7 +95,7 @@ def advise_backend(device: DeviceSpec) -> BackendAdvice:
             ),
             alternative=(
                 "no build possible: MODEL_BACKEND=embedded (pip only) with MODEL_QUANTIZATION=4bit where "
-                "the CPU has AVX512-BF16/AMX (faster at 1-8 concurrent prompts; greedy text differs slightly)"
+                "the CPU has AVX512-BF16/AMX (faster at 1-4 concurrent prompts; greedy text differs slightly)"
             ),
         )
     if kind == "apple":
