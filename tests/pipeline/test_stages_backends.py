@@ -3,6 +3,7 @@ model server gone it fails with a reason a person can act on, instead of a plan 
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,14 +11,16 @@ from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from planwright.cli import migrate
-from planwright.db.models import Generation, Plan
+from planwright.db.models import Generation, Plan, TestCase
 from planwright.db.session import session_scope
 from planwright.engine import ModelBackend, engine_from_settings
 from planwright.engine.llama_server import free_port
 from planwright.pipeline import stages
 from planwright.plans import create_plan
 from planwright.settings import Settings, get_settings
-from tests.engine.llama_fixtures import llama_server_binary
+from tests.e2e.checks import assert_model_ran
+from tests.e2e.processes import REPO_ROOT, VENV_BIN
+from tests.engine.llama_fixtures import llama_server_binary, start_server
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -70,3 +73,78 @@ def test_a_whole_plan_through_llamacpp(fixture_site: str, browser: Browser, tmp_
     assert rows and all(r.error is None or r.finish_reason != "error" for r in rows), [r.error for r in rows]
     assert all(r.completion_tokens and r.prompt_tokens for r in rows if r.finish_reason != "error")
     assert any(r.accepted for r in rows), "the model's text became at least one case"
+
+
+def run_generate(url: str, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`planwright generate` (the embedded command) on two pages, verification on, in a fresh process."""
+    return subprocess.run(
+        [
+            str(VENV_BIN / "planwright"),
+            "generate",
+            f"{url}/",
+            "--out",
+            str(out),
+            "--max-pages",
+            "2",
+            "--max-depth",
+            "1",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=540,
+        env={
+            "PATH": f"{VENV_BIN}:/usr/bin:/bin",
+            "HOME": str(Path.home()),
+            "HF_HUB_OFFLINE": "1",
+            "CRAWL_PAGE_TIMEOUT_S": "5",
+            **env,
+        },
+    )
+
+
+def assert_whole_plan(out: Path, device: str) -> tuple[Plan, list[Generation]]:
+    """Done, exported, verified, the model's text in it, and every record's tokens from the server."""
+    for name in ("plan.xlsx", "plan.pdf", "plan.json"):
+        assert (out / name).stat().st_size > 0, name
+    database_url = f"sqlite:///{out / 'planwright.db'}"
+    assert_model_ran(database_url, 1)
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, 1)
+        assert plan is not None and plan.status == "done", plan.status_reason if plan else None
+        assert plan.device == device
+        rows = list(session.scalars(select(Generation).where(Generation.plan_id == 1)).all())
+        cases = session.scalars(select(TestCase).where(TestCase.plan_id == 1)).all()
+    assert any(r.accepted for r in rows), "the model's text became at least one case"
+    assert all(r.prompt_tokens > 0 and r.completion_tokens > 0 for r in rows)
+    assert cases and any(c.verification_status == "verified" for c in cases), [
+        c.verification_status for c in cases
+    ]
+    return plan, rows
+
+
+def test_planwright_generate_through_llamacpp(fixture_site: str, tmp_path: Path) -> None:
+    """MODEL_BACKEND=llamacpp: the command starts its own llama-server on the GGUF and stops it."""
+    binary = llama_server_binary()
+    result = run_generate(fixture_site, tmp_path, MODEL_BACKEND="llamacpp", LLAMA_SERVER_PATH=str(binary))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cpu (llama.cpp) (Q4_1)" in result.stdout and "done:" in result.stdout, result.stdout
+    plan, _rows = assert_whole_plan(tmp_path, "cpu (llama.cpp) (Q4_1)")
+    assert plan.model_id == "SmolLM2-135M-Instruct"
+
+
+def test_planwright_generate_through_openai_at_a_running_llama_server(
+    fixture_site: str, tmp_path: Path
+) -> None:
+    """MODEL_BACKEND=openai at a server someone else runs: tokens counted by its /tokenize."""
+    server = start_server()
+    try:
+        result = run_generate(
+            fixture_site, tmp_path, MODEL_BACKEND="openai", MODEL_BASE_URL=f"{server.url}/v1"
+        )
+        assert server.alive(), "the command must not stop a server it did not start"
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan, rows = assert_whole_plan(tmp_path, f"server 127.0.0.1:{server.port} (server)")
+    assert "SmolLM2-135M-Instruct" in plan.model_id and {r.model_id for r in rows} == {plan.model_id}
