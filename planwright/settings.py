@@ -186,6 +186,12 @@ class Settings(BaseSettings):
     targets_tick_interval_s: float = Field(
         default=30.0, gt=0, description="How often the beat service looks for due targets"
     )
+    target_regression_timeout_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="A run's regression step's deadline; past it the step is stopped, with a note, and the run "
+        "goes on to its crawl without it",
+    )
     target_keep_runs: int = Field(
         default=30, ge=1, description="Runs kept per target; older, unpinned runs' plans are deleted"
     )
@@ -202,9 +208,11 @@ class Settings(BaseSettings):
 
 
     def stage_deadline_s(self, status: str) -> float | None:
-        """How long a worker may hold a plan in `status` before the reconciler fails it (None: no stage)."""
+        """How long a worker may hold a plan in `status` before the reconciler fails it, or, for a run's
+        regression, stops it and sends the run to its crawl (None: no stage)."""
         crawl = self.crawl_total_timeout_s + 2 * self.crawl_page_timeout_s + 60  # + login, saving
         return {
+            "queued": self.target_regression_timeout_s + 60,  # a held queued plan is a run's regression; + login
             "crawling": crawl,
             "generating": self.plan_generation_timeout_s,
             "verifying": self.plan_verify_timeout_s + 60,
@@ -213,7 +221,8 @@ class Settings(BaseSettings):
     def visibility_timeout_s(self) -> int:
         """The broker hands an unacknowledged job to another worker after this: above every stage's
         deadline, so a job that is still running is never delivered twice."""
-        longest = max(self.stage_deadline_s(status) or 0.0 for status in ("crawling", "generating", "verifying"))
+        statuses = ("queued", "crawling", "generating", "verifying")
+        longest = max(self.stage_deadline_s(status) or 0.0 for status in statuses)
         return int(longest + 2 * self.plan_lease_ttl_s + 60)
 
 

@@ -1,10 +1,14 @@
 """The nightly regression step is leased like every stage (real Postgres, a Redis of the test's own,
 a real Chromium against a real app): a duplicate delivery while a worker holds the run's plan does
-nothing, a worker that died mid-way is noticed when its lease lapses (the plan re-queued to its crawl,
-with a note), and a worker whose lease lapsed stores nothing over the results of the one that ran."""
+nothing, a worker that died mid-way is noticed when its lease lapses (its regression sent again, with
+a note; after PLAN_MAX_ATTEMPTS the run goes on to its crawl without it), a worker whose lease lapsed
+stores nothing over the results of the one that ran, and a regression that hangs past
+TARGET_REGRESSION_TIMEOUT_S is stopped with a note and the run goes on to its crawl."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,13 +22,14 @@ import planwright.queue
 from planwright.db import plans_store
 from planwright.db.models import DEFAULT_TEAM_ID, Plan, TargetRun, utcnow
 from planwright.db.session import session_scope
+from planwright.lifecycle import CRAWL_TASK
 from planwright.pipeline.reconcile import reconcile
 from planwright.pipeline.stages.common import StageFenced
 from planwright.queue import plan_ids_in_broker
 from planwright.schemas import Verification
 from planwright.settings import get_settings
 from planwright.targets.regress_stage import regression_stage, store_regression, take_regression
-from planwright.targets.runs import create_run
+from planwright.targets.runs import REGRESS_TASK, create_run
 from planwright.targets.schemas import RegressionResult, TargetCreate
 from planwright.targets.service import create_target
 from tests.db import own_redis_server
@@ -73,6 +78,20 @@ def second_run(database_url: str, base: str) -> int:
         return second.plan_id
 
 
+def queued_tasks(redis_url: str) -> list[tuple[str, int]]:
+    """(task name, plan id) of each message on the crawl queue (kombu's Redis layout)."""
+    messages = [json.loads(raw) for raw in redis.Redis.from_url(redis_url).lrange("crawl", 0, -1)]
+    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0][0]) for m in messages]
+
+
+def set_plan(database_url: str, plan_id: int, **fields: object) -> None:
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None
+        for name, value in fields.items():
+            setattr(plan, name, value)
+
+
 def run_of(database_url: str, plan_id: int) -> tuple[TargetRun, Plan]:
     with session_scope(database_url) as session:
         run = session.query(TargetRun).filter_by(plan_id=plan_id).one()
@@ -105,8 +124,10 @@ def test_a_duplicate_is_a_no_op_and_a_dead_workers_regression_is_requeued(
     assert reconcile(database_url, stale_after_s=3600) == [plan_id]
     run, plan = run_of(database_url, plan_id)
     assert plan.attempt_token is None and plan.status == "queued"
-    assert any("lost while queued" in note and "re-queued" in note for note in plan.notes)
-    assert plan_ids_in_broker(redis.Redis.from_url(redis_url)) == {plan_id}  # its crawl, sent again
+    assert any("lost while queued" in note and "its regression sent again" in note for note in plan.notes)
+    # Its regression, sent again (before: its crawl, and that night's regression was missing).
+    assert queued_tasks(redis_url) == [(REGRESS_TASK, plan_id)]
+    assert plan_ids_in_broker(redis.Redis.from_url(redis_url)) == {plan_id}
 
     # The task delivered again runs it once; the dead worker, back, stores nothing over it.
     results = regression_stage(database_url, plan_id, browser=browser, settings=settings)
@@ -122,3 +143,48 @@ def test_a_duplicate_is_a_no_op_and_a_dead_workers_regression_is_requeued(
     run, plan = run_of(database_url, plan_id)
     assert [r["status"] for r in run.regression] == ["still_passes"]
     assert plan.attempt_token is None and plan.lease_expires_at is None  # free for its crawl
+
+
+def test_a_regression_whose_worker_keeps_dying_lets_the_run_go_on_to_its_crawl(
+    database_url: str, redis_url: str
+) -> None:
+    settings = get_settings()
+    plan_id = second_run(database_url, "http://127.0.0.1:9")  # no page is opened: the workers die first
+    for attempt in range(3):
+        assert take_regression(database_url, plan_id, settings=settings) is not None
+        set_plan(database_url, plan_id, lease_expires_at=utcnow() - timedelta(seconds=1))
+        assert reconcile(database_url, stale_after_s=3600, max_attempts=2) == [plan_id]
+        expected = REGRESS_TASK if attempt < 2 else CRAWL_TASK
+        assert queued_tasks(redis_url) == [(expected, plan_id)]
+        redis.Redis.from_url(redis_url).flushdb()  # the next (dead) worker took the message
+    run, plan = run_of(database_url, plan_id)
+    assert plan.status == "queued" and plan.attempt_token is None and plan.status_reason is None
+    assert "lost 3 times; the run goes on to its crawl without its regression" in plan.notes[-1]
+    assert run.regression == [] and run.regression_seconds is not None
+    assert take_regression(database_url, plan_id, settings=settings) is None  # a late redelivery runs nothing
+
+
+def test_a_hanging_regression_is_stopped_at_its_deadline_and_the_run_goes_on(
+    database_url: str, redis_url: str
+) -> None:
+    settings = get_settings()
+    deadline = settings.stage_deadline_s("queued")
+    assert deadline == settings.target_regression_timeout_s + 60
+    assert settings.visibility_timeout_s() > deadline  # a hung regression's message is not handed out twice
+    plan_id = second_run(database_url, "http://127.0.0.1:9")
+    hung = take_regression(database_url, plan_id, settings=settings)
+    assert hung is not None
+    # Within its deadline (its lease renewed, as a live but hung worker's is): nothing happens.
+    assert reconcile(database_url, stale_after_s=3600, deadline_s=settings.stage_deadline_s) == []
+    set_plan(database_url, plan_id, claimed_at=utcnow() - timedelta(seconds=deadline + 1))
+    assert reconcile(database_url, stale_after_s=3600, deadline_s=settings.stage_deadline_s) == [plan_id]
+    assert queued_tasks(redis_url) == [(CRAWL_TASK, plan_id)]
+    run, plan = run_of(database_url, plan_id)
+    assert plan.status == "queued" and plan.attempt_token is None and plan.status_reason is None
+    assert f"regression ran past its limit of {deadline:.0f} s and was stopped" in plan.notes[-1]
+    assert "TARGET_REGRESSION_TIMEOUT_S" in plan.notes[-1]
+    assert run.regression == [] and run.regression_seconds is not None and run.regression_seconds > deadline
+    with pytest.raises(StageFenced):  # the hung worker, if it ever returns, stores nothing
+        store_regression(database_url, hung, [], 1.0)
+    assert take_regression(database_url, plan_id, settings=settings) is None
+    redis.Redis.from_url(redis_url).flushdb()
