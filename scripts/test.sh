@@ -8,9 +8,10 @@ VENV="${PLANWRIGHT_VENV:-.venv}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 "$VENV/bin/ruff" check .
 set +e
-# Two workers: much of the suite waits on browsers, processes and the model, so two overlap well on
-# two cores. Files stay whole per worker (their module fixtures start services and load models).
-WORKERS="${PLANWRIGHT_TEST_WORKERS:-2}"
+# Three workers on two cores: much of the suite waits (browsers settling, services polled, a model
+# answering another process), so a third overlaps those waits. Files stay whole per worker (their
+# module fixtures start services and load models); tests/conftest.py hands out the heaviest first.
+WORKERS="${PLANWRIGHT_TEST_WORKERS:-3}"
 "$VENV/bin/python" -m pytest -p no:cacheprovider --timeout=900 -n "$WORKERS" --dist loadfile \
     --durations=25 "$@"
 status=$?

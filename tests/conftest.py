@@ -54,3 +54,19 @@ def browser_holder() -> Iterator[BrowserHolder]:
 def browser(browser_holder: BrowserHolder) -> Browser:
     """One real Chromium, launched once per test session (the tests' thread owns it)."""
     return browser_holder.browser
+
+
+def _module_weight(item: pytest.Item) -> int:
+    """Heavier modules first: services as processes, then the real model, then the rest."""
+    if item.get_closest_marker("e2e") or item.get_closest_marker("chaos"):
+        return 0
+    if item.get_closest_marker("model"):
+        return 1
+    return 2
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest work first: with `--dist loadfile` the xdist workers take files in this order, so the
+    few multi-minute e2e modules start at once instead of finishing last while the other worker idles.
+    Stable: tests keep their order inside a module (module fixtures are set up once)."""
+    items.sort(key=_module_weight)

@@ -34,7 +34,8 @@ def fresh_postgres_database(name: str) -> str:
 
 def fresh_redis(db_index: int) -> str:
     """Flush and return a Redis db index of the suite's own (PLANWRIGHT_TEST_REDIS_SHIFT and _PORT move it)."""
-    db_index = (db_index + int(os.environ.get("PLANWRIGHT_TEST_REDIS_SHIFT", "0"))) % 16
+    # 1..15, never 0: index 0 is the default REDIS_URL's, which a stray default-settings client may use.
+    db_index = 1 + (db_index + int(os.environ.get("PLANWRIGHT_TEST_REDIS_SHIFT", "0")) - 1) % 15
     port = os.environ.get("PLANWRIGHT_TEST_REDIS_PORT", "6379")
     url = f"redis://127.0.0.1:{port}/{db_index}"
     redis.Redis.from_url(url).flushdb()

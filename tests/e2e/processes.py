@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from tests.db import fresh_postgres_database, fresh_redis
 from tests.service_commands import SERVICE_COMMANDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -124,3 +126,56 @@ def wait_ready(base_url: str, services: Services, timeout: float) -> None:
             return False
 
     wait_until(ready, timeout=timeout, what="/readyz")
+
+
+@contextmanager
+def service_stack(
+    log_dir: Path,
+    *,
+    database: str,
+    redis_index: int,
+    services: tuple[str, ...] = ("api", "crawler", "model_worker"),
+    env: dict[str, str] | None = None,
+    per_service_env: dict[str, dict[str, str]] | None = None,
+    ready_timeout: float = 240,
+) -> Iterator[tuple[str, Services, str]]:
+    """A fresh database and Redis index, the named services as processes (the api first, on a free
+    port), ready on /readyz; yields (api base URL, services, database URL) and stops them all after,
+    printing their log tails. The e2e modules' one way to start a deployment."""
+    database_url = fresh_postgres_database(database)
+    settings = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": fresh_redis(redis_index),
+        "DATA_DIR": str(log_dir / "data"),
+        "CRAWL_PAGE_TIMEOUT_S": "5",
+        "CRAWL_TOTAL_TIMEOUT_S": "120",
+        "MODEL_HEARTBEAT_TTL_S": "10",
+        **(env or {}),
+    }
+    running = Services(env=settings, log_dir=log_dir)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for name in services:
+            extra = (per_service_env or {}).get(name)
+            running.start(name, port=port if name == "api" else None, env=extra)
+        wait_ready(base_url, running, timeout=ready_timeout)
+        yield base_url, running, database_url
+    finally:
+        running.stop_all()
+        print(running.logs())
+
+
+def wait_for_plan(
+    base_url: str, plan_id: int, services: Services, *, timeout: float, headers: dict[str, str] | None = None
+) -> dict:
+    """Poll a plan until done or failed; a service that died fails the test with its log tail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        plan = httpx.get(f"{base_url}/api/v1/plans/{plan_id}", headers=headers, timeout=60).json()
+        if plan["status"] in ("done", "failed"):
+            return plan
+        for service in services.running.values():
+            assert service.alive(), f"{service.name} died:\n{service.log_tail()}"
+        time.sleep(1)
+    raise AssertionError(f"plan {plan_id} did not finish in {timeout} s:\n{services.logs()}")

@@ -60,7 +60,7 @@ def test_a_plan_survives_a_killed_crawler_and_a_lost_queue(
 ) -> None:
     base_url, services = api_and_env
     plan_id = httpx.post(
-        f"{base_url}/api/v1/plans", json={"url": f"{fixture_site}/", "max_pages": 5}, timeout=30
+        f"{base_url}/api/v1/plans", json={"url": f"{fixture_site}/", "max_pages": 2}, timeout=30
     ).json()["id"]
 
     # The broker loses the job before any worker takes it.

@@ -16,8 +16,7 @@ import pytest
 from planwright.db.models import Target
 from planwright.db.session import session_scope
 from planwright.targets.webhook import SIGNATURE_HEADER, signature_matches
-from tests.db import fresh_postgres_database, fresh_redis
-from tests.e2e.processes import Services, free_port, wait_ready
+from tests.e2e.processes import Services, service_stack
 from tests.fixture_apps.changing_app import ChangingServer, serve_changing_app
 from tests.targets.test_webhook import SECRET, Receiver, receiver  # noqa: F401 - the receiver fixture
 
@@ -34,31 +33,15 @@ def changing_app() -> Iterator[tuple[str, ChangingServer]]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Services, str]]:
-    log_dir = tmp_path_factory.mktemp("target-run-logs")
-    database_url = fresh_postgres_database("planwright_test_target_runs")
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": fresh_redis(12),  # the e2e module's index: modules run one after the other
-        "DATA_DIR": str(log_dir / "data"),
-        "CRAWL_PAGE_TIMEOUT_S": "5",
-        "CRAWL_TOTAL_TIMEOUT_S": "120",
-        "MODEL_HEARTBEAT_TTL_S": "10",
-        "TARGETS_TICK_INTERVAL_S": "1",
-        "EDGE_CASES": "false",
-    }
-    services = Services(env=env, log_dir=log_dir)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        services.start("api", port=port)
-        services.start("crawler")
-        services.start("model_worker")
-        services.start("beat")
-        wait_ready(base_url, services, timeout=300)
-        yield base_url, services, database_url
-    finally:
-        services.stop_all()
-        print(services.logs())
+    with service_stack(
+        tmp_path_factory.mktemp("target-run-logs"),
+        database="planwright_test_target_runs",
+        redis_index=12,  # the e2e modules' index: modules in one test worker run one after the other
+        services=("api", "crawler", "model_worker", "beat"),
+        env={"TARGETS_TICK_INTERVAL_S": "1", "EDGE_CASES": "false"},
+        ready_timeout=300,
+    ) as running:
+        yield running
 
 
 def wait_for_run(base_url: str, target_id: int, number: int, services: Services) -> dict:

@@ -31,7 +31,7 @@ def test_edge_proposals_run_through_the_stages(
     settings = get_settings()
     with session_scope(database_url) as session:
         plan_id = create_plan(
-            session, team_id=1, url=todo_app.url + "/", language="en", max_pages=3, max_depth=1, verify=True
+            session, team_id=1, url=todo_app.url + "/", language="en", max_pages=1, max_depth=0, verify=True
         ).id
     assert stages.crawl_stage(database_url, plan_id, browser=browser, settings=settings)
     engine = Engine.from_settings(settings)
