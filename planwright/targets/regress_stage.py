@@ -7,6 +7,10 @@ lease it renews, so a duplicate delivery finds it held (or done) and does nothin
 dies mid-way is noticed by the reconciler when the lease lapses (the plan is re-queued to its crawl,
 with a note: a lost regression is a missing section, never a lost run). Its writes name the token,
 so a worker whose lease lapsed stores nothing.
+
+Bounded by TARGET_REGRESSION_TIMEOUT_S: the worker stops after the case that passes it (the run goes on
+to its crawl, with a note saying how far it got); a worker hung inside one case is stopped by the
+reconciler at the stage's deadline (`Settings.stage_deadline_s("queued")`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from planwright.browser.auth import resolve_auth
 from planwright.db import plans_store
 from planwright.db.models import Plan, TargetRun, aware, utcnow
 from planwright.db.session import session_scope
-from planwright.pipeline.stages.common import StageFenced, held_plan, lease, update_plan
+from planwright.pipeline.stages.common import StageFenced, add_note, held_plan, lease, update_plan
 from planwright.schemas import AuthSpec, BrowserLocale, TestCaseData, browser_locale
 from planwright.sealing import unseal
 from planwright.settings import Settings, secret_of
@@ -36,6 +40,14 @@ from planwright.targets.regression import regress_cases
 from planwright.targets.schemas import RegressionResult, regression_counts
 
 log = logging.getLogger(__name__)
+
+
+class RegressionTimedOut(Exception):
+    """The regression passed TARGET_REGRESSION_TIMEOUT_S after `done` of `total` cases."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"{done} of {total} cases")
+        self.done, self.total = done, total
 
 
 @dataclass(frozen=True)
@@ -83,7 +95,9 @@ def take_regression(database_url: str, plan_id: int, *, settings: Settings) -> R
             plan_url=plan.url,
             locale=browser_locale(plan.language),  # the locale the previous run verified them in
             kind=plan.kind,
-            api_base_url=regression_base_url(plan.options, previous.plan.options) if plan.kind == "api" else None,
+            api_base_url=regression_base_url(plan.options, previous.plan.options)
+            if plan.kind == "api"
+            else None,
             allow_unsafe=bool((plan.options or {}).get("allow_unsafe")),
         )
 
@@ -114,7 +128,26 @@ def _release(database_url: str, job: RegressionJob) -> None:
         log.warning("targets.regression.release_failed plan_id=%s", job.plan_id)
 
 
-def _progress(database_url: str, job: RegressionJob) -> Callable[[int, int], None]:
+def _stop_at_limit(
+    database_url: str, job: RegressionJob, stop: RegressionTimedOut, seconds: float, limit: float
+) -> None:
+    """A regression past its limit: the time it took is recorded (so a redelivery runs nothing again),
+    a note says how far it got, and the plan is let go for its crawl."""
+    with held_plan(database_url, job.plan_id, job.token) as (session, plan):
+        run = session.scalar(select(TargetRun).where(TargetRun.plan_id == job.plan_id))
+        if run is not None:
+            run.regression_seconds = seconds
+        add_note(
+            plan,
+            f"regression stopped at its limit of {limit:.0f} s after {stop.done} of {stop.total} cases (raise "
+            "TARGET_REGRESSION_TIMEOUT_S if the previous run's cases need longer); the run went on to its crawl "
+            "without it",
+        )
+        plan.attempt_token = plan.claimed_at = plan.lease_expires_at = None
+        plan.sent_at = utcnow()
+
+
+def _progress(database_url: str, job: RegressionJob, deadline: float) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
         update_plan(
             database_url,
@@ -124,6 +157,8 @@ def _progress(database_url: str, job: RegressionJob) -> Callable[[int, int], Non
             progress_total=total,
             stage=f"regression {done}/{total}",
         )
+        if done < total and time.monotonic() > deadline:
+            raise RegressionTimedOut(done, total)
 
     return report
 
@@ -132,11 +167,13 @@ def regression_stage(
     database_url: str, plan_id: int, *, browser: Browser | Callable[[], Browser], settings: Settings
 ) -> list[RegressionResult] | None:
     """Re-executes the previous done run's verified cases; None when the plan is no run or has none,
-    or when another worker holds or has done it (a duplicate delivery)."""
+    when another worker holds or has done it (a duplicate delivery), or when it was stopped at its limit."""
     job = take_regression(database_url, plan_id, settings=settings)
     if job is None:
         return None
     started = time.perf_counter()
+    limit = settings.target_regression_timeout_s
+    progress = _progress(database_url, job, time.monotonic() + limit)
     with lease(database_url, plan_id, job.token):
         try:
             if job.kind == "api":  # no browser is started for an api target
@@ -146,7 +183,7 @@ def regression_stage(
                     auth=api_auth_of(job.stored_auth),
                     allow_unsafe=job.allow_unsafe,
                     settings=settings,
-                    on_progress=_progress(database_url, job),
+                    on_progress=progress,
                 )
             else:
                 auth_spec = AuthSpec.model_validate(job.stored_auth) if job.stored_auth else None
@@ -157,11 +194,18 @@ def regression_stage(
                     browser,
                     auth=auth,
                     locale=job.locale,
-                    on_progress=_progress(database_url, job),
+                    on_progress=progress,
                     screenshot_dir=settings.data_dir / "screenshots" / str(plan_id),  # deleted with the plan
                 )
         except StageFenced:
             raise
+        except RegressionTimedOut as stop:
+            seconds = time.perf_counter() - started
+            _stop_at_limit(database_url, job, stop, seconds, limit)
+            log.warning(
+                "targets.regression.timed_out plan_id=%s seconds=%.1f after=%s", plan_id, seconds, stop
+            )
+            return None
         except Exception:
             _release(database_url, job)  # the crawl the worker sends next must find the plan free
             raise

@@ -61,19 +61,26 @@ def app() -> Iterator[tuple[str, ChangingServer]]:
         yield served
 
 
-def second_run(database_url: str, base: str) -> int:
-    """A target whose first run is done with one verified case; the plan id of its second, queued run."""
-    verified = case(
-        f"{base}/", "Home shows its heading", [step(1, "open", "Open home")], [exp("heading", "Welcome")]
-    )
-    verified.verification = Verification(status="verified")
+def second_run(database_url: str, base: str, *, cases: int = 1) -> int:
+    """A target whose first run is done with `cases` verified cases; the plan id of its second, queued run."""
+    verified = [
+        case(
+            f"{base}/",
+            f"Home shows its heading ({n})",
+            [step(1, "open", "Open home")],
+            [exp("heading", "Welcome")],
+        )
+        for n in range(1, cases + 1)
+    ]
+    for each in verified:
+        each.verification = Verification(status="verified")
     with session_scope(database_url) as session:
         target = create_target(
             session, team_id=DEFAULT_TEAM_ID, body=TargetCreate(name="leased", url=f"{base}/")
         )
         first, second = (create_run(session, target=target, trigger="manual") for _ in range(2))
         assert first.plan is not None and second.plan_id is not None
-        plans_store.add_cases(session, first.plan, [verified], start=0)
+        plans_store.add_cases(session, first.plan, verified, start=0)
         first.plan.status = "done"
         return second.plan_id
 
@@ -188,3 +195,23 @@ def test_a_hanging_regression_is_stopped_at_its_deadline_and_the_run_goes_on(
         store_regression(database_url, hung, [], 1.0)
     assert take_regression(database_url, plan_id, settings=settings) is None
     redis.Redis.from_url(redis_url).flushdb()
+
+
+def test_a_regression_past_its_limit_stops_after_the_case_that_passed_it(
+    app: tuple[str, ChangingServer], browser: Browser, database_url: str, redis_url: str
+) -> None:
+    base, _ = app
+    settings = get_settings().model_copy(update={"target_regression_timeout_s": 0.01})
+    plan_id = second_run(database_url, base, cases=3)
+    # Before: all 3 cases ran whatever the time (no limit), and the worker's slot with them.
+    assert regression_stage(database_url, plan_id, browser=browser, settings=settings) is None
+    run, plan = run_of(database_url, plan_id)
+    assert "regression stopped at its limit of 0 s after 1 of 3 cases" in plan.notes[-1]
+    assert (
+        plan.status == "queued" and plan.attempt_token is None and plan.sent_at is not None
+    )  # free for its crawl
+    assert run.regression == [] and run.regression_seconds is not None
+    assert (
+        regression_stage(database_url, plan_id, browser=browser, settings=settings) is None
+    )  # runs nothing again
+    assert plan.progress_done == 1
