@@ -82,7 +82,8 @@ def _plan_status(database_url: str, plan_id: int) -> str:
 
 
 def generate(args: argparse.Namespace) -> int:
-    from planwright.schemas import PlanCreate, readable_errors
+    from planwright.plan_api import PlanCreate
+    from planwright.schemas import readable_errors
 
     try:
         request = PlanCreate(

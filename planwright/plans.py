@@ -18,8 +18,8 @@ from planwright.db.models import Plan, aware, utcnow
 from planwright.dispatch import choose_plans_to_send, lock_dispatch, send
 from planwright.exports import EXPORTS, render_export
 from planwright.lifecycle import UNFINISHED_STATUSES, WAITING_STAGE, PlanStatus, move, next_task
+from planwright.plan_api import PlanCreate
 from planwright.queue import enqueue
-from planwright.schemas import PlanCreate
 from planwright.sealing import seal
 from planwright.settings import get_settings, secret_of
 

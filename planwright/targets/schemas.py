@@ -8,13 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from planwright.api_plans.models import OpenApiSource
+from planwright.plan_api import CaseCounts, MaxDepth, MaxPages, PlanCreate
 from planwright.schemas import (
     AuthSpec,
-    CaseCounts,
     Language,
-    MaxDepth,
-    MaxPages,
-    PlanCreate,
     PlanKind,
     PlanStatus,
     check_target_url,

@@ -13,8 +13,8 @@ from planwright.api_plans.models import ApiPlanOptions, OpenApiSource
 from planwright.api_plans.spec import SpecError, http_fetcher, load_spec
 from planwright.db.models import Plan, Target, TargetRun, TestCase, utcnow
 from planwright.netpolicy import current_policy
+from planwright.plan_api import CaseCounts, PlanCreate
 from planwright.plans import plan_fields
-from planwright.schemas import CaseCounts, PlanCreate
 from planwright.sealing import seal, unseal
 from planwright.settings import get_settings, secret_of
 from planwright.targets.schedule import next_run_after

@@ -9,13 +9,7 @@ from planwright.db import plans_store
 from planwright.db.models import Page, Plan
 from planwright.exports import EXPORTS
 from planwright.exports.common import PlanSummary, summarize
-from planwright.schemas import (
-    CaseCounts,
-    EdgeProposalPublic,
-    PlanPublic,
-    PlanSummaryPublic,
-    ProgressPublic,
-)
+from planwright.plan_api import CaseCounts, EdgeProposalPublic, PlanPublic, PlanSummaryPublic, ProgressPublic
 
 
 def plan_links(plan: Plan) -> dict[str, str]:

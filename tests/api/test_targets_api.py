@@ -18,8 +18,9 @@ from sqlalchemy import select
 from planwright.db import plans_store
 from planwright.db.models import Plan, Target, TargetRun
 from planwright.db.session import session_scope
+from planwright.plan_api import PlanCreate
 from planwright.plans import plan_fields
-from planwright.schemas import CrawlResult, PlanCreate, TestCaseData
+from planwright.schemas import CrawlResult, TestCaseData
 from planwright.sealing import is_sealed, unseal
 from planwright.settings import get_settings, secret_of
 from planwright.teams import create_api_key, create_team

@@ -19,8 +19,8 @@ from planwright.db.models import Page, Plan, TestCase, utcnow
 from planwright.db.session import session_scope
 from planwright.pipeline.stages.api import execute_stage, read_spec_stage
 from planwright.pipeline.stages.common import StageFenced, StageSkipped
+from planwright.plan_api import PlanCreate
 from planwright.plans import create_plan, plan_fields
-from planwright.schemas import PlanCreate
 from tests.db import fresh_postgres_database
 from tests.fixture_apps.api.service import API_KEY, SPEC, build_app, serve_api
 

@@ -12,15 +12,9 @@ from planwright.db.models import Plan
 from planwright.exports import EXPORTS
 from planwright.lifecycle import PlanStatus
 from planwright.netpolicy import submission_refusals
+from planwright.plan_api import PlanCreate, PlanPublic, PlansPublic, PlanSummaryPublic
 from planwright.plans import delete_plan, export_plan, read_plan, read_plans, submit_plan
-from planwright.schemas import (
-    DB_BIGINT_MAX,
-    DB_INT_MAX,
-    PlanCreate,
-    PlanPublic,
-    PlansPublic,
-    PlanSummaryPublic,
-)
+from planwright.schemas import DB_BIGINT_MAX, DB_INT_MAX
 from services.api.deps import AuditDep, SessionDep, TeamDep
 from services.api.presenters import plan_public, plan_summary
 

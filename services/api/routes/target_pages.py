@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from planwright.api_plans.models import MAX_SPEC_BYTES
 from planwright.db.audit import url_without_secrets
 from planwright.netpolicy import submission_refusals
-from planwright.schemas import crawl_limits, readable_errors
+from planwright.plan_api import crawl_limits
+from planwright.schemas import readable_errors
 from planwright.targets.compare import RunNotComparable, run_diff
 from planwright.targets.runs import create_run, enqueue_run, plan_to_enqueue
 from planwright.targets.schemas import TargetCreate, TargetUpdate

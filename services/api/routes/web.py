@@ -16,8 +16,9 @@ from planwright.api_plans.models import MAX_SPEC_BYTES
 from planwright.db.audit import Actor
 from planwright.exports import EXPORTS
 from planwright.netpolicy import submission_refusals
+from planwright.plan_api import PlanCreate, crawl_limits
 from planwright.plans import read_plan, read_plans
-from planwright.schemas import PlanCreate, crawl_limits, readable_errors
+from planwright.schemas import readable_errors
 from planwright.teams import (
     WEB_SESSION_LIFETIME,
     end_web_session,
