@@ -4,9 +4,9 @@ regression that could not run is recorded as such, and the run goes on to plan a
 
 Leased like every stage (`lifecycle.py`): it takes the still-queued plan with an attempt token and a
 lease it renews, so a duplicate delivery finds it held (or done) and does nothing, and a worker that
-dies mid-way is noticed by the reconciler when the lease lapses (the plan is re-queued to its crawl,
-with a note: a lost regression is a missing section, never a lost run). Its writes name the token,
-so a worker whose lease lapsed stores nothing.
+dies mid-way is noticed by the reconciler when the lease lapses (its regression is sent again, with a
+note; after PLAN_MAX_ATTEMPTS the run goes on to its crawl: a lost regression is a missing section,
+never a lost run). Its writes name the token, so a worker whose lease lapsed stores nothing.
 
 Bounded by TARGET_REGRESSION_TIMEOUT_S: the worker stops after the case that passes it (the run goes on
 to its crawl, with a note saying how far it got); a worker hung inside one case is stopped by the
