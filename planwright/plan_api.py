@@ -54,7 +54,9 @@ MaxDepth = Annotated[
 ]
 
 
-class PlanCreate(BaseModel):
+class PlanSource(BaseModel):
+    """What a plan is made from: a plan's request, and a target's (each of its runs is such a plan)."""
+
     url: str | None = Field(
         default=None,
         description="The web application to test (an http:// or https:// URL); for an api plan, "
@@ -70,6 +72,8 @@ class PlanCreate(BaseModel):
         default=None, description="kind 'api': the OpenAPI / Swagger document and how to call the service"
     )
 
+
+class PlanCreate(PlanSource):
     @model_validator(mode="before")
     @classmethod
     def _text_is_storable(cls, data: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from planwright.api_plans.models import OpenApiSource
-from planwright.plan_api import CaseCounts, MaxDepth, MaxPages, PlanCreate
+from planwright.plan_api import CaseCounts, MaxDepth, MaxPages, PlanCreate, PlanSource
 from planwright.schemas import (
     AuthSpec,
     Language,
@@ -75,22 +75,10 @@ class _TargetFields(BaseModel):
 
 
 
-class TargetCreate(_TargetFields):
+class TargetCreate(_TargetFields, PlanSource):
+    """A plan's fields (PlanSource: url, language, bounds, kind, verify, auth, openapi) and a schedule."""
+
     name: str = Field(min_length=1, max_length=200, description="What the team calls the app")
-    url: str | None = Field(
-        default=None,
-        description="The web application (an http:// or https:// URL); for an api target, the base URL "
-        "of a running instance (same as openapi.base_url)",
-    )
-    language: Language = "en"
-    max_pages: MaxPages = 10
-    max_depth: MaxDepth = 2
-    kind: PlanKind = "ui"
-    verify: bool = True
-    auth: AuthSpec | None = Field(default=None, description="How to log in; never echoed back")
-    openapi: OpenApiSource | None = Field(
-        default=None, description="kind 'api': the OpenAPI document and how to call the service, as for a plan"
-    )
     cron: str = Field(default=DEFAULT_CRON, description="Five-field cron expression, in `timezone`")
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="IANA time zone of the cron expression")
     paused: bool = False
@@ -110,10 +98,7 @@ class TargetCreate(_TargetFields):
     def plan_request(self) -> PlanCreate:
         """The plan request each run makes: the plans API's schema judges the target's source (url for a
         ui target; openapi, its base URL and credentials for an api target)."""
-        return plan_request(
-            kind=self.kind, url=self.url, language=self.language, max_pages=self.max_pages,
-            max_depth=self.max_depth, verify=self.verify, auth=self.auth, openapi=self.openapi,
-        )  # fmt: skip
+        return plan_request(**{name: getattr(self, name) for name in PlanSource.model_fields})
 
 
 def plan_request(**fields: Any) -> PlanCreate:
