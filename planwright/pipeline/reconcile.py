@@ -10,7 +10,8 @@ Three ways a plan can be lost, each told apart from a plan that merely waits:
 - held past its stage's deadline (`Settings.stage_deadline_s`) → failed with that reason; a
   regression past its deadline is stopped instead and the run goes on to its crawl, with a note;
 - waiting for a stage, held by nobody, sent, and its job in no broker queue (Redis lost it) for
-  `stale_after_s` → sent again. Time spent waiting in a queue never counts against a plan.
+  `stale_after_s` → sent again (a run whose regression has not run: its regression). Time spent
+  waiting in a queue never counts against a plan.
 
 Each plan is reconciled in a savepoint of its own: one the reconciler cannot move (an illegal
 transition, a row the database refuses to update) is logged, counted and, where it can be, failed
@@ -81,7 +82,7 @@ def reconcile(
             waiting = _waiting_and_sent(session, now - timedelta(seconds=stale_after_s))
             present = in_broker() if waiting else set()
             for plan in waiting:
-                _guarded(session, plan, steps, unmovable, lambda p: _resend_if_lost(p, present))
+                _guarded(session, plan, steps, unmovable, lambda p: _resend_if_lost(session, p, present))
     if unmovable:
         log.error("reconciler.plans.unmovable count=%s plan_ids=%s", len(unmovable), unmovable)
     for plan_id, task in steps:  # after the commit, as every enqueue
@@ -216,13 +217,24 @@ def _waiting_and_sent(session: Session, cutoff: datetime) -> list[Plan]:
     )
 
 
-def _resend_if_lost(plan: Plan, present: set[int]) -> Step | None:
-    """A waiting plan whose job the broker no longer holds is sent again."""
+def _resend_if_lost(session: Session, plan: Plan, present: set[int]) -> Step | None:
+    """A waiting plan whose job the broker no longer holds is sent again (a run whose regression has
+    not run yet: its regression, which then sends its crawl)."""
     if plan.id in present:
         return None
-    add_note(plan, f"its job was lost by the queue (Redis) while {plan.status}; sent again")
+    regression = plan.status == PlanStatus.QUEUED and _regression_pending(session, plan)
+    what = "its regression sent again" if regression else "sent again"
+    add_note(plan, f"its job was lost by the queue (Redis) while {plan.status}; {what}")
     plan.sent_at = utcnow()
-    return plan.id, _task_of(plan.status)
+    return plan.id, REGRESS_TASK if regression else _task_of(plan.status)
+
+
+def _regression_pending(session: Session, plan: Plan) -> bool:
+    """Whether the plan is a target's run whose regression step has not run (nor been given up)."""
+    seconds = session.execute(
+        select(TargetRun.regression_seconds).where(TargetRun.plan_id == plan.id)
+    ).one_or_none()
+    return seconds is not None and seconds[0] is None
 
 
 def _task_of(status: str) -> str:

@@ -215,3 +215,24 @@ def test_a_regression_past_its_limit_stops_after_the_case_that_passed_it(
         regression_stage(database_url, plan_id, browser=browser, settings=settings) is None
     )  # runs nothing again
     assert plan.progress_done == 1
+
+
+def test_a_runs_job_lost_by_the_queue_is_sent_again_as_its_regression_until_it_ran(
+    database_url: str, redis_url: str
+) -> None:
+    """Before: sent straight to its crawl, and that night's regression was missing."""
+    plan_id = second_run(database_url, "http://127.0.0.1:9")  # sent (create_run), its message never arrived
+    broker = redis.Redis.from_url(redis_url)
+    # (The module's earlier tests left plans of their own waiting: only this one is looked at.)
+    assert plan_id in reconcile(database_url, stale_after_s=0, in_broker=lambda: plan_ids_in_broker(broker))
+    assert [task for task in queued_tasks(redis_url) if task[1] == plan_id] == [(REGRESS_TASK, plan_id)]
+    _, plan = run_of(database_url, plan_id)
+    assert "lost by the queue (Redis) while queued; its regression sent again" in plan.notes[-1]
+    broker.flushdb()
+    # Its regression ran (stored), then its crawl's message was lost: the crawl is what is sent.
+    job = take_regression(database_url, plan_id, settings=get_settings())
+    assert job is not None
+    store_regression(database_url, job, [], 0.5)
+    assert plan_id in reconcile(database_url, stale_after_s=0, in_broker=lambda: plan_ids_in_broker(broker))
+    assert [task for task in queued_tasks(redis_url) if task[1] == plan_id] == [(CRAWL_TASK, plan_id)]
+    broker.flushdb()
