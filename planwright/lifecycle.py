@@ -9,7 +9,8 @@ Every shell (the Celery crawler and model workers, the reconciler, `planwright g
                   └─────────────┴──────────────┴──────> failed (with a reason a person can act on)
 
 A target's run adds one task before the crawl (`targets.runs.REGRESS_TASK`, while the plan is still
-queued); a lost one is not re-sent: the reconciler sends a queued plan straight to its crawl.
+queued); a lost or abandoned one is re-sent by the reconciler up to PLAN_MAX_ATTEMPTS, then the run
+goes on to its crawl without it (targets/regress_stage.py).
 
 A stage may re-enter its own status (a re-queued task runs it again; stages are idempotent); a
 finished plan never moves again.

@@ -78,7 +78,7 @@ def plan_to_enqueue(run: TargetRun) -> int | None:
 
 def enqueue_run(plan_id: int | None) -> None:
     """After the commit, as every enqueue: a lost message leaves a queued plan the reconciler re-sends
-    (straight to its crawl: a lost regression is a missing section, never a lost run)."""
+    as its regression (its crawl once the regression has run or given up: never a lost run)."""
     if plan_id is not None:
         enqueue(REGRESS_TASK, plan_id)
 
