@@ -26,9 +26,10 @@ it); a form whose submit button is denied is neither clicked nor submitted with 
 Layout: state apart from policy. `state` (what a state is: plain data), `candidates` (what can be acted
 on: pure, rules as data, pluggable sources), `samples` (the values typed: data), `own_items` (the
 one exception to the deny-list: pure), `diffing` (what a step changed and which follow-up it
-deserves: pure), `elements` (one key per element across the states),
-`runner` (one page's browser walk and its budget), `explorer` (the crawl's entry points: every page,
-the model's edge proposals). The browser work itself (acting, recording dialogs and navigations, the
+deserves: pure), `elements` (one key per element across the states), `runner` (one page's walk and
+its budget), `browsing` (that walk's browser steps: a fresh context, a load, a step, capturing and
+settling), `recording` (its behaviours and their reload and back checks), `explorer` (the crawl's
+entry points: every page, the model's edge proposals). The browser work itself (acting, recording dialogs and navigations, the
 in-page scripts) is `planwright.browser`'s, the same as the verifier's.
 """
 

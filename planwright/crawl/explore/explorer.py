@@ -1,7 +1,7 @@
 """The explorer of one crawl: explores each crawled page in turn (once per page template) and runs the
 model's edge proposals, each page's walk done by `runner.PageExploration`.
 
-Why apart from the walk: what a crawl remembers across pages (`runner.CrawlMemory`) and the entry
+Why apart from the walk: what a crawl remembers across pages (`browsing.CrawlMemory`) and the entry
 points the crawler and the verify stage call are small; the walk is the part that grows.
 """
 
@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from planwright.crawl.explore.browsing import MIN_RUN_S, ContextFactory, CrawlMemory
 from planwright.crawl.explore.candidates import DEFAULT_RULES, CandidateRules, edge_candidate
-from planwright.crawl.explore.runner import MIN_RUN_S, ContextFactory, CrawlMemory, PageExploration
+from planwright.crawl.explore.runner import PageExploration
 from planwright.crawl.explore.state import element_signature
 from planwright.crawl.urls import DEFAULT_DENY_NAMES, page_path
 from planwright.schemas import CrawlOptions, EdgeProposal, ObservedBehaviour, PageSnapshot

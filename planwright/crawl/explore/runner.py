@@ -1,44 +1,29 @@
 """The exploration runner: a breadth-first walk over the states a page reaches, each run from a fresh
-browser context and load, within its budget; the browser work is here, the decisions are not.
+browser context and load, within its budget; the walk is here, the decisions are not.
 
 What to try comes from `candidates.plan` (filtered here by the deny-list and "layout controls once per
 crawl", the two rules that need memory); what a run changed from `diffing.diff`; which follow-up a
 change deserves (a reload, going back) from `diffing.worth_reload / worth_back`; what the reached
-states' elements are called from `elements.ElementRegistry`. The package docstring says what is
-explored and within which bounds.
+states' elements are called from `elements.ElementRegistry`. The browser steps themselves (a fresh
+context, a load, `perform`, capturing and settling) are `browsing`'s, the recording of behaviours and
+of the reload and back checks `recording`'s. The package docstring says what is explored and within
+which bounds.
 """
 
 from __future__ import annotations
 
-import json
-import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from playwright.sync_api import BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 
 from planwright.browser.errors import NotExecutable, StepFailed, first_line
-from planwright.browser.operations import Operation, operation
-from planwright.browser.perform import Timeouts, perform
-from planwright.browser.recorder import Tab
-from planwright.browser.scripts import (
-    CAPTURE_STATE_JS,
-    ERROR_SELECTOR,
-    OPEN_DIALOGS_JS,
-)
-from planwright.crawl.actionable import install as install_listener_tracking
-from planwright.crawl.explore.candidates import CandidateRules, plan
+from planwright.crawl.explore.browsing import MIN_RUN_S, CrawlMemory
+from planwright.crawl.explore.candidates import plan
 from planwright.crawl.explore.diffing import (
     FORM_SENDS,
-    MAX_TEXT_CHARS,
-    back_change,
     counts_up,
     diff,
     informative,
-    persisted,
-    reload_change,
     worth_back,
     worth_reload,
 )
@@ -46,6 +31,7 @@ from planwright.crawl.explore.elements import ElementRegistry
 from planwright.crawl.explore.groups import GROUP_KINDS, press_again, refused
 from planwright.crawl.explore.oracles import with_oracles
 from planwright.crawl.explore.own_items import removes_own_item
+from planwright.crawl.explore.recording import BehaviourRecording
 from planwright.crawl.explore.sequences import (
     ClickMemory,
     another_item,
@@ -55,57 +41,16 @@ from planwright.crawl.explore.sequences import (
 )
 from planwright.crawl.explore.state import (
     Candidate,
-    ElementSignature,
     Node,
     State,
-    StepEvents,
     client_route,
     element_signature,
-    unique,
 )
-from planwright.crawl.urls import is_denied, normalize_url, origin_of, page_path
-from planwright.schemas import (
-    CrawlOptions,
-    Element,
-    ExploreAction,
-    ObservedBehaviour,
-    PageSnapshot,
-    StateChange,
-)
-
-ContextFactory = Callable[[], BrowserContext]
-
-ACTION_TIMEOUT_S = 5.0  # one click or fill; an element that exists reacts far sooner
-LOCATE_WAIT_MS = 1500  # a replayed step's target may take a moment to appear (fetch, render)
-SETTLE_MS = 30  # after each step: let handlers run before we look
-QUIET_MS = 60  # the DOM counts as settled after this long without mutations...
-QUIET_MAX_MS = 1500  # ...or after this long in any case (animations, tickers)
-INFLIGHT_MAX_MS = 3000  # wait at most this long for fetch/XHR started by a step
-MIN_RUN_S = 1.0  # do not start a run with less time than this left
-RESULT_POLL_MS = 250  # after an interaction group's press: look again this often...
-RESULT_STABLE_MS = 500  # ...until the texts held still this long...
-RESULT_WAIT_MS = 2000  # ...or this long in all
+from planwright.crawl.urls import is_denied, origin_of, page_path
+from planwright.schemas import Element, ObservedBehaviour, PageSnapshot, StateChange
 
 
-@dataclass
-class CrawlMemory:
-    """What the explorations of one crawl's pages share: how to open a context, the options and rules,
-    what each crawled page shows at load, the layout controls explored already, and the warnings."""
-
-    new_context: ContextFactory
-    options: CrawlOptions
-    deny_names: list[str]
-    rules: CandidateRules
-    known_pages: dict[str, set[ElementSignature]] = field(default_factory=dict)  # URL path -> signatures
-    layout_done: set[tuple[str, ElementSignature]] = field(default_factory=set)
-    warnings: list[str] = field(default_factory=list)
-
-    def warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
-
-
-class PageExploration:
+class PageExploration(BehaviourRecording):
     """The exploration of one page: its element registry, budget, reached states and behaviours."""
 
     def __init__(
@@ -128,34 +73,6 @@ class PageExploration:
         self.clicks = ClickMemory()  # what each click did at load: the follow-ups of reached states
         self.root: State | None = None  # the page at a fresh load, once baseline() has run
         self.own_keys: set[str] = set()  # deny-listed removals allowed on the run's own items
-
-    # ------------------------------------------------------------ budget and time
-
-    def remaining_s(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def can_act(self) -> bool:
-        return self.actions < self.budget and self.remaining_s() > MIN_RUN_S
-
-    def action_timeout_ms(self) -> float:
-        return max(min(self.options.page_timeout_s, ACTION_TIMEOUT_S, self.remaining_s()), 0.1) * 1000
-
-    def timeouts(self) -> Timeouts:
-        """The explorer's budget for `perform`: short waits, and a thorough settle (fetches, a quiet
-        DOM), since what a step changed is read right after it."""
-        page_ms = self.options.page_timeout_s * 1000
-        return Timeouts(
-            locate=LOCATE_WAIT_MS,
-            action=min(page_ms, ACTION_TIMEOUT_S * 1000),
-            navigation=page_ms,
-            load=page_ms,
-            inflight_max=INFLIGHT_MAX_MS,
-            pause=SETTLE_MS,
-            quiet=QUIET_MS,
-            quiet_max=QUIET_MAX_MS,
-            deadline=self.deadline,
-            floor=100,
-        )
 
     # ------------------------------------------------------------ the walk
 
@@ -386,160 +303,6 @@ class PageExploration:
             depth=node.depth + 1,
             fresh=set(new_keys),
         )
-
-    # ------------------------------------------------------------ browser mechanics
-
-    @staticmethod
-    def events(tab: Tab) -> StepEvents:
-        """What the browser reported during the last step, as the diff reads it."""
-        return StepEvents(
-            dialogs=list(tab.dialogs), navigation_statuses=[response.status for response in tab.navigations]
-        )
-
-    def open_tab(self) -> Tab | None:
-        try:
-            context = self.owner.new_context()
-            install_listener_tracking(context)  # before the page's scripts: which elements listen
-            return Tab.open(context, track_fetches=True)
-        except PlaywrightError as exc:
-            self.owner.warn(f"Could not open a browser context to explore {self.url}: {exc.message}")
-            return None
-
-    def goto(self, tab: Tab, url: str) -> None:
-        tab.page.set_default_timeout(self.action_timeout_ms())
-        perform(Operation("goto", value=url), tab, self.timeouts())
-
-    def perform(self, tab: Tab, action: ExploreAction) -> None:
-        """Do one step with the verifier's `perform`: same locators, same Playwright calls."""
-        locator = None
-        if action.element_key is not None:
-            element = self.elements.by_key.get(action.element_key)
-            if element is None:
-                raise NotExecutable(f"unknown element {action.element_key}")
-            locator = element.locator
-        step = operation(action.action, locator, action.data, page_url=self.url)
-        perform(step, tab, self.timeouts())
-
-    def capture(self, tab: Tab, *, extract: bool = False) -> State:
-        page = tab.page
-        raw = page.evaluate(CAPTURE_STATE_JS, ERROR_SELECTOR)
-        dialogs = page.evaluate(OPEN_DIALOGS_JS)
-        state = State(
-            url=normalize_url(raw["url"]),
-            texts=[text for text in raw["texts"] if len(text) <= MAX_TEXT_CHARS],
-            h1=raw["h1"] or None,
-            counts=dict(raw["counts"]),
-            alerts=list(raw["alerts"]),
-            expanded=int(raw["expanded"]),
-            invalid=list(raw["invalid"]),
-            dialogs=list(dialogs),
-            controls=list(raw["controls"]),
-            joined=list(raw.get("joined", [])),
-            headings=list(raw.get("headings", [])),
-            route=client_route(raw["url"]),
-            stored=str(raw.get("stored") or ""),
-        )
-        if extract:
-            state.elements, state.dblclicks, state.groups = self.elements.extract(page)
-        return state
-
-    def settled(self, tab: Tab, state: State) -> State:
-        """The state once its texts held still for RESULT_STABLE_MS: a calculator shows
-        "Calculating…" first and its result a moment later (a timer, not a fetch), and the result is
-        what the case must claim. At most RESULT_WAIT_MS."""
-        waited = stable = 0
-        while waited < RESULT_WAIT_MS and stable < RESULT_STABLE_MS and self.remaining_s() > MIN_RUN_S:
-            tab.page.wait_for_timeout(RESULT_POLL_MS)
-            waited += RESULT_POLL_MS
-            again = self.capture(tab)
-            stable = stable + RESULT_POLL_MS if again.signature() == state.signature() else 0
-            state = again
-        return state
-
-    def elements_of(self, tab: Tab, state: State, like: State) -> None:
-        """Fill in the state's elements: reuse `like`'s when the same controls are visible (a
-        full extraction costs a locator check per element), extract them otherwise."""
-        if state.same_controls(like) and like.elements:
-            state.elements, state.dblclicks, state.groups = like.elements, like.dblclicks, like.groups
-        else:
-            state.elements, state.dblclicks, state.groups = self.elements.extract(tab.page)
-
-    # ------------------------------------------------------------ recording
-
-    def record(
-        self, kind: str, actions: list[ExploreAction], change: StateChange, new_keys: list[str]
-    ) -> ObservedBehaviour | None:
-        """Keep a behaviour once; its new_elements ground every step and describe what appeared."""
-        identity = json.dumps(
-            [[a.model_dump() for a in actions], change.model_dump(mode="json")], ensure_ascii=False
-        )
-        if identity in self.seen_behaviours:
-            return None
-        self.seen_behaviours.add(identity)
-        referenced = [a.element_key for a in actions if a.element_key]
-        keys = unique([*referenced, *new_keys])
-        new_elements = [
-            self.elements.by_key[key]
-            for key in keys
-            if key not in self.snapshot_keys and key in self.elements.by_key
-        ]
-        destructive = any(  # acted on a deny-listed name (not an own item's removal): allow_destructive
-            is_denied(self.elements.by_key[key].name, self.elements.by_key[key].href, self.owner.deny_names)
-            for key in referenced
-            if key in self.elements.by_key and key not in self.own_keys
-        )
-        behaviour = ObservedBehaviour(
-            key=f"b{len(self.behaviours) + 1}",
-            kind=kind,
-            actions=actions,
-            change=change,
-            new_elements=new_elements,
-            destructive=destructive,
-        )
-        self.behaviours.append(behaviour)
-        return behaviour
-
-    @property
-    def snapshot_keys(self) -> set[str]:
-        return {element.key for element in self.snapshot.elements}
-
-    def check_reload(self, tab: Tab, behaviour: ObservedBehaviour, fresh: State, after: State) -> None:
-        """Reload (open the same address again) and record which of the new texts survived."""
-        self.actions += 1
-        tab.reset()
-        self.goto(tab, after.url)
-        reloaded = self.capture(tab)
-        self.elements_of(tab, reloaded, after)
-        kept = persisted(behaviour.change.appeared, reloaded)
-        behaviour.change.persists_after_reload = bool(kept)
-        change = reload_change(kept, fresh, reloaded)
-        if change is None:
-            return
-        actions = [*behaviour.actions, ExploreAction(action="open", data=after.url)]
-        new_keys = [key for key in reloaded.elements if key not in self.snapshot_keys]
-        self.record("reload", actions, change, new_keys)
-
-    def check_back(
-        self, tab: Tab, node: Node, behaviour: ObservedBehaviour, fresh: State, after: State
-    ) -> None:
-        """Go back in history from the page the steps led to, and record what the page shows then that a
-        fresh load does not ("Cart (1)" after adding to the cart): the state that persisted."""
-        self.actions += 1
-        tab.reset()
-        try:
-            perform(Operation("back"), tab, self.timeouts())
-            back = self.capture(tab)
-            self.elements_of(tab, back, node.state)
-        except (PlaywrightError, StepFailed):
-            return  # the navigation itself was recorded; a failed return teaches nothing more
-        if back.url != node.state.url:
-            return  # not back where the steps left from (a redirect, a page that replaced its entry)
-        change = back_change(fresh, node.state, back)
-        if change is None:
-            return
-        actions = [*behaviour.actions, ExploreAction(action="back")]
-        new_keys = [key for key in back.elements if key not in self.snapshot_keys]
-        self.record("back", actions, change, new_keys)
 
     # ------------------------------------------------------------ planning
 
