@@ -189,7 +189,7 @@ def _main_candidates(
     tries = _tries(state, group)
     for button in buttons:
         press = ExploreAction(action="click", element_key=button.element.key)
-        attempts = []
+        attempts: list[Candidate] = []
         for attempt in range(tries):
             fills, typed = group_fill_actions(state, group, attempt=attempt, fallback=fallback)
             if attempts and fills == attempts[-1].actions[:-1]:
