@@ -43,6 +43,7 @@ from planwright.schemas import CrawlOptions, CrawlResult, Element, PageSnapshot
 MAX_EXTRA_VISITS = 30  # link targets outside the page budget that we still open to learn the outcome
 
 ProgressCallback = Callable[[int, int, str], None]
+PageCallback = Callable[[PageSnapshot], None]  # a page whose crawl (and exploration) is over
 
 
 # Past the crawl's time limit, a call still stuck in a page is cut off. Calls are bounded by the time
@@ -84,6 +85,7 @@ class _Crawl:
         self.notes: list[str] = []
         self.extra_visits = 0
         self._tab: Tab | None = None
+        self.on_page: PageCallback | None = None
 
     # ------------------------------------------------------------ time and the working tab
 
@@ -205,6 +207,14 @@ class _Crawl:
         self.record_link_outcomes()
         if self.options.explore:
             self.explore_pages()
+        else:
+            for snapshot in self.pages:
+                self.page_done(snapshot)
+
+    def page_done(self, snapshot: PageSnapshot) -> None:
+        """Hand a finished page on (the embedded command sends its prompts to the model meanwhile)."""
+        if self.on_page is not None:
+            self.on_page(snapshot)
 
     def load_for_crawl(self, url: str) -> tuple[Tab, Response | None] | None:
         tab = self.tab()
@@ -314,6 +324,7 @@ class _Crawl:
                 share = remaining / (len(self.pages) - index)
                 self.activity = f"exploring {snapshot.url}"
                 snapshot.behaviours = explorer.explore(snapshot, deadline=time.monotonic() + share)
+                self.page_done(snapshot)
         finally:
             for warning in explorer.warnings:
                 self.warn(warning)
@@ -370,12 +381,14 @@ def crawl_site(
     browser: Browser | None = None,
     on_progress: ProgressCallback | None = None,
     deny_names: Sequence[str] = DEFAULT_DENY_NAMES,
+    on_page: PageCallback | None = None,
 ) -> CrawlResult:
     """Crawl a site from url and return its pages, elements and observed outcomes.
 
     Raises CrawlError when the start URL cannot be crawled (unreachable, HTTP error, not HTML, too
     slow); problems with other pages become warnings. Must run in the thread that owns `browser`
-    (Playwright's sync API); without one, the calling thread's shared browser is used.
+    (Playwright's sync API); without one, the calling thread's shared browser is used. `on_page` gets
+    each page once its exploration is over, on this thread (a later page's may still change it).
     """
     start_url = normalize_url(url.strip())
     scheme, host, _ = origin_of(start_url)
@@ -392,6 +405,7 @@ def crawl_site(
     options = options.model_copy(update={"auth": auth})
     context = new_context(browser, auth, origin=start_url, locale=options.locale, accept_downloads=False)
     crawl = _Crawl(start_url, options, context, on_progress, deny_names)
+    crawl.on_page = on_page
     watchdog = Watchdog(browser, options.total_timeout_s + WATCHDOG_GRACE_S)
     try:
         with watchdog:

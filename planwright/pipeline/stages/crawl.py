@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from playwright.sync_api import Browser
 
@@ -26,15 +27,23 @@ from planwright.pipeline.stages.common import (
     plan_auth,
     update_plan,
 )
-from planwright.schemas import CrawlOptions, browser_locale
+from planwright.schemas import CrawlOptions, PageSnapshot, browser_locale
 from planwright.sealing import SealError, seal
 from planwright.settings import Settings, secret_of
 
 log = logging.getLogger("planwright.pipeline.stages")
 
 
-def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: Settings) -> bool:
-    """Crawl the plan's site and store what was seen. False when the plan ended here (failed)."""
+def crawl_stage(
+    database_url: str,
+    plan_id: int,
+    *,
+    browser: Browser,
+    settings: Settings,
+    on_page: Callable[[PageSnapshot], None] | None = None,
+) -> bool:
+    """Crawl the plan's site and store what was seen. False when the plan ended here (failed).
+    `on_page` sees each page as soon as it is crawled (generate.EarlyAsks); it writes nothing."""
     if is_api_plan(database_url, plan_id):  # an api plan's "crawl" reads its OpenAPI document
         return read_spec_stage(database_url, plan_id, settings=settings)
     plan = begin_stage(database_url, plan_id, PlanStatus.CRAWLING, "crawl")
@@ -78,7 +87,7 @@ def crawl_stage(database_url: str, plan_id: int, *, browser: Browser, settings: 
             update_plan(database_url, plan_id, token=token, auth=seal(auth.model_dump(), secret_of(settings)))
             options.auth = auth
         try:
-            crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress)
+            crawl = crawl_site(plan.url, options, browser=browser, on_progress=on_progress, on_page=on_page)
         except CrawlError as error:
             fail_plan(database_url, plan_id, str(error), token=token)
             return False

@@ -4,7 +4,9 @@ the model, with the model's edge-case proposals stored for the verify stage. Run
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
 from concurrent.futures import Future, as_completed
 from typing import Protocol
@@ -18,10 +20,10 @@ from planwright.lifecycle import PlanStatus
 from planwright.pipeline import edge_cases
 from planwright.pipeline.parsing import Acceptance, apply_answer
 from planwright.pipeline.prompts import STOP_STRINGS, build_messages, render_prompt
-from planwright.pipeline.skeleton import build_behaviours
+from planwright.pipeline.skeleton import Behaviour, build_behaviours
 from planwright.pipeline.stages.api import is_api_plan, write_titles_stage
 from planwright.pipeline.stages.common import begin_stage, fail_plan, hand_on, held_plan, lease, update_plan
-from planwright.schemas import EdgeProposal, PageSnapshot, TestCaseData
+from planwright.schemas import CrawlResult, EdgeProposal, Language, PageSnapshot, TestCaseData
 from planwright.settings import get_settings
 
 log = logging.getLogger("planwright.pipeline.stages")
@@ -42,6 +44,96 @@ class TextGenerator(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+RequestKey = tuple[str, int, tuple[str, ...], int | None, float]
+
+
+def _key(request: GenerationRequest) -> RequestKey:
+    """What makes two requests the same question (their ids aside): same key, same greedy answer."""
+    return (
+        json.dumps(request.messages, ensure_ascii=False, sort_keys=True),
+        request.max_new_tokens,
+        tuple(request.stop),
+        request.seed,
+        request.temperature,
+    )
+
+
+class EarlyAsks:
+    """A plan's model requests sent while its crawl goes on: the embedded command hands each page on
+    as soon as it is crawled (the browser on the main thread, the engine answering on its own).
+
+    The generate stage still builds every request from the stored crawl and takes from here only the
+    answer to the very same request, so ordering and text are those of the sequential order; a page
+    the crawl changed after handing it on is simply asked again. Nothing here writes to the database
+    (the crawl stage holds the plan meanwhile), so leases and fences stay the stages' own.
+    """
+
+    def __init__(
+        self, plan_id: int, language: Language, *, max_new_tokens: int, seed: int, edge_cases: bool
+    ) -> None:
+        self.plan_id, self.language, self.edge_cases = plan_id, language, edge_cases
+        self.max_new_tokens, self.seed = max_new_tokens, seed
+        self._lock = threading.Lock()
+        self._pages: list[PageSnapshot] = []
+        self._generator: TextGenerator | None = None
+        self._sent: dict[RequestKey, Future[GenerationResult] | BaseException] = {}
+        self.sent_count = self.taken_count = 0
+
+    def attach(self, generator: TextGenerator) -> None:
+        """The model is ready: send what the pages handed on so far ask."""
+        with self._lock:
+            self._generator = generator
+            self._send()
+
+    def add_page(self, page: PageSnapshot) -> None:
+        """A crawled page (crawl_site's on_page): its requests go out now if the model is ready."""
+        with self._lock:
+            self._pages.append(page)
+            if self._generator is not None:
+                self._send()
+
+    def _send(self) -> None:
+        # The pages so far, in crawl order: the same dedupe (a nav link once, a page template once)
+        # as the stage's over the whole crawl, so a prefix of its requests goes out, not extra ones.
+        generator = self._generator
+        assert generator is not None
+        pages = list(self._pages)
+        behaviours = build_behaviours(CrawlResult(start_url="", pages=pages), self.language)
+        edge_requests = _edge_requests(pages, generator) if self.edge_cases else []
+        for request in _requests(
+            self.plan_id, behaviours, edge_requests, self.language, self.max_new_tokens, self.seed
+        ):
+            key = _key(request)
+            if key in self._sent:
+                continue
+            request.request_id = f"plan{self.plan_id}-early{len(self._sent)}"
+            try:
+                self._sent[key] = generator.submit(request)
+            except PromptTooLong as error:
+                self._sent[key] = error
+            except RuntimeError as error:  # the engine is stopping: the stage will say so itself
+                log.warning("generate.early.refused plan_id=%s error=%s", self.plan_id, error)
+                return
+            self.sent_count += 1
+
+    def take(self, request: GenerationRequest) -> Future[GenerationResult] | BaseException | None:
+        """The answer (pending or not) to this very request, once; None when it was not sent early."""
+        with self._lock:
+            sent = self._sent.pop(_key(request), None)
+            self.taken_count += sent is not None
+            return sent
+
+    def log_use(self, plan_id: int) -> None:
+        """How much of the early work the stage used (the rest was asked again or not needed)."""
+        log.info(
+            "generate.early.used plan_id=%s sent=%s taken=%s unused=%s",
+            plan_id,
+            self.sent_count,
+            self.taken_count,
+            len(self._sent),
+        )
+
+
 def generate_stage(
     database_url: str,
     plan_id: int,
@@ -50,10 +142,15 @@ def generate_stage(
     max_new_tokens: int = 64,
     seed: int = 0,
     verify_next: bool | None = None,
+    early: EarlyAsks | None = None,
 ) -> bool:
-    """Turn the stored crawl into cases: skeletons from observations, text from the model."""
+    """Turn the stored crawl into cases: skeletons from observations, text from the model. `early`:
+    the answers to requests sent while the crawl went on (the embedded command), used where the
+    stored crawl asks the very same thing."""
     if is_api_plan(database_url, plan_id):  # an api plan's cases exist: the model writes their titles
-        return write_titles_stage(database_url, plan_id, generator=generator, seed=seed, verify_next=verify_next)
+        return write_titles_stage(
+            database_url, plan_id, generator=generator, seed=seed, verify_next=verify_next
+        )
     plan = begin_stage(database_url, plan_id, PlanStatus.GENERATING, "generate")
     with lease(database_url, plan):
         return _generate(
@@ -63,6 +160,7 @@ def generate_stage(
             max_new_tokens=max_new_tokens,
             seed=seed,
             verify_next=verify_next,
+            early=early,
         )
 
 
@@ -74,6 +172,7 @@ def _generate(
     max_new_tokens: int,
     seed: int,
     verify_next: bool | None,
+    early: EarlyAsks | None = None,
 ) -> bool:
     """The stage's work on the plan it holds (`plan.attempt_token` fences every write)."""
     plan_id, token = plan.id, plan.attempt_token
@@ -93,27 +192,22 @@ def _generate(
     futures: dict[Future[GenerationResult], int] = {}
     messages_by_index: dict[int, list[dict[str, str]]] = {}
     results: dict[int, GenerationResult | BaseException] = {}
-    # One queue for both kinds of request, so that the engine batches them together.
-    asks = [
-        (build_messages(b, plan.language), max_new_tokens, STOP_STRINGS, f"case{i}")  # type: ignore[arg-type]
-        for i, b in enumerate(behaviours)
-    ] + [
-        (messages, edge_cases.EDGE_MAX_NEW_TOKENS, edge_cases.STOP_STRINGS, f"edge{i}")
-        for i, (_, messages) in enumerate(edge_requests)
-    ]
-    for index, (messages, max_tokens, stop, name) in enumerate(asks):
-        messages_by_index[index] = messages
-        request = GenerationRequest(
-            messages=messages,
-            max_new_tokens=max_tokens,
-            stop=stop,
-            seed=seed,
-            request_id=f"plan{plan_id}-{name}",
-        )
+    requests = _requests(plan_id, behaviours, edge_requests, plan.language, max_new_tokens, seed)  # type: ignore[arg-type]
+    for index, request in enumerate(requests):
+        messages_by_index[index] = request.messages
+        sent = early.take(request) if early is not None else None  # asked while the crawl went on
+        if isinstance(sent, Future):
+            futures[sent] = index
+            continue
+        if sent is not None:
+            results[index] = sent
+            continue
         try:
             futures[generator.submit(request)] = index
         except PromptTooLong as error:
             results[index] = error
+    if early is not None:
+        early.log_use(plan_id)
     done = len(results)
     try:
         _collect(
@@ -160,7 +254,7 @@ def _generate(
         generations.append(
             _generation_row(
                 plan_id,
-                outcome.request_id,
+                f"plan{plan_id}-case{index}",
                 prompt_text,
                 outcome,
                 generator,
@@ -215,6 +309,34 @@ def _generate(
         sum(len(items) for items in proposals.values()),
     )
     return True
+
+
+def _requests(
+    plan_id: int,
+    behaviours: list[Behaviour],
+    edge_requests: list[tuple[edge_cases.PageRequests, list[dict[str, str]]]],
+    language: Language,
+    max_new_tokens: int,
+    seed: int,
+) -> list[GenerationRequest]:
+    """The plan's requests, cases then edge cases, in one queue so that the engine batches them."""
+    asks = [
+        (build_messages(b, language), max_new_tokens, STOP_STRINGS, f"case{i}")
+        for i, b in enumerate(behaviours)
+    ] + [
+        (messages, edge_cases.EDGE_MAX_NEW_TOKENS, edge_cases.STOP_STRINGS, f"edge{i}")
+        for i, (_, messages) in enumerate(edge_requests)
+    ]
+    return [
+        GenerationRequest(
+            messages=messages,
+            max_new_tokens=max_tokens,
+            stop=stop,
+            seed=seed,
+            request_id=f"plan{plan_id}-{name}",
+        )
+        for messages, max_tokens, stop, name in asks
+    ]
 
 
 def _generation_row(
