@@ -11,7 +11,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,9 @@ from pydantic import ValidationError
 from planwright.lifecycle import CRAWL_TASK, GENERATE_TASK, VERIFY_TASK, next_task
 
 if TYPE_CHECKING:
+    from planwright.browser.launch import BrowserHolder
     from planwright.engine import ModelBackend
+    from planwright.schemas import PageSnapshot, PlanExport
     from planwright.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -115,8 +118,6 @@ def generate(args: argparse.Namespace) -> int:
     from planwright.db import plans_store
     from planwright.db.models import Plan
     from planwright.db.session import session_scope
-    from planwright.exports import render_export
-    from planwright.pipeline import stages
     from planwright.plans import create_plan, plan_fields
     from planwright.settings import get_settings
 
@@ -143,62 +144,29 @@ def generate(args: argparse.Namespace) -> int:
     loader = ThreadPoolExecutor(max_workers=1)
     load_started = time.perf_counter()
     engine_future = loader.submit(_start_engine, settings)
-    engine: ModelBackend | None = None
 
-    def ready_engine() -> ModelBackend:
-        nonlocal engine
-        if engine is None:
-            engine = engine_future.result()
-            timings["model load"] = engine.ready_seconds or time.perf_counter() - load_started
-            print(
-                f"model {engine.model_id} on {engine.device} ({engine.dtype}), "
-                f"ready in {timings['model load']:.1f} s"
-            )
-        return engine
+    def engine_ready(engine: ModelBackend) -> None:
+        timings["model load"] = engine.ready_seconds or time.perf_counter() - load_started
+        print(
+            f"model {engine.model_id} on {engine.device} ({engine.dtype}), ready in {timings['model load']:.1f} s"
+        )
 
-    # The same stages as the workers, in the order the plan's life gives (lifecycle.next_task).
-    steps: dict[str, tuple[str, Callable[[], object]]] = {
-        CRAWL_TASK: (
-            "crawl",
-            lambda: stages.crawl_stage(database_url, plan_id, browser=holder.browser, settings=settings),
-        ),
-        GENERATE_TASK: (
-            "generation",
-            lambda: stages.generate_stage(
-                database_url,
-                plan_id,
-                generator=ready_engine(),
-                max_new_tokens=settings.model_max_new_tokens,
-                seed=settings.model_seed,
-            ),
-        ),
-        VERIFY_TASK: (
-            "verification",
-            lambda: stages.verify_stage(
-                database_url, plan_id, browser=lambda: holder.browser, settings=settings
-            ),
-        ),
-    }
     try:
-        while (task := next_task(_plan_status(database_url, plan_id))) is not None:
-            name, run_stage = steps[task]
-            stage_started = time.perf_counter()
-            run_stage()
-            timings[name] = time.perf_counter() - stage_started
-            ready_engine()  # it loaded while the browser crawled
-            if next_task(_plan_status(database_url, plan_id)) == task:
-                raise RuntimeError(f"the {name} stage ended without moving the plan on")
-    except Exception as error:
-        stages.fail_plan(database_url, plan_id, f"Internal error: {type(error).__name__}: {error}")
-        raise
+        run = run_plan(
+            database_url,
+            plan_id,
+            holder=holder,
+            engine=engine_future,
+            settings=settings,
+            on_engine=engine_ready,
+        )
+        timings.update(run.timings)
     finally:
         printer.stopped.set()
         printer.join()
         holder.close()
-        if engine is None and engine_future.done() and engine_future.exception() is None:
-            engine = engine_future.result()
-        if engine is not None:
-            engine.stop(drain=False)
+        if engine_future.done() and engine_future.exception() is None:
+            engine_future.result().stop(drain=False)
         loader.shutdown(wait=True)
 
     with session_scope(database_url) as session:
@@ -210,10 +178,7 @@ def generate(args: argparse.Namespace) -> int:
         export = plans_store.plan_export(session, plan)
         proposed_total = sum(len(page.proposals or []) for page in plan.pages)
     stage_started = time.perf_counter()
-    formats = ("xlsx", "pdf", "json", "py") if request.kind == "api" else ("xlsx", "pdf", "json")
-    for fmt in formats:
-        body, _media_type, _filename = render_export(export, fmt)
-        (out_dir / f"plan.{fmt}").write_bytes(body)
+    formats = write_exports(export, out_dir, kind=request.kind)
     timings["export"] = time.perf_counter() - stage_started
 
     cases = export.cases
@@ -229,8 +194,128 @@ def generate(args: argparse.Namespace) -> int:
             f"edge cases the model proposed: {proposed_total}, kept as cases after running them: {proposed}"
         )
     print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
+    print(
+        f"pipelined: {run.sent_during_crawl} model requests sent while the browser crawled, "
+        f"{run.answers_used} of their answers used"
+    )
     print("wrote " + ", ".join(str(out_dir / f"plan.{fmt}") for fmt in formats))
     return 0
+
+
+@dataclass
+class PlanRun:
+    """What `run_plan` measured: each stage's seconds, and how much of the model's work the crawl overlapped."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    sent_during_crawl: int = 0  # model requests sent while the browser was still crawling
+    answers_used: int = 0  # of those, the ones the generate stage used (the rest were asked again)
+
+
+def run_plan(
+    database_url: str,
+    plan_id: int,
+    *,
+    holder: BrowserHolder,
+    engine: Future[ModelBackend],
+    settings: Settings,
+    pipelined: bool = True,
+    on_engine: Callable[[ModelBackend], None] | None = None,
+) -> PlanRun:
+    """Run the plan's stages to its end in this process, the same stage functions as the workers in
+    the order the plan's life gives (lifecycle.next_task); the seconds of each. Pipelined, each page's
+    prompts go to the model (its own thread) as soon as the page is crawled, while the browser (this
+    thread: Playwright's sync API) goes on; sequential, generation starts after the crawl."""
+    from planwright.db.models import Plan
+    from planwright.db.session import session_scope
+    from planwright.pipeline import stages
+    from planwright.pipeline.stages.generate import EarlyAsks
+
+    with session_scope(database_url) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan is not None, "the caller created it"
+        early = (
+            EarlyAsks(
+                plan_id,
+                plan.language,  # type: ignore[arg-type]
+                max_new_tokens=settings.model_max_new_tokens,
+                seed=settings.model_seed,
+                edge_cases=plan.verify and settings.edge_cases,
+            )
+            if pipelined and plan.kind != "api"
+            else None
+        )
+    ready: list[ModelBackend] = []
+
+    def ready_engine() -> ModelBackend:
+        if not ready:
+            ready.append(engine.result())
+            if on_engine is not None:
+                on_engine(ready[0])
+            if early is not None:
+                early.attach(ready[0])
+        return ready[0]
+
+    def on_page(page: PageSnapshot) -> None:
+        if early is None:
+            return
+        if not ready and engine.done() and engine.exception() is None:
+            ready_engine()  # loaded while the browser crawled: what was handed on so far goes out
+        early.add_page(page)
+
+    steps: dict[str, tuple[str, Callable[[], object]]] = {
+        CRAWL_TASK: (
+            "crawl",
+            lambda: stages.crawl_stage(
+                database_url, plan_id, browser=holder.browser, settings=settings, on_page=on_page
+            ),
+        ),
+        GENERATE_TASK: (
+            "generation",
+            lambda: stages.generate_stage(
+                database_url,
+                plan_id,
+                generator=ready_engine(),
+                max_new_tokens=settings.model_max_new_tokens,
+                seed=settings.model_seed,
+                early=early,
+            ),
+        ),
+        VERIFY_TASK: (
+            "verification",
+            lambda: stages.verify_stage(
+                database_url, plan_id, browser=lambda: holder.browser, settings=settings
+            ),
+        ),
+    }
+    run = PlanRun()
+    try:
+        while (task := next_task(_plan_status(database_url, plan_id))) is not None:
+            name, run_stage = steps[task]
+            stage_started = time.perf_counter()
+            run_stage()
+            run.timings[name] = time.perf_counter() - stage_started
+            if task == CRAWL_TASK and early is not None:
+                run.sent_during_crawl = early.sent_count
+            ready_engine()  # it loaded while the browser crawled
+            if next_task(_plan_status(database_url, plan_id)) == task:
+                raise RuntimeError(f"the {name} stage ended without moving the plan on")
+    except Exception as error:
+        stages.fail_plan(database_url, plan_id, f"Internal error: {type(error).__name__}: {error}")
+        raise
+    if early is not None:
+        run.answers_used = early.taken_count
+    return run
+
+
+def write_exports(export: PlanExport, out_dir: Path, *, kind: str) -> tuple[str, ...]:
+    """The plan's files in `out_dir` (an api plan also gets its runnable pytest module)."""
+    from planwright.exports import render_export
+
+    formats = ("xlsx", "pdf", "json", "py") if kind == "api" else ("xlsx", "pdf", "json")
+    for fmt in formats:
+        body, _media_type, _filename = render_export(export, fmt)
+        (out_dir / f"plan.{fmt}").write_bytes(body)
+    return formats
 
 
 def _openapi_fields(args: argparse.Namespace) -> dict[str, object]:
@@ -261,11 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("url", nargs="?", help="the web app; with --openapi, the base URL (as --base-url)")
     gen.add_argument("--openapi", help="an OpenAPI 3 / Swagger 2 document (file or URL): an api plan")
-    gen.add_argument("--base-url", help="with --openapi: the running instance (default: the document's servers)")
-    gen.add_argument("--allow-unsafe", action="store_true", help="with --openapi: also run POST/PUT/PATCH/DELETE")
+    gen.add_argument(
+        "--base-url", help="with --openapi: the running instance (default: the document's servers)"
+    )
+    gen.add_argument(
+        "--allow-unsafe", action="store_true", help="with --openapi: also run POST/PUT/PATCH/DELETE"
+    )
     gen.add_argument("--api-key", help="with --openapi: API key (default: $PLANWRIGHT_API_KEY)")
-    gen.add_argument("--api-key-name", default="X-API-Key", help="header of --api-key when the document names none")
-    gen.add_argument("--bearer-token", help="with --openapi: bearer token (default: $PLANWRIGHT_API_BEARER_TOKEN)")
+    gen.add_argument(
+        "--api-key-name", default="X-API-Key", help="header of --api-key when the document names none"
+    )
+    gen.add_argument(
+        "--bearer-token", help="with --openapi: bearer token (default: $PLANWRIGHT_API_BEARER_TOKEN)"
+    )
     gen.add_argument("--out", default="out", help="output folder (default: ./out)")
     gen.add_argument("--language", choices=["en", "ru"], default="en")
     gen.add_argument("--max-pages", type=int, default=10)
@@ -273,7 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--no-verify", action="store_true", help="do not execute the cases")
     gen.add_argument("--db", help="database URL (default: a SQLite file in --out)")
     commands.add_parser(
-        "team", help="a team's API keys for administrators: create, keys (list), revoke (see --help)", add_help=False
+        "team",
+        help="a team's API keys for administrators: create, keys (list), revoke (see --help)",
+        add_help=False,
     )
     commands.add_parser(
         "target", help="a team's scheduled apps over the API: add, list, show, pause, resume, delete, run"

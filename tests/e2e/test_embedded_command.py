@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def run_planwright(*args: str, timeout: float = 850) -> subprocess.CompletedProc
         timeout=timeout,
         env={
             "PATH": f"{VENV_BIN}:/usr/bin:/bin",
+            "PYTHONPATH": str(REPO_ROOT),  # this checkout's code, not the one the venv was installed from
             "HOME": str(Path.home()),
             "HF_HUB_OFFLINE": "1",
             "CRAWL_PAGE_TIMEOUT_S": "5",
@@ -49,6 +51,11 @@ def test_generate_writes_grounded_plan(fixture_site: str, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     print(result.stdout)
     assert "crawling" in result.stdout and "done:" in result.stdout  # progress was shown
+    # The model worked while the browser crawled, and the generate stage used those answers.
+    overlap = re.search(
+        r"pipelined: (\d+) model requests sent while the browser crawled, (\d+) of", result.stdout
+    )
+    assert overlap is not None and int(overlap[1]) > 0 and int(overlap[2]) > 0, result.stdout
     for name in ("plan.xlsx", "plan.pdf", "plan.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     export = assert_plan_grounded(f"sqlite:///{tmp_path / 'planwright.db'}", 1)
