@@ -194,10 +194,11 @@ def generate(args: argparse.Namespace) -> int:
             f"edge cases the model proposed: {proposed_total}, kept as cases after running them: {proposed}"
         )
     print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
-    print(
-        f"pipelined: {run.sent_during_crawl} model requests sent while the browser crawled, "
-        f"{run.answers_used} of their answers used"
-    )
+    if not args.sequential:
+        print(
+            f"pipelined: {run.sent_during_crawl} model requests sent while the browser crawled "
+            f"({run.answered_during_crawl} answered by its end), {run.answers_used} of their answers used"
+        )
     print("wrote " + ", ".join(str(out_dir / f"plan.{fmt}") for fmt in formats))
     return 0
 
@@ -208,6 +209,7 @@ class PlanRun:
 
     timings: dict[str, float] = field(default_factory=dict)
     sent_during_crawl: int = 0  # model requests sent while the browser was still crawling
+    answered_during_crawl: int = 0  # of those, the ones answered by the time the crawl ended
     answers_used: int = 0  # of those, the ones the generate stage used (the rest were asked again)
 
 
@@ -295,7 +297,7 @@ def run_plan(
             run_stage()
             run.timings[name] = time.perf_counter() - stage_started
             if task == CRAWL_TASK and early is not None:
-                run.sent_during_crawl = early.sent_count
+                run.sent_during_crawl, run.answered_during_crawl = early.sent_count, early.answered_count()
             ready_engine()  # it loaded while the browser crawled
             if next_task(_plan_status(database_url, plan_id)) == task:
                 raise RuntimeError(f"the {name} stage ended without moving the plan on")
@@ -365,6 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-depth", type=int, default=2)
     gen.add_argument("--no-verify", action="store_true", help="do not execute the cases")
     gen.add_argument("--db", help="database URL (default: a SQLite file in --out)")
+    gen.add_argument(
+        "--sequential",
+        action="store_true",
+        help="ask the model only after the crawl (default: each page as soon as it is crawled)",
+    )
     commands.add_parser(
         "team",
         help="a team's API keys for administrators: create, keys (list), revoke (see --help)",

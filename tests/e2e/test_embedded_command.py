@@ -53,7 +53,8 @@ def test_generate_writes_grounded_plan(fixture_site: str, tmp_path: Path) -> Non
     assert "crawling" in result.stdout and "done:" in result.stdout  # progress was shown
     # The model worked while the browser crawled, and the generate stage used those answers.
     overlap = re.search(
-        r"pipelined: (\d+) model requests sent while the browser crawled, (\d+) of", result.stdout
+        r"pipelined: (\d+) model requests sent while the browser crawled \(\d+ answered by its end\), (\d+) of",
+        result.stdout,
     )
     assert overlap is not None and int(overlap[1]) > 0 and int(overlap[2]) > 0, result.stdout
     for name in ("plan.xlsx", "plan.pdf", "plan.json"):

@@ -116,6 +116,11 @@ class EarlyAsks:
                 return
             self.sent_count += 1
 
+    def answered_count(self) -> int:
+        """How many of the requests sent early have their answer already."""
+        with self._lock:
+            return sum(isinstance(sent, Future) and sent.done() for sent in self._sent.values())
+
     def take(self, request: GenerationRequest) -> Future[GenerationResult] | BaseException | None:
         """The answer (pending or not) to this very request, once; None when it was not sent early."""
         with self._lock:
