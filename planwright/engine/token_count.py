@@ -8,6 +8,7 @@ vLLM), else a stated, deliberately pessimistic estimate.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
@@ -70,7 +71,9 @@ class LocalCounter:
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         with self._lock:
             if getattr(self.tokenizer, "chat_template", None):
-                text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+                text = self.tokenizer.apply_chat_template(
+                    messages, add_generation_prompt=True, tokenize=False
+                )
             else:
                 text = "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
             return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -115,19 +118,35 @@ class ServerCounter:
             else {"model": self._model, "prompt": text, "add_special_tokens": False}
         )
         count = self._tokenize(body)
-        with self._lock:
-            self._cache[text] = count
-            if len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+        self._remember(text, count)
         return count
 
+    def _remember(self, key: str, count: int) -> None:
+        with self._lock:
+            self._cache[key] = count
+            if len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        """Cached too: a prompt is measured where it is built (does it fit?) and again on submit."""
+        key = "\x00prompt\x00" + json.dumps(messages, sort_keys=True, ensure_ascii=False)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
         if self._dialect == "vllm":
-            return self._tokenize({"model": self._model, "messages": messages, "add_generation_prompt": True})
-        response = self._client.post(f"{self._root}/apply-template", json={"messages": messages}, timeout=10)
-        response.raise_for_status()
-        prompt = response.json()["prompt"]
-        return self._tokenize({"content": prompt, "add_special": True, "parse_special": True})
+            count = self._tokenize(
+                {"model": self._model, "messages": messages, "add_generation_prompt": True}
+            )
+        else:
+            response = self._client.post(
+                f"{self._root}/apply-template", json={"messages": messages}, timeout=10
+            )
+            response.raise_for_status()
+            prompt = response.json()["prompt"]
+            count = self._tokenize({"content": prompt, "add_special": True, "parse_special": True})
+        self._remember(key, count)
+        return count
 
     def _tokenize(self, body: dict[str, Any]) -> int:
         response = self._client.post(f"{self._root}/tokenize", json=body, timeout=10)

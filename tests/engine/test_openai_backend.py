@@ -55,6 +55,25 @@ def test_max_tokens_stop_strings_and_usage_are_the_servers(backend: OpenAIBacken
     assert backend.health()["ok"] is True
 
 
+def test_each_prompt_is_measured_once_and_recorded_as_the_server_counted_it(backend: OpenAIBackend) -> None:
+    """generate() checks every prompt against the context and submit() checks it again; with the
+    server's /tokenize that was two template + tokenize round trips per prompt. The records and the
+    counters carry the server's usage, once per request."""
+    calls: list[str] = []
+    client = backend._client
+    assert client is not None
+    client.event_hooks["request"].append(lambda request: calls.append(request.url.path))
+    before = backend.stats()["prompt_tokens"]
+    requests = [ask(f"Once {i}", max_new_tokens=4) for i in range(3)]
+    results = backend.generate(requests)
+    assert all(r.error is None for r in results), [r.error for r in results]
+    assert calls.count("/v1/chat/completions") == 3
+    assert calls.count("/apply-template") == 3, calls  # one measurement per prompt, not two
+    for request, result in zip(requests, results, strict=True):
+        assert result.prompt_tokens == backend.count_prompt_tokens(request.messages)
+    assert backend.stats()["prompt_tokens"] - before == sum(r.prompt_tokens for r in results)
+
+
 def test_a_seed_makes_sampling_repeatable(backend: OpenAIBackend) -> None:
     sampled = [
         backend.submit(ask("About us", max_new_tokens=24, temperature=0.9, seed=seed)).result(timeout=60)
