@@ -30,6 +30,7 @@ import httpx
 
 from planwright.engine.openai_backend import OpenAIBackend, _server_options
 from planwright.engine.token_count import LocalCounter
+from planwright.engine.types import GenerationRequest, GenerationResult
 
 if TYPE_CHECKING:
     from planwright.settings import Settings
@@ -105,6 +106,9 @@ class LlamaServer:
         self.start_seconds: float | None = None
         self.gave_up = False
         self._stopping = threading.Event()
+        self.healthy = (
+            threading.Event()
+        )  # set while a started server answers /health; clear while (re)starting
         self._watchdog: threading.Thread | None = None
 
     @property
@@ -151,6 +155,7 @@ class LlamaServer:
         finally:
             log_file.close()
         self._wait_healthy(started)
+        self.healthy.set()
         self.start_seconds = time.perf_counter() - started
         log.info(
             "llama_server.ready url=%s pid=%s start_s=%.2f", self.url, self.process.pid, self.start_seconds
@@ -183,6 +188,7 @@ class LlamaServer:
                 continue
             if self._stopping.is_set():
                 return
+            self.healthy.clear()
             if self.restarts >= self.max_restarts:
                 if not self.gave_up:
                     self.gave_up = True
@@ -198,6 +204,8 @@ class LlamaServer:
             try:
                 self._spawn()  # same port: the backend's URL stays valid
             except Exception:
+                if self._stopping.is_set():
+                    return  # stopped while it was loading: not a failure
                 log.exception("llama_server.restart_failed")
                 self.gave_up = True
                 continue
@@ -228,6 +236,7 @@ class LlamaServer:
     def stop(self) -> None:
         atexit.unregister(self.stop)
         self._stopping.set()
+        self.healthy.clear()
         self._terminate()
         if self._watchdog is not None:
             self._watchdog.join(timeout=5)
@@ -293,6 +302,13 @@ class LlamaCppBackend(OpenAIBackend):
     def stop(self, drain: bool = True, timeout: float = 60) -> None:
         super().stop(drain=drain, timeout=timeout)
         self.server.stop()
+
+    def _complete(self, request: GenerationRequest, submitted_at: float) -> GenerationResult:
+        """While the supervisor restarts the server (it answers 503 "Loading model" for seconds),
+        wait for it instead of spending the retries; then the OpenAI backend's request as usual."""
+        if not self.server.healthy.is_set() and not self.server.gave_up:
+            self.server.healthy.wait(timeout=self.request_timeout_s)
+        return super()._complete(request, submitted_at)
 
     def _hint(self) -> str:
         if self.server.gave_up:

@@ -87,6 +87,11 @@ class OpenAIBackend:
         self._server_answers = True  # False after a connection error, until a request succeeds
         self._described = False
         self._described_tried_at = time.monotonic()
+        # Requests in the server at once: MODEL_MAX_CONCURRENCY, or fewer where the server says it has
+        # fewer slots (llama-server's /props). Beyond its slots a server queues requests while their
+        # deadline runs; here they wait with the clock stopped.
+        self.server_slots: int | None = None
+        self._in_server = threading.BoundedSemaphore(self.max_concurrency)
         self._counters = {
             "requests_finished": 0,
             "requests_failed": 0,
@@ -176,24 +181,36 @@ class OpenAIBackend:
         chosen = next((m for m in models if m.get("id") == self.model_name), models[0] if models else {})
         if not self.model_name and chosen.get("id"):
             self.model_id = str(chosen["id"])
+        props = self._props()
         if not self._context_known:
-            context = chosen.get("max_model_len") or self._props_context()  # vLLM, then llama-server
+            # vLLM lists it with the model; llama-server in /props
+            context = chosen.get("max_model_len") or (props.get("default_generation_settings") or {}).get(
+                "n_ctx"
+            )
             if isinstance(context, int) and context > 0:
                 self.context_length, self._context_known = context, True
+        slots = props.get("total_slots")
+        if isinstance(slots, int) and 0 < slots < self.max_concurrency and slots != self.server_slots:
+            self.server_slots = slots
+            self._in_server = threading.BoundedSemaphore(slots)
         if self._counter is None:
             self._counter = ServerCounter.probe(client, self.root_url, self.model_id)
         self._described = True
         return True
 
-    def _props_context(self) -> int | None:
+    def _props(self) -> dict[str, Any]:
+        """llama-server's /props (context, slots); {} from servers without it."""
         try:
             props = self._require_client().get(f"{self.root_url}/props", timeout=CONNECT_TIMEOUT_S)
         except httpx.HTTPError:
-            return None
+            return {}
         if props.status_code != 200:
-            return None
-        context = (props.json().get("default_generation_settings") or {}).get("n_ctx")
-        return context if isinstance(context, int) else None
+            return {}
+        try:
+            data = props.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def _require_client(self) -> httpx.Client:
         if self._client is None:
@@ -272,21 +289,23 @@ class OpenAIBackend:
         return results_in_order(requests, [self.submit(r) for r in requests], self._error_result)
 
     def _run(self, request: GenerationRequest, future: Future[GenerationResult], submitted_at: float) -> None:
-        if self._abort:
-            result = self._error_result(request, "backend stopped before this request finished")
-        else:
-            with self._lock:
-                self._counters["running"] += 1
-                metrics.ENGINE_BATCH_SIZE.observe(self._counters["running"])
-            metrics.ENGINE_QUEUE_WAIT.observe(time.perf_counter() - submitted_at)
-            try:
-                result = self._complete(request, submitted_at)
-            except Exception as exc:  # a bug here must still resolve the caller's Future
-                log.exception("%s.request.crashed", self.backend)
-                result = self._error_result(request, f"{type(exc).__name__}: {exc}")
-            finally:
+        slots = self._in_server  # replaced when the server tells its slots: release the one taken
+        with slots:
+            if self._abort:  # also after waiting for a slot: stop() came meanwhile
+                result = self._error_result(request, "backend stopped before this request finished")
+            else:
                 with self._lock:
-                    self._counters["running"] -= 1
+                    self._counters["running"] += 1
+                    metrics.ENGINE_BATCH_SIZE.observe(self._counters["running"])
+                metrics.ENGINE_QUEUE_WAIT.observe(time.perf_counter() - submitted_at)
+                try:
+                    result = self._complete(request, submitted_at)
+                except Exception as exc:  # a bug here must still resolve the caller's Future
+                    log.exception("%s.request.crashed", self.backend)
+                    result = self._error_result(request, f"{type(exc).__name__}: {exc}")
+                finally:
+                    with self._lock:
+                        self._counters["running"] -= 1
         with self._lock:
             self._pending.pop(future, None)
             key = "requests_failed" if result.error else "requests_finished"
@@ -296,7 +315,9 @@ class OpenAIBackend:
         _resolve(future, result)
 
     def _complete(self, request: GenerationRequest, submitted_at: float) -> GenerationResult:
-        """One chat completion with retries and backoff, inside the request's deadline."""
+        """One chat completion with retries and backoff, inside the request's deadline. The deadline
+        starts when the request is sent, not when it was queued behind this backend's other requests
+        (a plan queues 20-200 at once; the plan's own deadline bounds the whole)."""
         seed = request.seed if request.seed is not None else self.default_seed
         body: dict[str, Any] = {
             "model": self.model_name or self.model_id,
@@ -308,7 +329,7 @@ class OpenAIBackend:
             body["seed"] = seed
         if request.stop:
             body["stop"] = request.stop
-        deadline = submitted_at + self.request_timeout_s
+        deadline = time.perf_counter() + self.request_timeout_s
         retries = self.max_retries if self._server_answers else min(1, self.max_retries)
         attempt, problem, unreachable = 0, "", False
         while True:
@@ -444,6 +465,7 @@ class OpenAIBackend:
             "context_length": self.context_length,
             "token_counter": self.token_counter_kind,
             "max_concurrency": self.max_concurrency,
+            "server_slots": self.server_slots,
             "load_seconds": round(self.load_seconds, 3),
             "ready_seconds": None if self.ready_seconds is None else round(self.ready_seconds, 3),
             "ready": self.ready.is_set(),

@@ -95,6 +95,47 @@ def test_concurrent_requests_all_come_back_in_order(backend: OpenAIBackend) -> N
     assert wall < sum(r.latency_s for r in results)
 
 
+def test_time_queued_behind_other_requests_is_not_the_request_timeout(llama_server: LlamaServer) -> None:
+    """A plan queues all its prompts at once; MODEL_REQUEST_TIMEOUT_S bounds each request's own time
+    in the server, so the fifth of five one-at-a-time requests is not failed for waiting its turn."""
+    url = f"{llama_server.url}/v1"
+    probe = OpenAIBackend(url, max_concurrency=1)
+    probe.start()
+    try:
+        one = probe.submit(ask("Timing", max_new_tokens=48)).result(timeout=120)
+    finally:
+        probe.stop()
+    assert one.error is None, one.error
+    timeout = 3 * one.latency_s
+    client = OpenAIBackend(url, max_concurrency=1, request_timeout_s=timeout, max_retries=0)
+    client.start()
+    try:
+        results = client.generate([ask("Timing", max_new_tokens=48) for _ in range(5)])
+    finally:
+        client.stop(drain=False)
+    assert all(r.error is None for r in results), [r.error for r in results]
+    assert results[-1].latency_s > timeout  # it waited longer than the timeout in all, and still ran
+
+
+def test_requests_wait_here_for_the_servers_slots(llama_server: LlamaServer) -> None:
+    """MODEL_MAX_CONCURRENCY 16 at a 4-slot llama-server: at most 4 are in the server at once (its
+    /props says so), the rest wait here with their deadline not yet running."""
+    client = OpenAIBackend(f"{llama_server.url}/v1", max_concurrency=16)
+    client.start()
+    peak = 0
+    try:
+        assert client.stats()["server_slots"] == SLOTS
+        futures = [client.submit(ask(f"Slot {i}", max_new_tokens=16)) for i in range(3 * SLOTS)]
+        while not all(f.done() for f in futures):
+            peak = max(peak, client.stats()["running"])
+            time.sleep(0.01)
+        results = [f.result() for f in futures]
+    finally:
+        client.stop(drain=False)
+    assert all(r.error is None for r in results), [r.error for r in results]
+    assert 1 <= peak <= SLOTS
+
+
 def test_page_text_is_measured_with_the_servers_tokenizer(backend: OpenAIBackend) -> None:
     text = 'button "Add to cart" [ref=e12]\nlink "Контакты" [ref=e13]'
     counted = backend.count_tokens(text)
