@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--max-new-tokens", type=int, default=128, help="longest answer (limits 16..this)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--dtype", default="auto", help="the embedded engine's MODEL_DTYPE")
     parser.add_argument("--threads", type=int, default=None, help="both: torch threads / llama-server -t")
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quantized-clients", type=int, nargs="+", default=[1, 4], help="client counts for that engine"
     )
     args = parser.parse_args(argv)
-    max_new, n = 128, args.prompts
+    max_new, n = args.max_new_tokens, args.prompts
     if args.quick:
         n, max_new, args.rounds, args.clients = 8, 32, 1, [1, 4]
     items = build_workload(n, max_new_tokens=max_new, min_new_tokens=min(16, max_new))
