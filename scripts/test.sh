@@ -12,8 +12,10 @@ set +e
 # answering another process), so a third overlaps those waits. Files stay whole per worker (their
 # module fixtures start services and load models); tests/conftest.py hands out the heaviest first.
 WORKERS="${PLANWRIGHT_TEST_WORKERS:-3}"
+# --no-loadscope-reorder: xdist otherwise hands out the files with the most tests first, which put the
+# few-test, multi-minute e2e modules last (a run's tail of one worker busy, two idle).
 "$VENV/bin/python" -m pytest -p no:cacheprovider --timeout=900 -n "$WORKERS" --dist loadfile \
-    --durations=25 "$@"
+    --no-loadscope-reorder --durations=25 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

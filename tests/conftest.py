@@ -66,7 +66,8 @@ def _module_weight(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Longest work first: with `--dist loadfile` the xdist workers take files in this order, so the
+    """Longest work first: with `--dist loadfile --no-loadscope-reorder` (scripts/test.sh) the xdist
+    workers take files in this order, so the
     few multi-minute e2e modules start at once instead of finishing last while the other worker idles.
     Stable: tests keep their order inside a module (module fixtures are set up once)."""
     items.sort(key=_module_weight)
