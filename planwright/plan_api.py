@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
@@ -17,9 +17,9 @@ from planwright.schemas import (
     Language,
     PlanKind,
     PlanStatus,
+    StorableTextBody,
     TestCaseData,
     check_target_url,
-    unstorable_text_at,
 )
 from planwright.settings import get_settings
 
@@ -73,15 +73,7 @@ class PlanSource(BaseModel):
     )
 
 
-class PlanCreate(PlanSource):
-    @model_validator(mode="before")
-    @classmethod
-    def _text_is_storable(cls, data: Any) -> Any:
-        problem = unstorable_text_at(data)
-        if problem:
-            raise ValueError(problem)
-        return data
-
+class PlanCreate(StorableTextBody, PlanSource):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, value: str | None) -> str | None:

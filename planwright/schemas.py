@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from planwright.api_plans.models import ApiRequest
 
@@ -403,6 +403,19 @@ def unstorable_text_at(value: Any, path: str = "") -> str | None:
             if problem:
                 return problem
     return None
+
+
+class StorableTextBody(BaseModel):
+    """A request body whose text must fit the database: NUL bytes and lone surrogates are a 422 naming
+    the field (a plan's, a target's), not a 500 from the driver."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_storable(cls, data: Any) -> Any:
+        problem = unstorable_text_at(data)
+        if problem:
+            raise ValueError(problem)
+        return data
 
 
 def check_target_url(value: str) -> str:

@@ -14,23 +14,14 @@ from planwright.schemas import (
     Language,
     PlanKind,
     PlanStatus,
+    StorableTextBody,
     check_target_url,
     readable_errors,
-    unstorable_text_at,
 )
 from planwright.targets.schedule import DEFAULT_CRON, DEFAULT_TIMEZONE, check_cron, check_timezone
 
 
-class _TargetFields(BaseModel):
-    @model_validator(mode="before")
-    @classmethod
-    def _text_is_storable(cls, data: Any) -> Any:
-        """NUL bytes and lone surrogates are a 422 naming the field, as in a plan's body."""
-        problem = unstorable_text_at(data)
-        if problem:
-            raise ValueError(problem)
-        return data
-
+class _TargetFields(StorableTextBody):
     def target_urls(self) -> list[tuple[str, str]]:
         """The URLs the browser, an api target's HTTP client and the webhook are sent to, by field: what
         the network policy judges (an api target's `url` is its base URL, judged too)."""
